@@ -1,0 +1,27 @@
+"""The RouterOS lab: a fleet of emulated RouterOS routers speaking the real binary API.
+
+Written from ``reference/`` only; it never imports ``plugins/`` (DESIGN.md rule 1).
+
+Layers (each file has one purpose):
+
+* ``wire``     -- word and sentence encoding (all five length forms).
+* ``session``  -- one API connection: login, ``.tag``, ``!fatal``, ``!empty`` (7.18+), faults.
+* ``server``   -- asyncio listeners, one plain (and optional TLS) port per router, one process for the fleet.
+* ``control``  -- the HTTP JSON control API for tests.
+* ``lab``      -- lab file (YAML) parsing into ``RouterSpec`` / ``LabSpec``.
+* ``router``   -- one router's data model: menus, validation, print/queries, counters.
+* ``errors``   -- ``Trap``: RouterOS's own error texts.
+* ``clock``    -- real or manual clock, so runtime state is deterministic in tests.
+
+Contract between ``session`` and ``router``::
+
+    router = Router(spec, clock)
+    router.check_login(username, password) -> bool
+    router.execute(command, attrs, queries) -> list[tuple[str, dict[str, str]]]
+        command  e.g. '/ip/ipsec/peer/print'
+        attrs    '=k=v' words as a dict (API attributes such as '.tag' removed by the session)
+        queries  the '?' words, in order, without the leading '?'
+        returns  reply sentences in order, always ending with ('!done', {...}); a trap is
+                 ('!trap', {'message': ..., 'category': '1'}) followed by the '!done'.
+                 The session adds '.tag' and '!empty'; the router never does.
+"""

@@ -1,0 +1,33 @@
+"""RouterOS's own error texts, raised inside the router model and turned into ``!trap`` replies.
+
+Texts and categories come from reference/routeros-api-ipsec-semantics.md §1.4 and §1.8.
+"""
+
+# !trap categories, reference §1.4
+MISSING_ITEM = 0
+ARGUMENT_VALUE = 1
+INTERRUPTED = 2
+GENERAL = 4
+
+
+class Trap(Exception):
+    """One RouterOS ``!trap``: ``message`` and optionally ``category``; nothing else (librouteros rejects more)."""
+
+    def __init__(self, message, category=None):
+        super().__init__(message)
+        self.message = message
+        self.category = category
+
+    def words(self):
+        words = {'message': self.message}
+        if self.category is not None:
+            words['category'] = str(self.category)
+        return words
+
+
+class MultiTrap(Exception):
+    """Several traps for one command, e.g. an unknown menu on v7 (reference §1.8)."""
+
+    def __init__(self, *traps):
+        super().__init__(', '.join(t.message for t in traps))
+        self.traps = traps
