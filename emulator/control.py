@@ -1,0 +1,209 @@
+"""The lab's HTTP JSON control API (stdlib only), served on the fleet's own asyncio loop.
+
+Running on the same loop as the API sessions means router state is never touched from two
+threads. One request per connection (``Connection: close``). Endpoints (all JSON):
+
+  GET    /                                   lab summary: routers, control port, CA path, clock
+  GET    /routers                            [{name, version, api_port, api_ssl_port, ...}]
+  GET    /routers/<name>                     one router's info plus its faults
+  GET    /routers/<name>/state               the router's dump()
+  PUT    /routers/<name>/state               load(body) -- body is a dump()
+  POST   /routers/<name>/reset               back to the lab file's initial state
+  GET    /routers/<name>/counters            the router's counters
+  DELETE /routers/<name>/counters            zero them (also POST /routers/<name>/counters/reset)
+  GET    /counters                           {name: counters} for every router
+  DELETE /counters                           zero every router's counters
+  GET    /routers/<name>/faults              [{kind, ...}]
+  POST   /routers/<name>/faults              body {"kind": "drop", "after": 2, ...}; see faults.py
+  DELETE /routers/<name>/faults[/<kind>]     clear all faults, or one kind
+  GET    /state                              {name: dump()} for every router
+  GET    /clock                              {manual, monotonic, time}
+  POST   /clock/advance                      body {"seconds": 30}  (manual clock only, else 409)
+
+Errors: ``{"error": "<message>"}`` with 400 (bad request/body/parameter), 404 (unknown router or
+path), 405 (method), 409 (clock is not manual) or 500 (the router model failed).
+"""
+
+import asyncio
+import json
+import logging
+
+from emulator.faults import FaultError
+from emulator.server import HOST, UnknownRouter
+
+LOG = logging.getLogger('emulator.control')
+MAX_BODY = 64 * 1024 * 1024
+REASONS = {200: 'OK', 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
+           413: 'Payload Too Large', 500: 'Internal Server Error'}
+
+
+class HttpError(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+async def start_control(fleet, port=0):
+    """Listen on 127.0.0.1:``port`` (0 = free port); returns the ``asyncio.Server``."""
+    async def handle(reader, writer):
+        await _connection(fleet, reader, writer)
+    return await asyncio.start_server(handle, HOST, port, reuse_address=True)
+
+
+async def _read_request(reader):
+    line = await reader.readline()
+    if not line:
+        return None
+    try:
+        method, target, _version = line.decode('latin-1').split()
+    except ValueError:
+        raise HttpError(400, f'malformed request line {line[:80]!r}') from None
+    headers = {}
+    while True:
+        line = await reader.readline()
+        if line in (b'\r\n', b'\n', b''):
+            break
+        key, _, value = line.decode('latin-1').partition(':')
+        headers[key.strip().lower()] = value.strip()
+    try:
+        length = int(headers.get('content-length', '0'))
+    except ValueError:
+        raise HttpError(400, 'bad Content-Length') from None
+    if length > MAX_BODY:
+        raise HttpError(413, f'body of {length} bytes is too large')
+    body = await reader.readexactly(length) if length else b''
+    return method.upper(), target.split('?', 1)[0], body
+
+
+async def _connection(fleet, reader, writer):
+    try:
+        try:
+            request = await _read_request(reader)
+            if request is None:
+                return
+            method, path, body = request
+            status, payload = 200, await _dispatch(fleet, method, path, body)
+        except HttpError as exc:
+            status, payload = exc.status, {'error': exc.message}
+        except UnknownRouter as exc:
+            status, payload = 404, {'error': str(exc)}
+        except FaultError as exc:
+            status, payload = 400, {'error': str(exc)}
+        except Exception as exc:  # a model bug is reported to the caller, the lab keeps serving
+            LOG.exception('control request failed')
+            status, payload = 500, {'error': f'{type(exc).__name__}: {exc}'}
+        data = json.dumps(payload, default=str).encode('utf-8')
+        head = (f'HTTP/1.1 {status} {REASONS.get(status, "Error")}\r\nContent-Type: application/json\r\n'
+                f'Content-Length: {len(data)}\r\nConnection: close\r\n\r\n').encode('latin-1')
+        writer.write(head + data)
+        await writer.drain()
+    except (ConnectionError, asyncio.IncompleteReadError, OSError):
+        pass
+    finally:
+        writer.close()
+
+
+def _json(body):
+    if not body:
+        return {}
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise HttpError(400, f'body is not valid JSON: {exc}') from None
+
+
+def _object(body, what):
+    data = _json(body)
+    if not isinstance(data, dict):
+        raise HttpError(400, f'{what} must be a JSON object')
+    return data
+
+
+async def _dispatch(fleet, method, path, body):
+    parts = [p for p in path.split('/') if p]
+    route = tuple(parts)
+
+    def allow(*methods):
+        if method not in methods:
+            raise HttpError(405, f'{method} not allowed on {path}; use {" or ".join(methods)}')
+
+    if route == ():
+        allow('GET')
+        return {'routers': len(fleet.nodes), 'control_port': fleet.control_port, 'ca_path': fleet.ca_path,
+                'clock': _clock(fleet)}
+    if route == ('routers',):
+        allow('GET')
+        return [node.info() for node in fleet.nodes.values()]
+    if route == ('counters',):
+        allow('GET', 'DELETE')
+        if method == 'DELETE':
+            fleet.reset_counters()
+            return {'reset': True}
+        return fleet.counters()
+    if route == ('state',):
+        allow('GET')
+        return fleet.dump_state()
+    if route == ('clock',):
+        allow('GET')
+        return _clock(fleet)
+    if route == ('clock', 'advance'):
+        allow('POST')
+        seconds = _object(body, 'the body').get('seconds')
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            raise HttpError(400, f'seconds={seconds!r}: expected a number >= 0')
+        if not fleet.clock.manual:
+            raise HttpError(409, 'the lab runs on the real clock; start it with a manual clock to advance time')
+        fleet.advance(seconds)
+        return _clock(fleet)
+    if len(parts) >= 2 and parts[0] == 'routers':
+        return await _router_route(fleet, method, parts[1], tuple(parts[2:]), body, allow, path)
+    raise HttpError(404, f'no such endpoint {path}; see GET / and emulator/README.md')
+
+
+async def _router_route(fleet, method, name, rest, body, allow, path):
+    node = fleet.node(name)
+    if rest == ():
+        allow('GET')
+        return dict(node.info(), faults=node.faults.list())
+    if rest == ('state',):
+        allow('GET', 'PUT')
+        if method == 'PUT':
+            node.router.load(_object(body, 'a router state'))
+            return {'loaded': name}
+        return node.router.dump()
+    if rest == ('reset',):
+        allow('POST')
+        node.router.reset()
+        return {'reset': name}
+    if rest == ('counters',):
+        allow('GET', 'DELETE')
+        if method == 'DELETE':
+            fleet.reset_counters(name)
+            return {'reset': name}
+        return fleet.counters(name)
+    if rest == ('counters', 'reset'):
+        allow('POST')
+        fleet.reset_counters(name)
+        return {'reset': name}
+    if rest == ('faults',):
+        allow('GET', 'POST', 'PUT', 'DELETE')
+        if method == 'GET':
+            return node.faults.list()
+        if method == 'DELETE':
+            await fleet.clear_faults(name)
+            return node.faults.list()
+        params = _object(body, 'a fault')
+        kind = params.pop('kind', None)
+        if not kind:
+            raise HttpError(400, 'a fault needs "kind" (refuse, drop, stall, close_mid_reply, trap, login_fail, slow)')
+        return await fleet.set_fault(name, kind, **params)
+    if len(rest) == 2 and rest[0] == 'faults':
+        allow('DELETE')
+        await fleet.clear_faults(name, rest[1])
+        return node.faults.list()
+    raise HttpError(404, f'no such endpoint {path}; see emulator/README.md')
+
+
+def _clock(fleet):
+    return {'manual': fleet.clock.manual, 'monotonic': fleet.clock.monotonic(), 'time': fleet.clock.time()}
