@@ -1,0 +1,5 @@
+"""``/ip/ip/ipsec/*`` (filled in below)."""
+
+
+def menus(v):
+    return []
