@@ -19,6 +19,10 @@ class Clock:
     def time(self):
         return _time.time()
 
+    def now(self):
+        """Seconds on the monotonic scale (what uptimes and delays are measured in)."""
+        return self.monotonic()
+
     def advance(self, seconds):
         raise TypeError('the lab runs on the real clock; only a ManualClock can be advanced')
 

@@ -16,7 +16,7 @@ import threading
 from emulator import tls
 from emulator.clock import Clock
 from emulator.faults import FaultSet
-from emulator.lab import LabSpec, load_lab
+from emulator.lab import LabError, LabSpec, load_lab
 from emulator.session import Session
 
 LOG = logging.getLogger('emulator.server')
@@ -73,7 +73,13 @@ class Fleet:
         self.spec = lab if isinstance(lab, LabSpec) else load_lab(lab)
         self.clock = clock or Clock()
         factory = router_factory or _router_class()
-        self.nodes = {spec.name: RouterNode(spec, factory(spec, self.clock)) for spec in self.spec.routers}
+        self.nodes = {}
+        for spec in self.spec.routers:
+            try:
+                router = factory(spec, self.clock)
+            except (ValueError, KeyError) as exc:  # the model refuses the lab file's config
+                raise LabError(f'lab: router {spec.name!r}: {exc}') from None
+            self.nodes[spec.name] = RouterNode(spec, router)
         self.tls_dir = tls_dir
         self._own_tls_dir = None
         self.tls_paths = None
