@@ -1,0 +1,721 @@
+# Copyright (c) vpclink.routeros contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Tunnel diagnosis: runtime state + log lines -> failure class, evidence, fix.
+
+Pure functions: no network, no AnsibleModule. Knowledge comes from
+reference/guide-en.md (error table), reference/cloud-side-and-diagnosis.md §8-§10 and
+reference/routeros-api-ipsec-semantics.md §2.9-§2.11 and §3.
+
+Entry point::
+
+    diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secrets=None)
+
+``state`` (every key optional; rows as the API prints them, keys with dashes)::
+
+    {'active_peers': [{'state': 'established', 'remote-address': '119.91.254.122', ...}],
+     'policies':     [{'ph2-state': 'no-phase2', 'active': 'false', 'src-address': ..., 'dst-address': ...,
+                       'disabled': 'false', 'invalid': 'false'}],
+     'installed_sa': [{'state': 'mature', 'src-address': ..., 'dst-address': ..., 'current-bytes': '0'}],
+     'peers':        [{'name': 'to_tencent', 'disabled': 'false'}],        # /ip/ipsec/peer rows
+     'identities':   [{'peer': 'to_tencent', 'disabled': 'false'}],        # /ip/ipsec/identity rows
+     'nat':          [{'chain': 'srcnat', 'action': 'masquerade', ...}],   # /ip/firewall/nat rows, in order
+     'ping':         {'sent': 3, 'received': 0}}                           # data-path probe, or a bool
+
+``router_log``: RouterOS ``/log`` rows (``{'topics': 'ipsec,error', 'message': ...}``) or plain strings.
+``cloud_log``: lines pasted from the cloud side (Tencent, Alibaba, AWS, strongSwan wording).
+``comparison``: the preflight result of ``cloud.compare`` (a list of mismatches) or of
+``cloud.compare_report`` (``{'mismatches': [...], 'compared': [field, ...]}``); it separates classes that
+one end's lines cannot (a mismatch confirms its class, a compared-and-equal field rules its class out).
+With a bare list every parameter field is taken as compared.
+``secrets``: strings (PSKs, passwords) that must never appear in the output.
+
+Result::
+
+    {'healthy': bool | None,       # None: neither state nor a recognised line says anything
+     'class': str | None,          # best candidate (a key of CLASSES), None when healthy
+     'certain': bool,              # False whenever another class is still possible
+     'phase': 'phase1' | 'phase2' | 'data' | 'config' | None,
+     'title': str, 'fix': str,
+     'evidence': [str],            # redacted, prefixed with where each line came from
+     'candidates': [{'class', 'rank', 'likelihood', 'title', 'why': [str], 'separate_by': str, 'fix'}],
+     'stage': str | None,          # what the runtime state alone says (down/phase1_up/up/...)
+     'notes': [str]}
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+# ---------------------------------------------------------------------------------------------
+# The failure classes. 'fields' are the preflight comparison fields (cloud.compare) that decide the
+# class; 'eliminable' says whether "those fields are equal on both ends" rules the class out (a
+# matching gateway address does not prove the path works, so no_response is not eliminable).
+# ---------------------------------------------------------------------------------------------
+
+CLASSES = {
+    'psk': {
+        'phase': 'phase1', 'title': 'pre-shared keys differ',
+        'fields': ('psk',), 'eliminable': True,
+        'fix': ('Set the same pre-shared key on both ends: RouterOS /ip/ipsec/identity secret= (the identity of this peer) '
+                'and the cloud connection\'s pre-shared key (Tencent PreShareKey / Terraform pre_share_key). Re-type it: '
+                'hidden spaces and charset limits (AWS: 8-64 chars [A-Za-z0-9._], not starting with 0) are the usual cause.'),
+        'separate_by': ('the responder\'s lines: "tried N shared key ... but MAC mismatched" (IKEv2), "invalid HASH_V1 payload '
+                        'length, decryption failed" / Tencent "no matching secret" (IKEv1); or compare the PSK of both ends'),
+    },
+    'ike_version': {
+        'phase': 'phase1', 'title': 'IKE versions differ',
+        'fields': ('ike.version',), 'eliminable': True,
+        'fix': ('Use the same IKE version: RouterOS /ip/ipsec/peer exchange-mode= (main or aggressive = IKEv1, ike2 = IKEv2) '
+                'and the cloud\'s IKE version (Tencent IKEOptionsSpecification.IKEVersion IKEV1|IKEV2 / Terraform ike_version).'),
+        'separate_by': ('the responder\'s lines: "no IKE config found for ..., sending NO_PROPOSAL_CHOSEN" or Alibaba '
+                        '"unknown ikev2 peer"; or the preflight comparison of ike.version'),
+    },
+    'exchange_mode': {
+        'phase': 'phase1', 'title': 'IKEv1 exchange modes differ (main vs aggressive)',
+        'fields': ('ike.exchange_mode',), 'eliminable': True,
+        'fix': ('Use the same IKEv1 mode: RouterOS /ip/ipsec/peer exchange-mode=main|aggressive and the cloud\'s ExchangeMode '
+                '(Tencent MAIN|AGGRESSIVE / Terraform ike_exchange_mode). Main mode needs IP-address identities on Alibaba.'),
+        'separate_by': ('the responder\'s lines: "Aggressive Mode PSK disabled for security reasons", "not acceptable '
+                        'Identity Protection mode"; or the preflight comparison of ike.exchange_mode'),
+    },
+    'identity': {
+        'phase': 'phase1', 'title': 'local and remote identities differ',
+        'fields': ('local_id', 'remote_id'), 'eliminable': True,
+        'fix': ('RouterOS /ip/ipsec/identity my-id= must equal the cloud\'s remote identity (Tencent RemoteIdentity + '
+                'RemoteAddress/RemoteFqdnName, Terraform ike_remote_identity/ike_remote_address) and remote-id= the cloud\'s '
+                'local identity (LocalIdentity + LocalAddress/LocalFqdnName). Behind NAT use my-id=address:<public IP> and keep '
+                'RouterOS the initiator, or FQDN identities on both ends (an FQDN is only a string, never resolved).'),
+        'separate_by': ('the responder\'s lines: RouterOS "identity not found for responder", strongSwan "IDir ... does not match '
+                        'to ...", "no peer config found"; or the preflight comparison of local_id/remote_id'),
+    },
+    'no_response': {
+        'phase': 'phase1', 'title': 'the peer gateway does not answer',
+        'fields': ('peer_address',), 'eliminable': False,
+        'fix': ('Nothing answers IKE. Check RouterOS /ip/ipsec/peer address= is the cloud VPN gateway public IP; UDP 500, UDP 4500 '
+                'and ESP pass both ways (/ip/firewall/filter input accept udp dst-port=500,4500 and protocol=ipsec-esp); the '
+                'router\'s own IKE is not masqueraded (/ip/firewall/nat chain=srcnat action=accept protocol=udp src-port=500,4500 '
+                'at the top); peer local-address/routing; on the cloud: the customer gateway IP and the negotiation type '
+                '(Tencent NegotiationType passive/flowTrigger needs RouterOS to initiate: peer passive=no).'),
+        'separate_by': 'the cloud\'s log (does it see our packets at all?); a packet capture of UDP 500/4500 on the router',
+    },
+    'customer_gateway': {
+        'phase': 'phase1', 'title': 'wrong public IP for the customer gateway on the cloud',
+        'fields': ('public_address',), 'eliminable': True,
+        'fix': ('Set the cloud\'s customer gateway (Tencent 对端网关 / Alibaba CGW) IP to the router\'s actual public egress '
+                '(NAT) address, and the cloud\'s remote identity (Tencent RemoteAddress) to the same address.'),
+        'separate_by': 'the preflight comparison of the router public address with the cloud customer gateway IP',
+    },
+    'phase1_proposal': {
+        'phase': 'phase1', 'title': 'IKE (phase 1) encryption, hash or DH group differ',
+        'fields': ('ike.encryption', 'ike.hash', 'ike.dh_group'), 'eliminable': True,
+        'fix': ('Make the IKE proposal identical, one value per role: RouterOS /ip/ipsec/profile enc-algorithm=, hash-algorithm=, '
+                'dh-group= and the cloud\'s PropoEncryAlgorithm, PropoAuthenAlgorithm, DhGroupName (Terraform '
+                'ike_proto_encry_algorithm, ike_proto_authen_algorithm, ike_dh_group_name).'),
+        'separate_by': ('the responder\'s lines: "received proposals: IKE:... configured proposals: IKE:...", "no suitable '
+                        'proposal found", Tencent "no matching proposal, configured [IKE:...]"; or the preflight comparison '
+                        'of ike.encryption/ike.hash/ike.dh_group'),
+    },
+    'phase2_proposal': {
+        'phase': 'phase2', 'title': 'ESP (phase 2) encryption or integrity algorithms differ',
+        'fields': ('esp.encryption', 'esp.auth'), 'eliminable': True,
+        'fix': ('Make the ESP proposal identical: RouterOS /ip/ipsec/proposal enc-algorithms=, auth-algorithms= and the cloud\'s '
+                'EncryptAlgorithm, IntegrityAlgorithm (Terraform ipsec_encrypt_algorithm, ipsec_integrity_algorithm). RouterOS '
+                'ESP has no sha384.'),
+        'separate_by': ('the responder\'s lines: "no acceptable ENCRYPTION_ALGORITHM found" / "no acceptable '
+                        'INTEGRITY_ALGORITHM found"; or the preflight comparison of esp.encryption/esp.auth'),
+    },
+    'pfs': {
+        'phase': 'phase2', 'title': 'PFS (phase-2 DH group) differs',
+        'fields': ('esp.pfs_group',), 'eliminable': True,
+        'fix': ('Set RouterOS /ip/ipsec/proposal pfs-group= to the cloud\'s PFS group (Tencent PfsDhGroup / Terraform '
+                'ipsec_pfs_dh_group; NULL = pfs-group=none). The RouterOS default proposal uses pfs-group=modp1024: always set '
+                'it explicitly.'),
+        'separate_by': ('the responder\'s lines: "no acceptable DIFFIE_HELLMAN_GROUP found", racoon "pfs group mismatched"; '
+                        'or the preflight comparison of esp.pfs_group'),
+    },
+    'traffic_selectors': {
+        'phase': 'phase2', 'title': 'traffic selectors (interesting traffic) differ',
+        'fields': ('selectors',), 'eliminable': True,
+        'fix': ('Mirror the selectors exactly: one RouterOS /ip/ipsec/policy per cloud SPD mapping, policy src-address = the '
+                'cloud\'s remote CIDR, dst-address = the cloud\'s local CIDR (Tencent SecurityPolicyDatabases LocalCidrBlock/'
+                'RemoteCidrBlock, Terraform security_group_policy). No NAT-translated selectors.'),
+        'separate_by': ('the responder\'s lines: "no matching CHILD_SA config found", "traffic selectors ... unacceptable", '
+                        'INVALID_ID_INFORMATION; or the preflight comparison of the selectors'),
+    },
+    'lifetime': {
+        'phase': 'phase2', 'title': 'lifetimes differ (the cloud checks them strictly)',
+        'fields': ('ike.lifetime', 'esp.lifetime'), 'eliminable': True,
+        'fix': ('Keep RouterOS lifetimes at or below the cloud\'s: /ip/ipsec/profile lifetime= (IKESaLifetimeSeconds) and '
+                '/ip/ipsec/proposal lifetime= (IPSECSaLifetimeSeconds); lifebytes 0.'),
+        'separate_by': 'the preflight comparison of ike.lifetime/esp.lifetime',
+    },
+    'nat_t': {
+        'phase': 'phase1', 'title': 'NAT traversal settings differ',
+        'fields': (), 'eliminable': False,
+        'fix': 'Enable NAT traversal on both ends: RouterOS /ip/ipsec/profile nat-traversal=yes (IKEv1) and the cloud\'s NAT-T switch.',
+        'separate_by': 'the cloud\'s NAT-T setting',
+    },
+    'dpd': {
+        'phase': 'phase1', 'title': 'dead peer detection declared the peer dead',
+        'fields': (), 'eliminable': False,
+        'fix': ('Enable DPD on both ends (RouterOS /ip/ipsec/profile dpd-interval=, dpd-maximum-failures=; Tencent DpdEnable=1, '
+                'DpdTimeout) and check the path between the gateways.'),
+        'separate_by': 'whether the tunnel flaps while the Internet path is healthy',
+    },
+    'missing_identity': {
+        'phase': 'config', 'title': 'the peer has no identity',
+        'fields': (), 'eliminable': False,
+        'fix': 'Add /ip/ipsec/identity add peer=<peer> auth-method=pre-shared-key secret=<PSK> for this peer.',
+        'separate_by': '',
+    },
+    'disabled': {
+        'phase': 'config', 'title': 'a tunnel entry is disabled',
+        'fields': (), 'eliminable': False,
+        'fix': 'Enable the disabled entry (/ip/ipsec/peer, identity or policy: disabled=no).',
+        'separate_by': '',
+    },
+    'policy_invalid': {
+        'phase': 'config', 'title': 'the IPsec policy is invalid (I flag)',
+        'fields': (), 'eliminable': False,
+        'fix': ('An invalid policy is usually a duplicate with the same src-address and dst-address: keep one /ip/ipsec/policy '
+                'per selector pair and remove the other.'),
+        'separate_by': '',
+    },
+    'nat_bypass': {
+        'phase': 'data', 'title': 'a srcnat (masquerade) rule catches the tunnel traffic before IPsec',
+        'fields': (), 'eliminable': False,
+        'fix': ('Add /ip/firewall/nat chain=srcnat action=accept src-address=<LAN> dst-address=<VPC> and move it above every '
+                'masquerade (place-before=0), or give the masquerade ipsec-policy=out,none; then remove the existing '
+                'connection-tracking entries of those flows.'),
+        'separate_by': 'the /ip/firewall/nat rule order; the outbound SA byte counter (0 = packets never reach the policy)',
+    },
+    'data_path': {
+        'phase': 'data', 'title': 'SAs are up but the router does not send the traffic into the tunnel',
+        'fields': (), 'eliminable': False,
+        'fix': ('Check FastTrack (accept established,related LAN<->VPC in /ip/firewall/filter forward before the fasttrack rule, '
+                'or /ip/firewall/raw notrack), the forward filter, and remove stale connection-tracking entries.'),
+        'separate_by': 'the outbound SA byte counter and /ip/firewall/filter counters',
+    },
+    'cloud_route': {
+        'phase': 'data', 'title': 'traffic leaves through the tunnel but nothing comes back',
+        'fields': (), 'eliminable': False,
+        'fix': ('On the cloud: a route for the router LAN via the VPN gateway in the VPC route table, the security group / network '
+                'ACL of the VPC host, the host\'s own firewall. On the router: /ip/ipsec/statistics in-* error counters.'),
+        'separate_by': 'the inbound SA byte counter and the cloud route table',
+    },
+}
+
+_PHASE_ORDER = ('config', 'phase1', 'phase2', 'data')
+
+# ---------------------------------------------------------------------------------------------
+# The line catalogue: (regex, {class: weight}, strong, verified, note).
+# - One line is classified by the FIRST pattern that matches it, so specific patterns come first.
+# - A pattern with one class and strong=True is decisive for that class; several classes = the line
+#   alone does not separate them (ranked by weight).
+# - verified=False: text expected from racoon/strongSwan source, not seen in a RouterOS log
+#   (cloud-side-and-diagnosis §9 "(exp)"); §11: such a line must not be the sole evidence of a
+#   certain diagnosis.
+# - 'ctx' overrides: in an ESP context (the same end logged "proposals: ESP:" or phase 1 is up) the
+#   DH/algorithm lines speak about phase 2, in an IKE context about phase 1.
+# ---------------------------------------------------------------------------------------------
+
+_P1_OR_VERSION = {'phase1_proposal': 0.6, 'ike_version': 0.4}
+_P2_OR_PFS = {'phase2_proposal': 0.55, 'pfs': 0.45}
+_V2_AUTH = {'psk': 0.55, 'identity': 0.45}
+# ALI-FAQ (the guide's table) lists the IKEv1 AUTHENTICATION_FAILED notify under both "exchange
+# modes differ" and "IKE versions differ"; identity mismatches send it too (§9).
+_V1_AUTH = {'exchange_mode': 0.45, 'identity': 0.4, 'ike_version': 0.15}
+_ANY_NO_PROP = {'phase1_proposal': 0.45, 'phase2_proposal': 0.3, 'pfs': 0.25}
+
+
+def _p(regex, classes, strong=True, verified=True, ctx=None):
+    if isinstance(classes, str):
+        classes = {classes: 1.0}
+    return {'re': re.compile(regex, re.IGNORECASE), 'classes': classes, 'strong': strong, 'verified': verified,
+            'ctx': ctx or {}}
+
+
+PATTERNS = (
+    # --- configuration problems (RouterOS) -----------------------------------------------------
+    _p(r"initiator can't find identity for peer", 'missing_identity'),
+    # --- identity ------------------------------------------------------------------------------
+    _p(r'identity not found for responder', 'identity'),
+    _p(r"IDir\s+'?[^']*'?\s+does not match to", 'identity'),
+    _p(r'does not match peers? id', 'identity'),
+    _p(r'message lacks IDr payload', 'identity'),
+    _p(r'Expecting IP address type in main mode', 'identity'),
+    # Tencent: the responder form is "ID *or* exchange mode" (TC-LOG), the initiator form names both IDs.
+    _p(r'initiator no peer config found by ID payload', 'identity'),
+    _p(r'no peer config found by ID payload', {'identity': 0.55, 'exchange_mode': 0.45}),
+    _p(r'no peer config found', 'identity'),
+    # --- exchange mode -------------------------------------------------------------------------
+    _p(r'Aggressive Mode PSK disabled', 'exchange_mode'),
+    _p(r'not acceptable (Identity Protection|Aggressive) mode', 'exchange_mode', verified=False),
+    # --- PSK -----------------------------------------------------------------------------------
+    _p(r'possible c[ao]u?se:?\s*wrong password', 'psk'),
+    _p(r'invalid (HASH|ID)_V1 payload length', 'psk'),
+    _p(r'could not decrypt payloads', 'psk'),
+    _p(r'mismatch of preshared secrets', 'psk'),
+    _p(r'no matching secret', 'psk'),
+    _p(r'decryption was unsuccessful due to invalid Pre-?shared Key', 'psk'),
+    _p(r'shared keys? for .* but MAC mismatched', 'psk'),
+    _p(r'message parsing failed', 'psk', strong=False),
+    # --- IKE version ---------------------------------------------------------------------------
+    _p(r'no IKE config found for .*NO_PROPOSAL_CHOSEN', 'ike_version'),
+    _p(r'unknown ikev2 peer', 'ike_version'),
+    # --- authentication failed notifies: IKEv2 "notify error", IKEv1 "error notify" ------------
+    _p(r'AUTHENTICATION_FAILED notify error', _V2_AUTH),
+    _p(r'IKE_AUTH (response|request) \d+ \[.*N\(AUTH_FAILED\)', _V2_AUTH),
+    _p(r'reply notify: AUTHENTICATION_FAILED', _V2_AUTH),
+    _p(r'AUTHENTICATION_FAILED error notify', _V1_AUTH),
+    _p(r'\[ ?HASH N\(AUTH_FAILED\) ?\]', {'identity': 0.55, 'exchange_mode': 0.45}),
+    _p(r'AUTHENTICATION_FAILED|N\(AUTH_FAILED\)|authentication failure', {'psk': 0.4, 'identity': 0.35, 'exchange_mode': 0.25},
+       strong=False),
+    # --- customer gateway (either wording) -----------------------------------------------------
+    _p(r'UNSUPPORTED_CRITICAL_PAYLOAD', 'customer_gateway'),
+    # --- traffic selectors ---------------------------------------------------------------------
+    _p(r'INVALID_ID_INFORMATION|invalid-id-information', 'traffic_selectors'),
+    _p(r'HASH N\(INVAL_ID\)', 'traffic_selectors'),
+    _p(r'HASH payload does not match', 'traffic_selectors'),
+    _p(r'no matching CHILD_SA config found', 'traffic_selectors'),
+    _p(r'traffic selectors? .*(unacceptable|inacceptable)|traffic selector mismatch', 'traffic_selectors'),
+    _p(r'TS_UNACCEPT', 'traffic_selectors'),
+    _p(r"can't find matching selector|failed to get sainfo", 'traffic_selectors', verified=False),
+    _p(r'integrity check failed', 'traffic_selectors', strong=False),
+    # --- PFS -----------------------------------------------------------------------------------
+    _p(r'pfs group mismatched|no PFS is specified, but peer sends KE|PFS is specified, but peer doesn.?t sends? KE|'
+       r'responder is not ready to do PFS', 'pfs', verified=False),
+    _p(r'message lacks KE payload', 'pfs'),
+    _p(r'no acceptable DIFFIE_HELLMAN_GROUP found', {'pfs': 0.5, 'phase1_proposal': 0.5},
+       ctx={'esp': {'pfs': 1.0}, 'ike': {'phase1_proposal': 1.0}}),
+    _p(r'CREATE_CHILD_SA (response|request) \d+ \[.*N\(NO_PROP\)', {'pfs': 0.7, 'phase2_proposal': 0.3}),
+    # --- phase 2 proposal ----------------------------------------------------------------------
+    _p(r'no acceptable (ENCRYPTION|INTEGRITY)_ALGORITHM found', {'phase2_proposal': 0.5, 'phase1_proposal': 0.5},
+       ctx={'esp': {'phase2_proposal': 1.0}, 'ike': {'phase1_proposal': 1.0}}),
+    _p(r'NO_PROPOSAL_CHOSEN notify, no CHILD_SA built', {'phase2_proposal': 0.55, 'pfs': 0.45}),
+    _p(r'INFORMATIONAL_V1 request \S+ \[ ?HASH N\(NO_PROP\) ?\]', _P2_OR_PFS),
+    # The guide's PFS row: an ESP proposal carrying a MODP/ECP group was rejected.
+    _p(r'ESP:\S*/(MODP|ECP|CURVE)_\w+.*no matching proposal found', {'pfs': 0.65, 'phase2_proposal': 0.35}),
+    _p(r'ESP:\S*no matching proposal found|ESP:\S* no matching proposal found', {'phase2_proposal': 0.6, 'pfs': 0.4}),
+    _p(r'reason of no matching proposal.*\[(ESP|IPSEC):', _P2_OR_PFS),
+    _p(r'failed to pre-process ph2 packet', {'phase2_proposal': 0.4, 'traffic_selectors': 0.3, 'pfs': 0.3}, strong=False),
+    # --- phase 1 proposal ----------------------------------------------------------------------
+    _p(r'reason of no matching proposal', 'phase1_proposal'),
+    _p(r'INFORMATIONAL_V1 request \S+ \[ ?N\(NO_PROP\) ?\]', 'phase1_proposal'),
+    _p(r'IKE_SA_INIT response \d+ \[ ?N\(NO_PROP\) ?\]', _P1_OR_VERSION),
+    _p(r'NO_PROPOSAL_CHOSEN notify error', _P1_OR_VERSION),
+    _p(r'fatal NO-PROPOSAL-CHOSEN notify mes+age', 'phase1_proposal', verified=False),
+    _p(r'no suitable proposal found', 'phase1_proposal'),
+    _p(r'failed to get valid proposal', 'phase1_proposal'),
+    _p(r'rejected (hashtype|enctype|authtype|dh_group)|HASH mismatched|trns_id mismatched|authtype mismatched|'
+       r'invalid encryption algorithm', 'phase1_proposal', ctx={'esp': {'phase2_proposal': 1.0}}),
+    _p(r'received KE type \d+, ?expected \d+|failed to compute dh value|proposal mismatch, transform type: ?4',
+       {'phase1_proposal': 0.6, 'pfs': 0.4}, ctx={'esp': {'pfs': 1.0}, 'ike': {'phase1_proposal': 1.0}}),
+    _p(r'received proposals: IKE:|configured proposals: IKE:|no proposal found', 'phase1_proposal', strong=False),
+    _p(r'failed to pre-process ph1 packet', 'phase1_proposal', strong=False),
+    _p(r'NO_PROPOSAL_CHOSEN error notify', _ANY_NO_PROP, ctx={'esp': _P2_OR_PFS}),
+    _p(r'No Proposal Match Found|NO_PROPOSAL_CHOSEN|N\(NO_PROP\)', _ANY_NO_PROP, strong=False, ctx={'esp': _P2_OR_PFS}),
+    # --- no response ---------------------------------------------------------------------------
+    # IKEv1 "sending retransmit 1 of request message ID 0, seq 1", IKEv2 "retransmit 1 of request with message ID 0".
+    # A v2-only gateway ignores IKEv1 (and the reverse), so silence is also a version mismatch (§9).
+    _p(r'retransmit \d+ of request (with )?message ID', {'no_response': 0.85, 'ike_version': 0.15}),
+    _p(r'giving up after \d+ retransmits|retransmission count exceeded', {'no_response': 0.85, 'ike_version': 0.15}),
+    _p(r'retransmit IKEv1 .*message', {'no_response': 0.85, 'ike_version': 0.15}),
+    _p(r'phase1 negotiation failed due to time up|Phase1NegotiationTimeout', {'no_response': 0.8, 'ike_version': 0.2}),
+    _p(r'phase2 negotiation failed due to time up waiting for phase1', {'no_response': 0.8, 'ike_version': 0.2}),
+    _p(r'reason of peer no response|Peer is not responsive', 'no_response'),
+    # --- lifetime, NAT-T, DPD (Alibaba keywords, §2) -------------------------------------------
+    _p(r'long lifetime proposed', 'lifetime', verified=False),
+    _p(r'unexpecting payload type 130', 'nat_t'),
+    _p(r'DPD: remote seems to be dead|message has no hash payload', 'dpd'),
+)
+
+_ESP_CTX = re.compile(r'proposals?: ESP:|\bESP:[A-Z0-9_]+/|\[ ?HASH N\(NO_PROP\)|CHILD_SA|ph2|phase ?2|IPSEC', re.IGNORECASE)
+_IKE_CTX = re.compile(r'proposals?: IKE:|\bIKE:[A-Z0-9_]+/|IKE_SA_INIT|ph1 packet|phase1 negotiation failed\.', re.IGNORECASE)
+
+_PEER_DOWN_STATES = ('spawning', 'starting', 'message-1-sent', 'message-1-received', 'no-phase1', 'expired')
+
+# ---------------------------------------------------------------------------------------------
+# Redaction (DESIGN rule 5: secrets never leave).
+# ---------------------------------------------------------------------------------------------
+
+_SECRET_KV = re.compile(r'((?:secret|password|ppk-secret|pre-?shared-?key|PreShareKey|psk)\s*[=:]\s*"?)([^\s",]+)', re.IGNORECASE)
+REDACTED = '<redacted>'
+
+
+def redact(text, secrets=None):
+    """Return ``text`` with every secret and every ``secret=...``-style value replaced by ``<redacted>``."""
+    text = '' if text is None else str(text)
+    for secret in sorted((s for s in (secrets or ()) if s), key=len, reverse=True):
+        text = text.replace(str(secret), REDACTED)
+    return _SECRET_KV.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+def _truthy(value):
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ('true', 'yes', '1', 'on')
+
+
+def _int(value):
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return 0
+
+
+def _host(address):
+    """'113.87.48.200:4500' or '113.87.48.200[500]' -> '113.87.48.200'."""
+    text = str(address or '').strip()
+    text = re.sub(r'\[\d+\]$', '', text)
+    if text.count(':') == 1:
+        text = text.split(':', 1)[0]
+    return text
+
+
+def _line_text(row):
+    """A /log row or a string -> (topics, message)."""
+    if isinstance(row, dict):
+        return str(row.get('topics', '') or ''), str(row.get('message', '') or '')
+    return '', str(row)
+
+
+def classify_line(message, context=None):
+    """Classify one log line. Returns ``{'classes': {class: weight}, 'strong', 'verified'}`` or None.
+
+    ``context`` is 'esp', 'ike' or None (see PATTERNS)."""
+    for pattern in PATTERNS:
+        if pattern['re'].search(message):
+            classes = pattern['ctx'].get(context, pattern['classes']) if context else pattern['classes']
+            return {'classes': dict(classes), 'strong': pattern['strong'] and len(classes) == 1,
+                    'verified': pattern['verified']}
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Runtime state (§10 decision tree)
+# ---------------------------------------------------------------------------------------------
+
+def _nat_catches(nat_rows, policies):
+    """Return the first srcnat rule that would translate tunnel traffic, or None when an accept comes first.
+
+    §8: masquerade changes the source before the policy lookup, so the packet no longer matches the
+    policy. A masquerade with ipsec-policy=out,none skips packets that match a policy (defconf)."""
+    pairs = []
+    for pol in policies or ():
+        try:
+            pairs.append((ipaddress.ip_network(str(pol.get('src-address')), strict=False),
+                          ipaddress.ip_network(str(pol.get('dst-address')), strict=False)))
+        except ValueError:
+            continue
+    if not pairs:
+        return None
+
+    def covers(rule_value, net):
+        if not rule_value:
+            return True
+        negate = str(rule_value).startswith('!')
+        try:
+            rule_net = ipaddress.ip_network(str(rule_value).lstrip('!'), strict=False)
+        except ValueError:
+            return False
+        inside = net.version == rule_net.version and net.subnet_of(rule_net)
+        return not inside if negate else inside
+
+    for rule in nat_rows or ():
+        if rule.get('chain') != 'srcnat' or _truthy(rule.get('disabled', False)):
+            continue
+        if not any(covers(rule.get('src-address'), src) and covers(rule.get('dst-address'), dst) for src, dst in pairs):
+            continue
+        action = rule.get('action', 'accept')
+        if action == 'accept':
+            return None
+        if action in ('masquerade', 'src-nat', 'netmap', 'same'):
+            if 'out,none' in str(rule.get('ipsec-policy', '')):
+                continue
+            if rule.get('out-interface') or rule.get('out-interface-list'):
+                # Interface matchers: LAN->VPC leaves through the WAN interface, so the rule applies.
+                return rule
+            return rule
+    return None
+
+
+def read_state(state):
+    """Summarise runtime state: ``{'stage', 'facts': [evidence lines], 'classes': {class: weight}, 'decisive': set}``.
+
+    stages: None (no state), 'config' (disabled/invalid/missing entries), 'down' (no phase 1),
+    'phase1_up' (phase 1 up, phase 2 not), 'up' (SAs in place), 'up_no_traffic' (SAs up, probe failed)."""
+    out = {'stage': None, 'facts': [], 'classes': {}, 'decisive': set()}
+    if not state:
+        return out
+    peers = list(state.get('active_peers') or ())
+    policies = list(state.get('policies') or ())
+    sas = list(state.get('installed_sa') or ())
+    facts = out['facts']
+
+    for kind in ('policies', 'peers', 'identities'):
+        for row in state.get(kind) or ():
+            if _truthy(row.get('disabled', False)):
+                facts.append('{}: entry {} is disabled'.format(kind, row.get('name') or row.get('peer') or row.get('.id', '?')))
+                out['classes']['disabled'] = 1.0
+                out['decisive'].add('disabled')
+    for row in policies:
+        if _truthy(row.get('invalid', False)):
+            facts.append('policy {} -> {} has the invalid (I) flag'.format(row.get('src-address'), row.get('dst-address')))
+            out['classes']['policy_invalid'] = 1.0
+            out['decisive'].add('policy_invalid')
+    if 'identities' in state and state.get('peers'):
+        with_identity = {row.get('peer') for row in state.get('identities') or () if not _truthy(row.get('disabled', False))}
+        for row in state['peers']:
+            if not _truthy(row.get('disabled', False)) and row.get('name') not in with_identity:
+                facts.append('peer {} has no identity'.format(row.get('name')))
+                out['classes']['missing_identity'] = 1.0
+                out['decisive'].add('missing_identity')
+    if out['classes']:
+        out['stage'] = 'config'
+        return out
+
+    if not any(k in state for k in ('active_peers', 'policies', 'installed_sa')):
+        return out
+    established = [p for p in peers if p.get('state') == 'established']
+    for p in peers:
+        facts.append('active-peers: remote-address={} state={} ph2-total={}'.format(p.get('remote-address', '?'), p.get('state', '?'), p.get('ph2-total', '?')))
+    ph2_up = [p for p in policies if p.get('ph2-state') == 'established' or _truthy(p.get('active', False))]
+    for p in policies:
+        facts.append('policy {} -> {}: ph2-state={} active={}'.format(p.get('src-address', '?'), p.get('dst-address', '?'),
+                                                                  p.get('ph2-state', '?'), p.get('active', '?')))
+    mature = [s for s in sas if s.get('state', 'mature') == 'mature']
+    if sas:
+        facts.append(f'installed-sa: {len(sas)} SA(s), {len(mature)} mature')
+
+    if not established:
+        out['stage'] = 'down'
+        if not peers:
+            facts.append('active-peers: no row for the cloud gateway (phase 1 never started or never got an answer)')
+        # §10 tree 1: no row, or stuck in message-1-sent -> reachability, version, CGW IP.
+        out['classes'] = {'no_response': 0.6, 'ike_version': 0.25, 'customer_gateway': 0.15}
+        return out
+    if policies and not ph2_up or (not policies and len(mature) < 2):
+        out['stage'] = 'phase1_up'
+        # §10 tree 3: phase 1 up, phase 2 down -> TS, ESP proposal, PFS.
+        out['classes'] = {'traffic_selectors': 0.4, 'phase2_proposal': 0.35, 'pfs': 0.25}
+        return out
+
+    out['stage'] = 'up'
+    ping = state.get('ping')
+    if ping is None:
+        return out
+    ok = _truthy(ping) if not isinstance(ping, dict) else _int(ping.get('received', 0)) > 0
+    if ok:
+        facts.append('ping through the tunnel: answered')
+        return out
+    out['stage'] = 'up_no_traffic'
+    facts.append('ping through the tunnel: no answer')
+    rule = _nat_catches(state.get('nat'), policies) if state.get('nat') is not None else None
+    if rule is not None:
+        facts.append('/ip/firewall/nat: srcnat rule {} action={} src-address={} dst-address={} matches the tunnel traffic '
+                     'before any accept rule'.format(rule.get('.id', '?'), rule.get('action'), rule.get('src-address', 'any'),
+                                                 rule.get('dst-address', 'any')))
+        out['classes'] = {'nat_bypass': 1.0}
+        out['decisive'].add('nat_bypass')
+        return out
+    nat_ok = state.get('nat') is not None
+    if nat_ok:
+        facts.append('/ip/firewall/nat: an accept rule stands before any masquerade for the tunnel traffic')
+    remote = {_host(p.get('remote-address')) for p in established}
+    out_bytes = sum(_int(s.get('current-bytes')) for s in mature if _host(s.get('dst-address')) in remote)
+    in_bytes = sum(_int(s.get('current-bytes')) for s in mature if _host(s.get('src-address')) in remote)
+    if mature:
+        facts.append(f'installed-sa bytes: outbound={out_bytes} inbound={in_bytes}')
+    if mature and out_bytes > 0 and in_bytes == 0:
+        out['classes'] = {'cloud_route': 0.8, 'data_path': 0.2}
+    elif nat_ok:
+        out['classes'] = {'data_path': 0.7, 'cloud_route': 0.3}
+    else:
+        out['classes'] = {'nat_bypass': 0.5, 'data_path': 0.35, 'cloud_route': 0.15}
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparison input (cloud.compare / cloud.compare_report)
+# ---------------------------------------------------------------------------------------------
+
+def _comparison(comparison):
+    """-> (mismatches by class, compared fields or None for 'all')."""
+    if comparison is None:
+        return None, None
+    if isinstance(comparison, dict):
+        mismatches = comparison.get('mismatches') or []
+        compared = set(comparison.get('compared') or ())
+    else:
+        mismatches = list(comparison)
+        compared = None
+    by_class = {}
+    for m in mismatches:
+        cls = m.get('error_class')
+        if cls and m.get('severity', 'error') == 'error':
+            by_class.setdefault(cls, []).append(m)
+    return by_class, compared
+
+
+def _mismatch_text(m, secrets):
+    return redact('preflight: {} router={} cloud={}'.format(m.get('field'), m.get('router_value'), m.get('cloud_value')), secrets)
+
+
+# ---------------------------------------------------------------------------------------------
+# The diagnosis
+# ---------------------------------------------------------------------------------------------
+
+_STAGE_FACTOR = {
+    # stage -> phase -> factor. Lines are often older than the state; the state says where we are now.
+    'down': {'phase1': 1.0, 'phase2': 0.5, 'config': 1.0, 'data': 0.0},
+    'phase1_up': {'phase1': 0.25, 'phase2': 1.0, 'config': 1.0, 'data': 0.0},
+}
+
+
+def _context(lines, stage):
+    text = '\n'.join(lines)
+    if _ESP_CTX.search(text) and not _IKE_CTX.search(text):
+        return 'esp'
+    if _IKE_CTX.search(text) and not _ESP_CTX.search(text):
+        return 'ike'
+    if stage == 'phase1_up':
+        return 'esp'
+    if stage == 'down':
+        return 'ike'
+    return None
+
+
+def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secrets=None):
+    """Diagnose one tunnel. See the module docstring for the shapes."""
+    secrets = [s for s in (secrets or ()) if s]
+    st = read_state(state)
+    stage = st['stage']
+    notes = []
+
+    sources = []
+    router_msgs = []
+    for row in router_log or ():
+        topics, message = _line_text(row)
+        if topics and 'ipsec' not in topics:
+            continue
+        router_msgs.append(message)
+        sources.append(('router', topics, message))
+    cloud_msgs = [str(line) for line in cloud_log or ()]
+    sources.extend(('cloud', '', line) for line in cloud_msgs)
+    contexts = {'router': _context(router_msgs, stage), 'cloud': _context(cloud_msgs, stage)}
+
+    scores = {}
+    why = {}
+    decisive = {}      # class -> True if a verified decisive line, False if only unverified ones
+    evidence = []
+    seen_patterns = set()
+    for where, topics, message in sources:
+        hit = classify_line(message, contexts[where])
+        if hit is None:
+            continue
+        shown = redact('{}{}: {}'.format(where, ' ' + topics if topics else '', message.strip()), secrets)
+        if shown not in evidence:
+            evidence.append(shown)
+        key = (where, tuple(sorted(hit['classes'].items())))
+        first = key not in seen_patterns
+        seen_patterns.add(key)
+        for cls, weight in hit['classes'].items():
+            if first:   # repetitions of the same kind of line add no weight
+                scores[cls] = scores.get(cls, 0.0) + weight
+            why.setdefault(cls, [])
+            if shown not in why[cls]:
+                why[cls].append(shown)
+            if hit['strong']:
+                decisive[cls] = decisive.get(cls, False) or hit['verified']
+
+    line_based = bool(scores)
+    if stage in ('config',):
+        scores = dict(st['classes'])
+        for cls in st['decisive']:
+            decisive[cls] = True
+            why[cls] = list(st['facts'])
+    elif stage in ('up', None) and not scores:
+        pass
+    elif stage == 'up_no_traffic':
+        if line_based:
+            notes.append('SAs are up: the IPsec errors in the log are from earlier negotiations')
+        scores = dict(st['classes'])
+        why = {cls: list(st['facts']) for cls in scores}
+        decisive = {cls: True for cls in st['decisive']}
+    elif stage in _STAGE_FACTOR:
+        factors = _STAGE_FACTOR[stage]
+        fitting = [c for c in scores if factors.get(CLASSES[c]['phase'], 1.0) >= 1.0]
+        if scores and not fitting and stage == 'phase1_up':
+            # Phase 1 is up now, so phase-1 failures in the log are from earlier attempts (§10 tree 3).
+            notes.append('phase 1 is established now: the phase-1 errors in the log ({}) are from earlier attempts'.format(', '.join(sorted(scores))))
+            decisive = {}
+        for cls in [c for c in decisive if c not in fitting]:
+            decisive[cls] = None if stage == 'phase1_up' else decisive[cls]
+        decisive = {c: v for c, v in decisive.items() if v is not None}
+        scores = {c: w * factors.get(CLASSES[c]['phase'], 1.0) for c, w in scores.items()}
+        scores = {c: w for c, w in scores.items() if w > 0}
+        if not fitting:
+            for cls, weight in st['classes'].items():
+                scores[cls] = scores.get(cls, 0.0) + weight
+                why.setdefault(cls, list(st['facts']))
+    elif stage == 'up' and scores:
+        notes.append('The tunnel is up now; the log lines below describe earlier failures')
+
+    healthy = None
+    if stage == 'up':
+        healthy = True
+    elif stage is not None or scores:
+        healthy = False
+
+    # --- comparison: confirm or rule out ------------------------------------------------------
+    mism, compared = _comparison(comparison)
+    if mism is not None and scores and not healthy:
+        for cls in list(scores):
+            spec = CLASSES[cls]
+            if cls in mism:
+                scores[cls] = scores[cls] + 1.0
+                decisive[cls] = True
+                why.setdefault(cls, []).extend(_mismatch_text(m, secrets) for m in mism[cls])
+                evidence.extend(_mismatch_text(m, secrets) for m in mism[cls])
+            elif spec['eliminable'] and spec['fields'] and (compared is None or all(f in compared for f in spec['fields'])) and len(scores) > 1:
+                del scores[cls]
+                decisive.pop(cls, None)
+                notes.append('ruled out {}: the preflight comparison found {} equal on both ends'.format(cls, '/'.join(spec['fields'])))
+        other = sorted(set(mism) - set(scores))
+        if other:
+            notes.append('other preflight mismatches: {}'.format(', '.join(other)))
+
+    result = {'healthy': healthy, 'class': None, 'certain': False, 'phase': None, 'title': '', 'fix': '',
+              'evidence': [redact(f, secrets) for f in st['facts']] + evidence if not healthy else evidence,
+              'candidates': [], 'stage': stage, 'notes': notes}
+    if healthy:
+        result.update({'certain': True, 'title': 'tunnel established', 'evidence': [redact(f, secrets) for f in st['facts']]})
+        return result
+    if not scores:
+        return result
+
+    total = sum(scores.values())
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], _PHASE_ORDER.index(CLASSES[kv[0]]['phase']), kv[0]))
+    candidates = []
+    for rank, (cls, score) in enumerate(ranked, 1):
+        spec = CLASSES[cls]
+        candidates.append({'class': cls, 'rank': rank, 'likelihood': round(score / total, 2), 'title': spec['title'],
+                           'why': why.get(cls, []), 'separate_by': spec['separate_by'], 'fix': spec['fix']})
+    top = ranked[0][0]
+    decisive_classes = [c for c in scores if c in decisive]
+    certain = decisive.get(top, False) is True and decisive_classes == [top]
+    if top in decisive and decisive[top] is False:
+        notes.append(f'the only decisive line for {top} is text expected from source, not seen on RouterOS: confirm it')
+    spec = CLASSES[top]
+    result.update({'class': top, 'certain': certain, 'phase': spec['phase'], 'title': spec['title'], 'fix': spec['fix'],
+                   'candidates': candidates})
+    if not certain and len(candidates) > 1:
+        result['separate_by'] = '; '.join('{}: {}'.format(c['class'], c['separate_by']) for c in candidates if c['separate_by'])
+    return result
