@@ -83,9 +83,9 @@ def render_duration(seconds):
     for unit, size in _UNITS:
         count, whole = divmod(whole, size)
         if count:
-            out.append('%d%s' % (count, unit))
+            out.append(f'{count}{unit}')
     if millis:
-        out.append('%dms' % millis)
+        out.append(f'{millis}ms')
     return ''.join(out)
 
 
@@ -376,7 +376,7 @@ class PortList(RosType):
             for num in (lo, hi) if hi else (lo,):
                 if not num.isdigit() or not 0 <= int(num) <= 65535:
                     raise ValueError(text)
-            out.append('%d-%d' % (int(lo), int(hi)) if hi else str(int(lo)))
+            out.append(f'{int(lo)}-{int(hi)}' if hi else str(int(lo)))
         return neg + ','.join(out)
 
 

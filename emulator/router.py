@@ -43,6 +43,7 @@ import time
 from emulator import rosvalues
 from emulator.errors import ARGUMENT_VALUE, MultiTrap, Trap
 from emulator.menus import build_menus
+from emulator.menus.ipsec import STATISTICS
 from emulator.menus.system import resource_facts
 from emulator.query import QueryError
 from emulator.query import select as query_select
@@ -65,7 +66,7 @@ class QuiescentRuntime:
     """Runtime provider of a router on which no IKE negotiation has happened (see module docstring)."""
 
     POLICY_IDLE = {'active': 'false', 'ph2-state': 'no-phase2', 'ph2-count': '0'}
-    STATISTICS = ['in-errors', 'in-buffer-errors', 'in-header-errors', 'in-no-states', 'in-state-protocol-errors', 'in-state-mode-errors', 'in-state-sequence-errors', 'in-state-expired', 'in-state-mismatches', 'in-state-invalid', 'in-template-mismatches', 'in-no-policies', 'in-policy-blocked', 'in-policy-errors', 'out-errors', 'out-bundle-errors', 'out-bundle-check-errors', 'out-no-states', 'out-state-protocol-errors', 'out-state-mode-errors', 'out-state-sequence-errors', 'out-state-expired', 'out-policy-blocked', 'out-policy-dead', 'out-policy-errors']
+    STATISTICS = STATISTICS
 
     def __init__(self, router):
         self.router = router
@@ -109,6 +110,7 @@ class Router:
         self.counters = self._fresh_counters()
         self.tables = {}
         self._seeding = False
+        self._boot = 0.0
         self.reset()
 
     # ------------------------------------------------------------------ time
@@ -138,11 +140,17 @@ class Router:
     def set_runtime(self, runtime):
         self.runtime = runtime
 
+    def reset_counters(self):
+        self.counters = self._fresh_counters()
+
     def table(self, path):
         return self.tables[path]
 
-    def reset(self, counters=True):
-        """Back to the lab file's initial state: built-ins, seeded interfaces/addresses, spec.config."""
+    def reset(self, counters=False):
+        """Back to the lab file's initial state: built-ins, seeded interfaces/addresses, spec.config.
+
+        Counters are accounting, not state: they survive unless ``counters=True`` (see ``reset_counters``).
+        """
         if counters:
             self.counters = self._fresh_counters()
         self._boot = self._now()
@@ -185,7 +193,7 @@ class Router:
             import ipaddress  # pylint: disable=import-outside-toplevel
             net = ipaddress.ip_network(str(subnet), strict=False)
             host = next(net.hosts()) if net.num_addresses > 2 else net.network_address
-            self._add('/ip/address', {'address': '%s/%d' % (host, net.prefixlen), 'interface': 'bridge'})
+            self._add('/ip/address', {'address': f'{host}/{net.prefixlen}', 'interface': 'bridge'})
         config = dict(getattr(spec, 'config', None) or {})
         order = [p for p in SEED_ORDER if p in config] + [p for p in config if p not in SEED_ORDER]
         for path in order:
@@ -392,9 +400,9 @@ class Router:
             self._store(menu, values, name, self._parse_value(menu, name, text))
         if menu.key and menu.key not in values and menu.auto_name:
             num = 1
-            while table.find_by(menu.key, '%s%d' % (menu.auto_name, num)) is not None:
+            while table.find_by(menu.key, f'{menu.auto_name}{num}') is not None:
                 num += 1
-            values[menu.key] = '%s%d' % (menu.auto_name, num)
+            values[menu.key] = f'{menu.auto_name}{num}'
         for fld in menu.fields:
             if fld.mandatory and fld.name not in values:
                 raise self._missing(fld.name)

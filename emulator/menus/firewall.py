@@ -1,5 +1,72 @@
-"""``/ip/firewall/nat`` and ``/ip/firewall/filter`` (filled in below)."""
+"""``/ip/firewall/nat`` and ``/ip/firewall/filter`` (reference §4).
+
+Ordered tables (``place-before`` on add, ``move``), ``unset`` of matchers, ``bytes``/``packets``
+counters (always 0: the lab forwards no real packets through rules), ``log``/``log-prefix``
+printed at their defaults, unset matchers absent from print (§4.1).
+"""
+
+from emulator.menus import FIREWALL, Field, Menu
+from emulator.rosvalues import Bool, Enum, FirewallAddress, IpsecPolicyMatcher, PortList, Protocol, Str
+
+NAT_ACTIONS = ('accept', 'add-dst-to-address-list', 'add-src-to-address-list', 'dst-nat', 'endpoint-independent-nat', 'jump',
+               'log', 'masquerade', 'netmap', 'passthrough', 'redirect', 'return', 'same', 'socksify', 'src-nat')
+FILTER_ACTIONS = ('accept', 'add-dst-to-address-list', 'add-src-to-address-list', 'drop', 'fasttrack-connection', 'jump', 'log',
+                  'passthrough', 'reject', 'return', 'tarpit')
+REJECT_WITH = ('icmp-admin-prohibited', 'icmp-host-prohibited', 'icmp-host-unreachable', 'icmp-net-prohibited',
+               'icmp-network-unreachable', 'icmp-port-unreachable', 'icmp-protocol-unreachable', 'tcp-reset')
+
+
+class Chain(Str):
+    """Built-in or user chain name: any non-empty word."""
+
+    def parse(self, text, ctx=None):
+        text = str(text).strip()
+        if not text or ' ' in text:
+            raise ValueError(text)
+        return text
+
+
+def _common(v, actions):
+    ro = {'ro': True}
+    return [
+        Field('chain', Chain(), mandatory=True, unsettable=False),
+        Field('action', Enum(*actions), default='accept', unsettable=False),
+        Field('src-address', FirewallAddress()),
+        Field('dst-address', FirewallAddress()),
+        Field('protocol', Protocol(allow_all=False)),
+        Field('src-port', PortList()),
+        Field('dst-port', PortList()),
+        Field('port', PortList()),
+        Field('in-interface', Str()),
+        Field('out-interface', Str()),
+        Field('in-interface-list', Str()),
+        Field('out-interface-list', Str()),
+        Field('src-address-list', Str()),
+        Field('dst-address-list', Str()),
+        Field('connection-mark', Str()),
+        Field('routing-mark', Str()),
+        Field('packet-mark', Str()),
+        Field('ipsec-policy', IpsecPolicyMatcher()),
+        Field('jump-target', Str()),
+        Field('address-list', Str()),
+        Field('address-list-timeout', Str()),
+        Field('log', Bool(), default='false', unsettable=False),
+        Field('log-prefix', Str(), default=''),
+        Field('bytes', default='0', **ro),
+        Field('packets', default='0', **ro),
+        Field('invalid', Bool(), default='false', **ro),
+        Field('dynamic', Bool(), default='false', **ro),
+        Field('disabled', Bool(), default='false', unsettable=False),
+        Field('comment', Str()),
+    ]
 
 
 def menus(v):
-    return []
+    nat = Menu('/ip/firewall/nat', _common(v, NAT_ACTIONS) + [Field('to-addresses', Str()), Field('to-ports', Str())],
+               verbs=FIREWALL, ordered=True, kind='rule', builtin_flag=None)
+    filt = Menu('/ip/firewall/filter', _common(v, FILTER_ACTIONS) + [
+        Field('connection-state', Str()),
+        Field('connection-nat-state', Str()),
+        Field('reject-with', Enum(*REJECT_WITH)),
+    ], verbs=FIREWALL, ordered=True, kind='rule', builtin_flag=None)
+    return [nat, filt]
