@@ -56,7 +56,11 @@ async def serve(args):
     if args.state and os.path.exists(args.state):
         with open(args.state, encoding='utf-8') as handle:
             fleet.load_state(json.load(handle))
-    await fleet.start(control_port=args.control_port)
+    try:
+        await fleet.start(control_port=args.control_port)
+    except OSError:
+        await fleet.stop()  # close what did open, remove the temporary TLS directory
+        raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -130,7 +130,7 @@ async def _dispatch(fleet, method, path, body):
 
     if route == ():
         allow('GET')
-        return {'routers': len(fleet.nodes), 'control_port': fleet.control_port, 'ca_path': fleet.ca_path,
+        return {'routers': len(fleet.nodes), 'control_port': fleet.control_port, 'ca_path': fleet.ca_path, 'settings': fleet.spec.settings,
                 'clock': _clock(fleet)}
     if route == ('routers',):
         allow('GET')

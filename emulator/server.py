@@ -221,6 +221,8 @@ class LabServer:
             loop.run_until_complete(self.fleet.start(self._control_port))
         except Exception as exc:  # report any startup failure to start()
             self._error = exc
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(self.fleet.stop())
             self._ready.set()
             loop.close()
             return
