@@ -1,0 +1,418 @@
+# Copyright (c) vpclink developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""THE reconcile engine (DESIGN rules 2-8): find -> validate -> compare -> plan -> apply.
+
+A ``MenuSpec`` describes one RouterOS menu: its API path, the stable key, the fields with their
+kinds, allowed values per RouterOS major version, minimum versions, sensitivity and references
+to other menus. ``reconcile(session, spec, params, check_mode, diff)`` makes the router match
+``params`` and returns a plain result dict; it never needs ``AnsibleModule`` (DESIGN rule 9).
+
+Decisions (documented in the modules too):
+
+* Only the options the user gives are compared and written (anchor §7 lesson 10): RouterOS owns
+  the defaults. A field the router omits from ``print`` counts as its RouterOS default
+  (reference §2.1 item 1) when the spec knows it.
+* References (peer -> profile, identity -> peer, policy -> peer/proposal) must exist before any
+  write. A missing one fails the run naming the field, the value and the menu to create it in.
+  In check mode it is a warning instead, because an earlier task of the same play would have
+  created it in a real run.
+* Secrets are compared when the router shows them; when it hides them (API user without the
+  ``sensitive`` policy), ``update_secret`` decides: ``always`` writes them on every run,
+  ``on_create`` only when the entry is created.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.vpclink.routeros.plugins.module_utils.api import MASK, RouterError
+from ansible_collections.vpclink.routeros.plugins.module_utils.values import (
+    bool_to_api,
+    duration_to_api,
+    multi_to_api,
+    normalise_address,
+    normalise_bool,
+    normalise_choice,
+    normalise_cidr,
+    normalise_duration,
+    normalise_int,
+    normalise_multi,
+    normalise_peer_address,
+    normalise_str,
+)
+
+SECRET_CHANGED = '<secret changed>'
+SECRET_SET = '<secret set>'
+
+KINDS = ('str', 'bool', 'int', 'duration', 'choice', 'multi', 'cidr', 'address', 'peer_address', 'ike_id')
+
+_IKE_ID_PREFIXES = ('address:', 'fqdn:', 'user-fqdn:', 'key-id:', 'dn:')
+
+
+def _vtext(version):
+    return '.'.join(str(part) for part in version[:2]) if version[2:] in ((), (0,)) else '.'.join(str(p) for p in version)
+
+
+class Field:
+    """One RouterOS property of a menu.
+
+    ``choices``: a tuple, or a dict ``{major_version: tuple}`` (6 and 7, reference §2.13). For
+    ``multi`` fields the tuple order is RouterOS's canonical print order (§2.1 item 3).
+    ``default``: what the router means when ``print`` omits the property (value or
+    ``{major: value}``); ``None`` means "unknown/unset".
+    """
+
+    def __init__(self, name, kind='str', choices=None, default=None, min_version=None, max_version=None,
+                 sensitive=False, reference=None, builtin_refs=(), specials=(), minimum=None, maximum=None,
+                 required=False, description=None, dns_from=None, ike_extra=(), option=None):
+        if kind not in KINDS:
+            raise ValueError(f'unknown field kind {kind!r}')
+        self.name = name
+        # Option name: the RouterOS name with '-' -> '_', unless it collides with a connection option.
+        self.option = option or name.replace('-', '_')
+        self.kind = kind
+        self.choices = choices
+        self.default = default
+        self.min_version = tuple(min_version) if min_version else None
+        self.max_version = tuple(max_version) if max_version else None
+        self.sensitive = sensitive
+        self.reference = reference
+        self.builtin_refs = tuple(builtin_refs)
+        self.specials = tuple(specials)
+        self.minimum = minimum
+        self.maximum = maximum
+        self.required = required
+        self.description = description or []
+        self.dns_from = dns_from
+        self.ike_extra = tuple(ike_extra)
+
+    # -- versions -----------------------------------------------------------
+    def available(self, version):
+        if self.min_version and tuple(version) < self.min_version:
+            return False
+        return not (self.max_version and tuple(version) >= self.max_version)
+
+    def allowed(self, version):
+        if isinstance(self.choices, dict):
+            return tuple(self.choices.get(version[0]) or self.choices[max(self.choices)])
+        return tuple(self.choices) if self.choices else None
+
+    def default_for(self, version):
+        if isinstance(self.default, dict):
+            return self.default.get(version[0])
+        return self.default
+
+    # -- values -------------------------------------------------------------
+    def normalise(self, value, version):
+        """Canonical value for comparison; raises ValueError naming the field, value and what is allowed."""
+        label = f'{self.name} (option {self.option})' if self.option != self.name else self.name
+        if value is None:
+            return None
+        kind = self.kind
+        if kind == 'str':
+            return normalise_str(value, label, sensitive=self.sensitive)
+        if kind == 'bool':
+            return normalise_bool(value, label)
+        if kind == 'int':
+            return normalise_int(value, label, self.minimum, self.maximum)
+        if kind == 'duration':
+            return normalise_duration(value, label, self.specials)
+        if kind == 'choice':
+            return normalise_choice(value, label, self.allowed(version))
+        if kind == 'multi':
+            return normalise_multi(value, label, self.allowed(version))
+        if kind == 'cidr':
+            return normalise_cidr(value, label)
+        if kind == 'address':
+            return normalise_address(value, label)
+        if kind == 'peer_address':
+            return normalise_peer_address(value, label, allow_dns=bool(self.dns_from and tuple(version) >= self.dns_from))
+        if kind == 'ike_id':
+            text = normalise_str(value, label).strip()
+            if text in ('auto', 'dn') + self.ike_extra or (text.startswith(_IKE_ID_PREFIXES) and text.partition(':')[2]):
+                return text
+            words = ', '.join(('auto', 'dn') + self.ike_extra)
+            prefixes = ', '.join(_IKE_ID_PREFIXES)
+            raise ValueError(f'{label}: {value!r} is not an IKE identity; allowed: {words}, or one of {prefixes} followed by a value '
+                             '(e.g. fqdn:vpn.example.com)')
+        raise ValueError(f'unknown kind {kind}')  # pragma: no cover
+
+    def to_api(self, canonical, version):
+        if canonical is None:
+            return ''
+        if self.kind == 'bool':
+            return bool_to_api(canonical)
+        if self.kind == 'duration':
+            return duration_to_api(canonical)
+        if self.kind == 'multi':
+            return multi_to_api(canonical, self.allowed(version))
+        return str(canonical)
+
+    def shown(self, canonical, version):
+        """Human form for diffs and results (secrets are masked elsewhere)."""
+        if canonical is None:
+            return None
+        if self.kind in ('bool', 'int'):
+            return canonical
+        return self.to_api(canonical, version)
+
+    def argspec(self):
+        spec = {'type': {'bool': 'bool', 'int': 'int', 'multi': 'list'}.get(self.kind, 'str')}
+        if self.kind == 'multi':
+            spec['elements'] = 'str'
+        if self.required:
+            spec['required'] = True
+        if self.sensitive:
+            spec['no_log'] = True
+        return spec
+
+
+class MenuSpec:
+    """One menu: ``kind`` (label used in messages), API ``path``, ``keys`` (RouterOS names), fields,
+    ``flags`` that mark entries we never touch (DESIGN rule 3), ``query_keys`` sent as ``?`` words
+    (the others are compared after normalisation, e.g. CIDRs)."""
+
+    def __init__(self, kind, path, keys, fields, flags=('default', 'dynamic'), query_keys=None, has_update_secret=None):
+        self.kind = kind
+        self.path = path
+        self.keys = tuple(keys)
+        self.fields = list(fields)
+        self.by_name = {f.name: f for f in self.fields}
+        self.by_option = {f.option: f for f in self.fields}
+        self.flags = tuple(flags)
+        self.query_keys = tuple(query_keys if query_keys is not None else self.keys)
+        self.sensitive = [f for f in self.fields if f.sensitive]
+        self.has_update_secret = bool(self.sensitive) if has_update_secret is None else has_update_secret
+        for key in self.keys:
+            self.by_name[key].required = True
+
+    def argument_spec(self):
+        spec = {f.option: f.argspec() for f in self.fields}
+        spec['state'] = dict(type='str', default='present', choices=['present', 'absent'])
+        if self.has_update_secret:
+            spec['update_secret'] = dict(type='str', default='always', choices=['always', 'on_create'], no_log=False)
+        return spec
+
+    def entry_label(self, key_values):
+        return '{} {}'.format(self.kind, ' '.join(f'{k}={v}' for k, v in key_values.items()))
+
+
+def _protected(row, flags):
+    for flag in flags:
+        value = row.get(flag)
+        if value is True or (isinstance(value, str) and value.lower() in ('true', 'yes')):
+            return flag
+    return None
+
+
+def _current(field, row, version):
+    """The router's value, canonical; an omitted property is the field's RouterOS default."""
+    raw = row[field.name] if field.name in row else field.default_for(version)
+    if raw is None:
+        return None
+    try:
+        return field.normalise(raw, version)
+    except ValueError:
+        return ('<unparsed>', str(raw))  # never equal to a valid desired value, so it gets corrected
+
+
+def _mask_value(field, value):
+    if field.sensitive and value is not None:
+        return MASK
+    return value
+
+
+def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
+    """Make ``spec``'s menu on ``session``'s router match ``params``; return the result dict.
+
+    ``params`` are plain option values (underscored names, ``state``, ``update_secret``).
+    Raises ``RouterError`` (no write has happened when validation fails).
+    """
+    warnings = []
+
+    def _warn(text):
+        warnings.append(text)
+        if warn is not None:
+            warn(text)
+
+    state = params.get('state') or 'present'
+    update_secret = params.get('update_secret') or 'always'
+    for field in spec.sensitive:
+        if params.get(field.option):
+            session.add_secret(params[field.option])
+
+    version = session.version_tuple
+    vtext = session.version
+    router = session.router
+
+    # 1. Validate everything before any read of the menu or any write (DESIGN rule 7).
+    errors = []
+    desired = {}
+    for field in spec.fields:
+        value = params.get(field.option)
+        if value is None or (state == 'absent' and field.name not in spec.keys):
+            continue
+        if not field.available(version):
+            if field.min_version and version < field.min_version:
+                errors.append(f'{field.name} (option {field.option}) needs RouterOS >= {_vtext(field.min_version)}; router {router} runs {vtext}. '
+                              'Remove the option or upgrade RouterOS.')
+            else:
+                errors.append(f'{field.name} (option {field.option}) does not exist from RouterOS {_vtext(field.max_version)} on; '
+                              f'router {router} runs {vtext}. Remove the option.')
+            continue
+        try:
+            desired[field.name] = field.normalise(value, version)
+        except ValueError as exc:
+            errors.append(f'{session.scrub(exc)} (RouterOS {vtext})')
+    key_values = {}
+    for key in spec.keys:
+        if key not in desired:
+            if not any(key in e for e in errors):
+                errors.append(f'{key} (option {spec.by_name[key].option}) is required to identify the {spec.kind} entry')
+        else:
+            key_values[key] = spec.by_name[key].to_api(desired[key], version)
+    label = spec.entry_label(key_values)
+    if errors:
+        raise RouterError('router {}, {}, {}: invalid input, nothing was changed: {}'.format(router, spec.path, label, '; '.join(errors)),
+                          router=router, menu=spec.path, entry=label, step='validate', routeros_version=vtext)
+
+    # 2. Find by stable key: ONE print with .proplist and ? queries (DESIGN rules 3 and 8).
+    proplist = ['.id'] + [f.name for f in spec.fields if f.available(version)] + list(spec.flags)
+    query = {k: key_values[k] for k in spec.query_keys}
+    rows = session.print_(spec.path, proplist=proplist, query=query, entry=label)
+    matches = []
+    for row in rows:
+        same = True
+        for key in spec.keys:
+            field = spec.by_name[key]
+            if _current(field, row, version) != desired[key]:
+                same = False
+                break
+        if same:
+            matches.append(row)
+    protected = [(row, _protected(row, spec.flags)) for row in matches]
+    protected = [(row, flag) for row, flag in protected if flag]
+    if protected:
+        row, flag = protected[0]
+        what = 'built-in' if flag in ('default', 'builtin') else flag
+        raise RouterError(f'router {router}, {spec.path}, {label}: the matching entry {row.get(".id")} is flagged {flag}=true (a RouterOS {what} '
+                          'entry); this module never changes or removes it. Use another key for your own entry.',
+                          router=router, menu=spec.path, entry=label, id=row.get('.id'), step='find')
+    if len(matches) > 1:
+        ids = [str(row.get('.id')) for row in matches]
+        raise RouterError(f'router {router}, {spec.path}, {label}: {len(ids)} entries match this key ({", ".join(ids)}); refusing to guess '
+                          'which one is ours. Remove the duplicates on the router (keep one) and run again.',
+                          router=router, menu=spec.path, entry=label, ids=ids, step='find')
+    row = matches[0] if matches else None
+
+    result = {'changed': False, 'router': router, 'routeros_version': vtext, 'menu': spec.path, 'commands': []}
+
+    def entry_view(values, entry_id):
+        view = {'.id': entry_id} if entry_id else {}
+        for field in spec.fields:
+            if field.name in values and values[field.name] is not None:
+                view[field.name] = _mask_value(field, field.shown(values[field.name], version))
+        return view
+
+    def command_text(verb, attrs, entry_id=None):
+        words = [f'{spec.path}/{verb}']
+        if entry_id:
+            words.append(f'=.id={entry_id}')
+        for name, text in attrs.items():
+            words.append(f'={name}={MASK if spec.by_name[name].sensitive else text}')
+        return ' '.join(words)
+
+    before_values = {}
+    if row is not None:
+        for field in spec.fields:
+            if field.available(version):
+                value = _current(field, row, version)
+                if value is not None and not (field.sensitive and field.name not in row):
+                    before_values[field.name] = value
+
+    # 3. Plan.
+    if state == 'absent':
+        if row is None:
+            result.update(action='unchanged', id=None, entry={})
+            return _finish(result, diff, None, None, label, router, spec, warnings)
+        entry_id = row.get('.id')
+        result.update(changed=True, action='deleted', id=entry_id, entry={})
+        result['commands'].append(command_text('remove', {}, entry_id))
+        if not check_mode:
+            session.remove(spec.path, entry_id, entry=label)
+        return _finish(result, diff, entry_view(before_values, entry_id), {}, label, router, spec, warnings)
+
+    changes = {}
+    secret_notes = {}
+    if row is None:
+        for name, value in desired.items():
+            changes[name] = value
+    else:
+        for name, value in desired.items():
+            if name in spec.keys:
+                continue
+            field = spec.by_name[name]
+            if field.sensitive and field.name not in row:
+                # The router hides the secret (no "sensitive" policy, reference §7 item 12).
+                if update_secret == 'always':
+                    changes[name] = value
+                    secret_notes[name] = 'hidden by the router; written because update_secret=always'
+                continue
+            if _current(field, row, version) != value:
+                changes[name] = value
+
+    # References: checked only for values that will be written (second runs cost nothing).
+    for name, value in changes.items():
+        field = spec.by_name[name]
+        if not field.reference or value in (None, '') or value in field.builtin_refs:
+            continue
+        ref_path, ref_key = field.reference
+        ref_rows = session.print_(ref_path, proplist=['.id', ref_key], query={ref_key: field.to_api(value, version)}, entry=label)
+        if not ref_rows:
+            text = (f'{field.name} (option {field.option}) = {field.to_api(value, version)!r}: no such entry in {ref_path} on router {router}; '
+                    'allowed: the name of an existing entry there. Create it first (order: profile, proposal -> peer -> identity -> policy) or fix the name.')
+            if check_mode:
+                _warn('check mode: ' + text + ' A real run fails here unless an earlier task creates it.')
+            else:
+                raise RouterError(f'router {router}, {spec.path}, {label}: invalid reference, nothing was changed: {text}',
+                                  router=router, menu=spec.path, entry=label, step='validate', routeros_version=vtext)
+
+    attrs = {name: spec.by_name[name].to_api(value, version) for name, value in changes.items()}
+    after_values = dict(before_values)
+    after_values.update(changes)
+    if row is None:
+        result.update(changed=True, action='created', id=None)
+        result['commands'].append(command_text('add', attrs))
+        if not check_mode:
+            result['id'] = session.add(spec.path, attrs, entry=label)
+    elif changes:
+        result.update(changed=True, action='updated', id=row.get('.id'))
+        result['commands'].append(command_text('set', attrs, row.get('.id')))
+        if not check_mode:
+            session.set_(spec.path, row.get('.id'), attrs, entry=label)
+    else:
+        result.update(action='unchanged', id=row.get('.id'))
+    result['entry'] = entry_view(after_values, result['id'])
+    if changes:
+        result['changed_properties'] = sorted(changes)
+    if secret_notes:
+        result['secret_notes'] = secret_notes
+
+    before_view = entry_view(before_values, row.get('.id')) if row is not None else {}
+    after_view = dict(result['entry'])
+    for name in changes:
+        field = spec.by_name[name]
+        if field.sensitive:
+            after_view[name] = SECRET_CHANGED if row is not None else SECRET_SET
+            if row is not None and name not in before_view:
+                before_view[name] = MASK
+    return _finish(result, diff, before_view, after_view, label, router, spec, warnings)
+
+
+def _finish(result, diff, before, after, label, router, spec, warnings):
+    if diff:
+        header = f'{router} {spec.path} {label}'
+        result['diff'] = {'before': before or {}, 'after': after or {}, 'before_header': header, 'after_header': header}
+    if warnings:
+        result['warnings'] = list(warnings)
+    return result

@@ -1,0 +1,85 @@
+# Copyright (c) vpclink developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The glue both paths share: the module's ``main()`` (AnsiballZ fallback) and the controller-side
+action plugin (DESIGN rule 9) both call ``run()``, so they cannot disagree.
+
+* ``run(module_name, params, check_mode, diff)`` -- one session (DESIGN rule 8), reconcile, close
+  in ``finally``; returns a result dict (``failed``/``msg`` on a foreseeable failure, never raises).
+* ``run_module(module_name)`` -- ``main()`` of the module files.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.vpclink.routeros.plugins.module_utils.api import (
+    HAS_LIBROUTEROS,
+    LIBROUTEROS_IMPORT_ERROR,
+    RouterError,
+    connect,
+)
+from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import SPECS, argument_spec
+from ansible_collections.vpclink.routeros.plugins.module_utils.menu import reconcile
+
+
+def secret_values(module_name, params):
+    """The values that must never appear in output: connection password and sensitive fields."""
+    values = set()
+    if params.get('password'):
+        values.add(str(params['password']))
+    for field in SPECS[module_name].sensitive:
+        if params.get(field.option):
+            values.add(str(params[field.option]))
+    return values
+
+
+def _scrub(obj, secrets):
+    if not secrets:
+        return obj
+    if isinstance(obj, dict):
+        return {k: _scrub(v, secrets) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_scrub(v, secrets) for v in obj]
+    if isinstance(obj, str):
+        for secret in secrets:
+            obj = obj.replace(secret, '********')
+        return obj
+    return obj
+
+
+def run(module_name, params, check_mode=False, diff=False, connect_fn=None):
+    """Run one object module's work with plain, already validated ``params``. Never raises for
+    foreseeable failures: returns ``{'failed': True, 'msg': ...}`` instead (DESIGN rule 7)."""
+    spec = SPECS[module_name]
+    warnings = []
+    session = None
+    try:
+        session = (connect_fn or connect)(params, warn=warnings.append)
+        result = reconcile(session, spec, params, check_mode=check_mode, diff=diff)
+    except RouterError as exc:
+        result = {'failed': True, 'changed': False, 'msg': exc.msg}
+        result.update(exc.details)
+    finally:
+        if session is not None:
+            session.close()
+    if warnings:
+        result['warnings'] = warnings + result.get('warnings', [])
+    return _scrub(result, secret_values(module_name, params))
+
+
+def run_module(module_name):
+    module = AnsibleModule(argument_spec=argument_spec(module_name), supports_check_mode=True)
+    if not HAS_LIBROUTEROS:
+        module.fail_json(msg=missing_required_lib('librouteros'),
+                         exception=''.join(traceback.format_exception(None, LIBROUTEROS_IMPORT_ERROR, None)))
+    result = run(module_name, module.params, check_mode=module.check_mode, diff=module._diff)
+    for text in result.pop('warnings', []):
+        module.warn(text)
+    if result.pop('failed', False):
+        msg = result.pop('msg')
+        module.fail_json(msg=msg, **result)
+    module.exit_json(**result)
