@@ -15,7 +15,7 @@ durations compare by value.  Without a type, two integers still compare numerica
 yes/no/true/false compare as booleans.
 
 Choices where the reference is silent: a missing property compares equal to the empty string
-(``?=comment=`` matches rows without a comment) and is never ``<``/``>`` anything; ``~`` (regex,
+(``?=comment=`` matches rows without a comment) unless the caller passes its hidden default, and is never ``<``/``>`` anything; ``~`` (regex,
 unsupported by the API) is not an operator, so ``?~name=x`` names a property no row has and matches nothing.
 """
 
@@ -47,7 +47,9 @@ def _keys(name, stored, operand, typer):
     return _generic_key(stored), _generic_key(operand)
 
 
-def _compare(row, name, op, operand, typer):
+def _compare(row, name, op, operand, typer, defaults):
+    if name not in row and defaults and name in defaults:
+        row = {name: defaults[name]}
     if name not in row:
         return op == '=' and operand == ''
     left, right = _keys(name, row[name], operand, typer)
@@ -140,13 +142,13 @@ def parse(words):
     return steps
 
 
-def matches(steps, row, typer=None):
+def matches(steps, row, typer=None, defaults=None):
     stack = _Stack()
     for kind, name, op, operand in steps:
         if kind == 'ops':
             _ops(stack, name)
         elif kind == 'cmp':
-            stack.push(_compare(row, name, op, operand, typer))
+            stack.push(_compare(row, name, op, operand, typer, defaults))
         elif kind == 'absent':
             stack.push(name not in row)
         else:
@@ -154,9 +156,13 @@ def matches(steps, row, typer=None):
     return stack.ok()
 
 
-def select(rows, words, typer=None):
-    """Rows (dicts of printed values) that match the query words, in order."""
+def select(rows, words, typer=None, defaults=None):
+    """Rows (dicts of printed values) that match the query words, in order.
+
+    ``defaults`` are values a row has although print hides them (``template=no``, ``port=500``): comparisons
+    see them, presence tests (``?name``/``?-name``) do not -- print omits them, so the API treats them as absent.
+    """
     if not words:
         return list(rows)
     steps = parse(words)
-    return [row for row in rows if matches(steps, row, typer)]
+    return [row for row in rows if matches(steps, row, typer, defaults)]

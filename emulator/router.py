@@ -573,7 +573,8 @@ class Router:
             if key not in PRINT_OPTIONS:
                 raise self._unknown_parameter(key)
         try:
-            rows = query_select(self.rows(menu.path), queries, self._typer(menu))
+            hidden = {f.name: f.default for f in menu.fields if not f.show_default and f.default is not None}
+            rows = query_select(self.rows(menu.path), queries, self._typer(menu), hidden)
         except QueryError:
             raise Trap('invalid query', ARGUMENT_VALUE) from None
         if 'count-only' in attrs:
