@@ -1,0 +1,346 @@
+"""The IKE/IPsec log line catalogue: what each side writes, per outcome.
+
+The router side writes RouterOS lines as ``(topics, message)`` (reference/routeros-api-ipsec-semantics.md
+§3.2-3.3); the cloud side writes strongSwan-style lines (Tencent's gateway is strongSwan-based, its
+tunnel log adds ``IKE_NEGO:`` / ``IKE_SA_ESTABLISH_FAIL:`` summaries; reference/cloud-side-and-diagnosis.md
+§1.2, §9, guide-en.md error table).
+
+In the lab the ROUTER INITIATES (negotiation.py), so the router lines are initiator lines and the
+cloud lines are responder lines, except ``cloud_retransmits`` (an active cloud nobody answers).
+
+Ambiguities of the real thing are kept on purpose, a line never names its failure class:
+* IKEv2 router: ``got fatal error: NO_PROPOSAL_CHOSEN`` for a phase-1 proposal AND an IKE-version
+  mismatch; cloud ``generating IKE_SA_INIT response 0 [ N(NO_PROP) ]`` for both.
+* IKEv2 router: ``got fatal error: AUTHENTICATION_FAILED`` for a PSK AND an identity mismatch.
+* IKEv1 router: ``fatal AUTHENTICATION-FAILED notify messsage ...`` for an exchange-mode AND an
+  identity mismatch; the cloud's ``no peer config found`` / Tencent ``...no peer config found by ID
+  payload`` too (§9: "ID *or* mode").
+* IKEv1 router: ``fatal NO-PROPOSAL-CHOSEN notify messsage ...`` for phase-2 proposal, PFS and
+  phase-1 proposal (told apart only by the phase-1 state); cloud ``[ HASH N(NO_PROP) ]`` for both
+  phase-2 causes.
+* IKEv1 router to an IKEv2-only cloud: no answer, the same time-up lines as an unreachable peer.
+
+Texts the reference leaves open, and what the lab chose (each marked "chosen" below):
+* RouterOS IKEv1 received error notify: racoon's ``<ip> fatal <NAME> notify messsage, phase1 should
+  be deleted.`` (the MikroTik FAQ wording, §8, misspelling kept) with racoon's notify names, which use
+  hyphens and call IKEv1 notify type 1 ``INVALID-PAYLOAD-TYPE`` (strongSwan prints the same number as
+  ``UNSUPPORTED_CRITICAL_PAYLOAD``, the guide's wrong-customer-gateway line).
+* RouterOS IKEv2 received error notify: ``got fatal error: <NOTIFY>`` (IKE SA) and
+  ``<ip> child SA negotiation failed: <NOTIFY>`` (CHILD SA; the IKE SA stays up).
+* RouterOS success lines: racoon's ``ISAKMP-SA established`` / ``IPsec-SA established: ESP/Tunnel``
+  (§3.3 says RouterOS IKEv1 is racoon-based); IKEv2 ``new ike2 SA (I): ...``; both versions log the
+  per-child ``IPsec-SA established`` pair.
+* RouterOS IKEv2 time-out: the IKEv1 ``phase1 negotiation failed due to time up`` text (the only one
+  the reference gives).
+* RouterOS initiator rejecting the cloud's ID: ``identity not found for initiator: <id> peer: <addr>``,
+  shaped like the verified responder line.
+* strongSwan success/child lines use strongSwan's usual formats.
+"""
+
+import dataclasses
+
+ZERO_SPI = '0000000000000000'
+
+# topics, reference §3.2
+INFO = 'ipsec,info'
+ERROR = 'ipsec,error'
+
+
+@dataclasses.dataclass(frozen=True)
+class Ctx:
+    """Everything a phase-1 line may mention. Addresses are plain IPs."""
+    version: int                 # 1 or 2
+    mode: str                    # RouterOS exchange-mode: main | aggressive | base | ike2
+    local: str                   # the router's own (WAN) address
+    public: str                  # the router's address as the cloud sees it (after NAT)
+    remote: str                  # the cloud gateway's address
+    natt: bool
+    conn: str                    # the cloud connection's name (strongSwan's conn name)
+    unique: int                  # strongSwan's IKE_SA unique number [n]
+    mid: int                     # message id for INFORMATIONAL_V1 lines
+    spii: str
+    spir: str
+    router_id: tuple             # (type, value) the router sends: ('ADDRESS', '10.0.0.2') / ('FQDN', 'x')
+    cloud_id: tuple              # (type, value) the cloud sends
+    ike_received: str = ''       # strongSwan proposal text, what the router offered
+    ike_configured: str = ''     # strongSwan proposal text, what the cloud has
+
+    @property
+    def port(self):
+        """The IKE port once NAT was detected (IKEv1 after message 3/4, IKEv2 from IKE_AUTH)."""
+        return 4500 if self.natt else 500
+
+
+@dataclasses.dataclass(frozen=True)
+class Child:
+    """One policy's phase 2, from the router's point of view."""
+    lan: str                     # router policy src-address (the cloud's remote CIDR)
+    vpc: str                     # router policy dst-address (the cloud's local CIDR)
+    spi_in: int = 0              # router inbound SA = cloud outbound
+    spi_out: int = 0             # router outbound SA = cloud inbound
+    unique: int = 1              # strongSwan CHILD_SA unique number {k}
+    esp_received: str = ''
+    esp_configured: str = ''
+
+
+@dataclasses.dataclass
+class Lines:
+    router: list = dataclasses.field(default_factory=list)   # [(topics, message)]
+    cloud: list = dataclasses.field(default_factory=list)    # [message]
+
+    def extend(self, other):
+        self.router.extend(other.router)
+        self.cloud.extend(other.cloud)
+        return self
+
+
+# ---- identities in each side's notation -------------------------------------------------------
+def ros_id(identity):
+    kind, value = identity
+    return {'ADDRESS': 'ADDR4', 'FQDN': 'FQDN', 'USER_FQDN': 'USER_FQDN', 'KEY_ID': 'KEY_ID'}.get(kind, kind) + ':' + value
+
+
+def tencent_id(identity):
+    kind, value = identity
+    return {'ADDRESS': 'ID_IPV4_ADDR', 'FQDN': 'ID_FQDN', 'USER_FQDN': 'ID_USER_FQDN', 'KEY_ID': 'ID_KEY_ID'}.get(kind, kind) + ':' + value
+
+
+def swan_id(identity):
+    return identity[1]
+
+
+# ---- RouterOS building blocks ---------------------------------------------------------------
+_V1_MODE_TEXT = {'main': 'Identity Protection', 'aggressive': 'Aggressive', 'base': 'Base'}
+
+
+def _ros_v1_start(ctx):
+    # reference §9 "Peer not responding": initiate new phase 1 (Identity Protection): A[500]<=>B[500]
+    return (INFO, f'initiate new phase 1 ({_V1_MODE_TEXT.get(ctx.mode, ctx.mode)}): {ctx.local}[500]<=>{ctx.remote}[500]')
+
+
+def _ros_notify(ctx, v1_name, v2_name):
+    """The router receiving an error notify for its IKE SA (chosen texts, see module doc)."""
+    if ctx.version == 1:
+        return (ERROR, f'{ctx.remote} fatal {v1_name} notify messsage, phase1 should be deleted.')
+    return (ERROR, f'got fatal error: {v2_name}')
+
+
+def _ros_time_up(ctx):
+    return (ERROR, f'phase1 negotiation failed due to time up {ctx.local}[500]<=>{ctx.remote}[500] {ctx.spii}:{ZERO_SPI}')
+
+
+def _ros_prefix(ctx):
+    return [_ros_v1_start(ctx)] if ctx.version == 1 else []
+
+
+# ---- strongSwan (cloud) building blocks -----------------------------------------------------
+def _swan_start(ctx):
+    if ctx.version == 2:
+        lines = [f'{ctx.public}[500] is initiating an IKE_SA']
+    else:
+        # strongSwan really writes "a Aggressive Mode"
+        lines = [f'{ctx.public}[500] is initiating a {"Aggressive" if ctx.mode == "aggressive" else "Main"} Mode IKE_SA']
+    if ctx.natt:
+        lines.append('remote host is behind NAT')
+    return lines
+
+
+def _swan_established(ctx):
+    return (f'IKE_SA {ctx.conn}[{ctx.unique}] established between '
+            f'{ctx.remote}[{swan_id(ctx.cloud_id)}]...{ctx.public}[{swan_id(ctx.router_id)}]')
+
+
+def _tencent_fail(reason):
+    return f'IKE_SA_ESTABLISH_FAIL:Failed to establish IKE SA for the reason of {reason}'
+
+
+# ---- phase 1 ----------------------------------------------------------------------------------
+def phase1_success(ctx):
+    lines = Lines(router=_ros_prefix(ctx), cloud=_swan_start(ctx))
+    p = ctx.port
+    if ctx.version == 1:
+        lines.router.append((INFO, f'ISAKMP-SA established {ctx.local}[{p}]-{ctx.remote}[{p}] spi:{ctx.spii}:{ctx.spir}'))
+    else:
+        lines.router.append((INFO, f'new ike2 SA (I): {ctx.local}[{p}]-{ctx.remote}[{p}] spi:{ctx.spir}:{ctx.spii}'))
+    lines.cloud.append(_swan_established(ctx))
+    return lines
+
+
+def phase1_failure(klass, ctx, detail=None):
+    """Lines for a phase-1 failure of class ``klass``. ``detail`` refines a few classes:
+    exchange_mode: the router's mode; identity: 'my-id' (cloud rejects) or 'remote-id' (router rejects)."""
+    return _PHASE1[klass](ctx, detail)
+
+
+def _no_response(ctx, _detail):
+    # reference §9 "Peer not responding"; nothing reaches a cloud, so no cloud line
+    return Lines(router=_ros_prefix(ctx) + [_ros_time_up(ctx)])
+
+
+def _customer_gateway(ctx, _detail):
+    # The gateway has no tunnel for this source address: it answers with an error notify (guide:
+    # "received UNSUPPORTED_CRITICAL_PAYLOAD error notify" = wrong customer gateway IP) and, having no
+    # tunnel for the peer, writes nothing to any tunnel log (chosen).
+    return Lines(router=_ros_prefix(ctx) + [_ros_notify(ctx, 'INVALID-PAYLOAD-TYPE', 'UNSUPPORTED_CRITICAL_PAYLOAD')])
+
+
+def _ike_version(ctx, _detail):
+    if ctx.version == 1:
+        # RouterOS IKEv1 to an IKEv2-only gateway: no answer (reference §9, "exp"): like no_response
+        return _no_response(ctx, None)
+    # RouterOS ike2 to an IKEv1-only gateway (§9, SW-SRC ike_init.c)
+    return Lines(router=[_ros_notify(ctx, 'NO-PROPOSAL-CHOSEN', 'NO_PROPOSAL_CHOSEN')],
+                 cloud=_swan_start(ctx)[:1] + [f'no IKE config found for {ctx.remote}...{ctx.public}, sending NO_PROPOSAL_CHOSEN',
+                                               'generating IKE_SA_INIT response 0 [ N(NO_PROP) ]'])
+
+
+def _exchange_mode(ctx, _detail):
+    if ctx.mode == 'aggressive':
+        # §9: responder "Aggressive Mode PSK disabled for security reasons" -> N(AUTH_FAILED)
+        cloud = _swan_start(ctx)[:1] + ['Aggressive Mode PSK disabled for security reasons',
+                                        f'generating INFORMATIONAL_V1 request {ctx.mid} [ N(AUTH_FAILED) ]']
+    else:
+        # A Main (or Base) Mode initiator against an AGGRESSIVE-only connection: the gateway finds no
+        # peer config once the ID arrives (Tencent: "...no peer config found by ID payload", §1.2).
+        # pfSense notes a Main initiator may get through; the lab, like Tencent's log, refuses (chosen).
+        cloud = _swan_start(ctx) + [f'looking for pre-shared key peer configs matching {ctx.remote}...{ctx.public}[{swan_id(ctx.router_id)}]',
+                                    'no peer config found',
+                                    f'generating INFORMATIONAL_V1 request {ctx.mid} [ HASH N(AUTH_FAILED) ]']
+    cloud.append(_tencent_fail(f'responder no peer config found by ID payload, received[{tencent_id(ctx.router_id)}]'))
+    return Lines(router=_ros_prefix(ctx) + [_ros_notify(ctx, 'AUTHENTICATION-FAILED', 'AUTHENTICATION_FAILED')], cloud=cloud)
+
+
+def _phase1_proposal(ctx, _detail):
+    cloud = _swan_start(ctx)[:1] + [f'received proposals: {ctx.ike_received}', f'configured proposals: {ctx.ike_configured}',
+                                    'no proposal found']
+    if ctx.version == 1:
+        cloud.append(f'generating INFORMATIONAL_V1 request {ctx.mid} [ N(NO_PROP) ]')
+    else:
+        cloud.append('generating IKE_SA_INIT response 0 [ N(NO_PROP) ]')
+    cloud.append(_tencent_fail(f'no matching proposal, configured [{ctx.ike_configured}], received [{ctx.ike_received}]'))
+    return Lines(router=_ros_prefix(ctx) + [_ros_notify(ctx, 'NO-PROPOSAL-CHOSEN', 'NO_PROPOSAL_CHOSEN')], cloud=cloud)
+
+
+def _psk(ctx, _detail):
+    if ctx.version == 1:
+        # §9 PSK (IKEv1): the responder cannot decrypt message 5 (ID first: "ID_V1"), answers with an
+        # encrypted informational the router cannot decrypt either. Aggressive mode: the same lines (chosen).
+        cloud = _swan_start(ctx) + ['invalid ID_V1 payload length, decryption failed?', 'could not decrypt payloads',
+                                    'message parsing failed']
+        router = _ros_prefix(ctx) + [(ERROR, f'{ctx.remote} parsing packet failed, possible cause: wrong password')]
+    else:
+        # §9 PSK (IKEv2), SW-SRC psk_authenticator.c
+        cloud = _swan_start(ctx) + [f"tried 1 shared key for '{swan_id(ctx.cloud_id)}' - '{swan_id(ctx.router_id)}', but MAC mismatched",
+                                    'generating IKE_AUTH response 1 [ N(AUTH_FAILED) ]']
+        router = [_ros_notify(ctx, 'AUTHENTICATION-FAILED', 'AUTHENTICATION_FAILED')]
+    cloud.append(_tencent_fail('no matching secret'))
+    return Lines(router=router, cloud=cloud)
+
+
+def _identity(ctx, detail):
+    if detail == 'remote-id':
+        # the cloud authenticated the router and considers the IKE SA up; the router rejects the
+        # cloud's ID and deletes the SA (chosen router text, see module doc)
+        router = _ros_prefix(ctx) + [(ERROR, f'identity not found for initiator: {ros_id(ctx.cloud_id)} peer: ADDR4:{ctx.remote}')]
+        if ctx.version == 2:
+            router.append((INFO, f'killing ike2 SA: {ctx.local}[{ctx.port}]-{ctx.remote}[{ctx.port}] spi:{ctx.spir}:{ctx.spii}'))
+        cloud = _swan_start(ctx) + [_swan_established(ctx), f'received DELETE for IKE_SA {ctx.conn}[{ctx.unique}]']
+        return Lines(router=router, cloud=cloud)
+    received = swan_id(ctx.router_id)
+    if ctx.version == 1:
+        cloud = _swan_start(ctx) + [f'looking for pre-shared key peer configs matching {ctx.remote}...{ctx.public}[{received}]',
+                                    'no peer config found',
+                                    f'generating INFORMATIONAL_V1 request {ctx.mid} [ HASH N(AUTH_FAILED) ]']
+    else:
+        cloud = _swan_start(ctx) + [f'looking for peer configs matching {ctx.remote}[%any]...{ctx.public}[{received}]',
+                                    'no matching peer config found',
+                                    'generating IKE_AUTH response 1 [ N(AUTH_FAILED) ]']
+    cloud.append(_tencent_fail(f'responder no peer config found by ID payload, received[{tencent_id(ctx.router_id)}]'))
+    return Lines(router=_ros_prefix(ctx) + [_ros_notify(ctx, 'AUTHENTICATION-FAILED', 'AUTHENTICATION_FAILED')], cloud=cloud)
+
+
+_PHASE1 = {
+    'no_response': _no_response,
+    'customer_gateway': _customer_gateway,
+    'ike_version': _ike_version,
+    'exchange_mode': _exchange_mode,
+    'phase1_proposal': _phase1_proposal,
+    'psk': _psk,
+    'identity': _identity,
+}
+
+
+# ---- phase 2 ----------------------------------------------------------------------------------
+def phase2_success(ctx, child):
+    p = ctx.port
+    router = [(INFO, f'IPsec-SA established: ESP/Tunnel {ctx.remote}[{p}]->{ctx.local}[{p}] spi={child.spi_in}(0x{child.spi_in:x})'),
+              (INFO, f'IPsec-SA established: ESP/Tunnel {ctx.local}[{p}]->{ctx.remote}[{p}] spi={child.spi_out}(0x{child.spi_out:x})')]
+    cloud = [f'CHILD_SA {ctx.conn}{{{child.unique}}} established with SPIs {child.spi_out:08x}_i {child.spi_in:08x}_o '
+             f'and TS {child.vpc} === {child.lan}']
+    return Lines(router=router, cloud=cloud)
+
+
+def _ros_child_notify(ctx, v1_name, v2_name):
+    if ctx.version == 1:
+        return (ERROR, f'{ctx.remote} fatal {v1_name} notify messsage, phase1 should be deleted.')
+    return (ERROR, f'{ctx.remote} child SA negotiation failed: {v2_name}')
+
+
+def phase2_failure(klass, ctx, child, detail=None):
+    """Lines for one policy's phase-2 failure. ``detail`` for phase2_proposal: 'ENCRYPTION_ALGORITHM',
+    'INTEGRITY_ALGORITHM' or None (mode/protocol)."""
+    if klass == 'traffic_selectors':
+        return _traffic_selectors(ctx, child)
+    proposals = [f'received proposals: {child.esp_received}', f'configured proposals: {child.esp_configured}']
+    if ctx.version == 1:
+        # guide table / §9: "[ HASH N(NO_PROP) ]" for ESP algorithms and for PFS alike
+        acceptable = {'pfs': ['no acceptable DIFFIE_HELLMAN_GROUP found']}.get(klass, [f'no acceptable {detail} found'] if detail else [])
+        cloud = acceptable + proposals + ['no matching proposal found, sending NO_PROPOSAL_CHOSEN',
+                                          f'generating INFORMATIONAL_V1 request {ctx.mid + child.unique} [ HASH N(NO_PROP) ]']
+    elif klass == 'pfs':
+        # IKEv2: the first CHILD_SA comes with IKE_AUTH (no DH); PFS only bites at the CREATE_CHILD_SA
+        # rekey (§9, §10 item 5). negotiation.py reports this as a rekey failure.
+        cloud = proposals + ['no acceptable proposal found', 'generating CREATE_CHILD_SA response 2 [ N(NO_PROP) ]']
+    else:
+        cloud = proposals + ['no acceptable proposal found', 'failed to establish CHILD_SA, keeping IKE_SA',
+                             'generating IKE_AUTH response 1 [ IDr AUTH N(NO_PROP) ]']
+    return Lines(router=[_ros_child_notify(ctx, 'NO-PROPOSAL-CHOSEN', 'NO_PROPOSAL_CHOSEN')], cloud=cloud)
+
+
+def _traffic_selectors(ctx, child):
+    ts = f'{child.vpc}|/0 === {child.lan}|/0'
+    if ctx.version == 2:
+        cloud = [f'traffic selectors {child.vpc} === {child.lan} unacceptable', 'failed to establish CHILD_SA, keeping IKE_SA',
+                 'generating IKE_AUTH response 1 [ IDr AUTH N(TS_UNACCEPT) ]']
+        return Lines(router=[(ERROR, f'{ctx.remote} child SA negotiation failed: TS_UNACCEPTABLE')], cloud=cloud)
+    if ctx.mode == 'aggressive':
+        # guide table: "received HASH payload does not match integrity check failed" (aggressive mode);
+        # the router gets no answer and its phase 2 times out (racoon text, chosen)
+        cloud = ['received HASH payload does not match', 'integrity check failed']
+        router = [(ERROR, f'phase2 negotiation failed due to time up. {ctx.remote}[{ctx.port}]->{ctx.local}[{ctx.port}]')]
+        return Lines(router=router, cloud=cloud)
+    cloud = [f'looking for a child config for {ts}', 'no matching CHILD_SA config found',
+             f'generating INFORMATIONAL_V1 request {ctx.mid + child.unique} [ HASH N(INVAL_ID) ]']
+    return Lines(router=[(ERROR, f'{ctx.remote} fatal INVALID-ID-INFORMATION notify messsage, phase1 should be deleted.')], cloud=cloud)
+
+
+# ---- other events -----------------------------------------------------------------------------
+def missing_identity(peer_name):
+    """An enabled initiator peer without identity (reference §3.3, unattributed public source)."""
+    return (ERROR, f"initiator can't find identity for peer: {peer_name}")
+
+
+def cloud_retransmits(version, retransmits=5):
+    """An active cloud connection initiating towards a customer gateway that never answers.
+
+    strongSwan wording differs by version (guide table and §9): IKEv1 ``sending retransmit 1 of
+    request message ID 0, seq 1``, IKEv2 ``retransmit 1 of request with message ID 0``. The Tencent
+    summary lines are TC-LOG's (§1.2); "1st message" is chosen (TC-LOG quotes the 5th)."""
+    if version == 'IKEV2':
+        lines = [f'retransmit {n} of request with message ID 0' for n in range(1, retransmits + 1)]
+    else:
+        lines = [f'sending retransmit {n} of request message ID 0, seq 1' for n in range(1, retransmits + 1)]
+        lines.append(f'IKE_NEGO: retransmit IKEv1 Main Mode Initiator 1st message {retransmits} times, message ID 0')
+    lines.append(f'giving up after {retransmits} retransmits')
+    lines.append(_tencent_fail('peer no response'))
+    return lines
