@@ -551,7 +551,12 @@ class Router:
                 if fld.name in entry.values and not fld.runtime:
                     row[fld.name] = entry.values[fld.name]
             if menu.builtin_flag and menu.field(menu.builtin_flag):
-                row[menu.builtin_flag] = 'true' if entry.builtin else 'false'
+                if entry.builtin:
+                    row[menu.builtin_flag] = 'true'
+                elif menu.flag_false_shown:
+                    row[menu.builtin_flag] = 'false'
+                else:
+                    row.pop(menu.builtin_flag, None)
             row.update(self.runtime.fields(path, entry))
             rows.append(row)
         if menu.derive:

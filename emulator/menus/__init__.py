@@ -53,6 +53,7 @@ class Menu:
     derive: Callable | None = None       # derive(router, menu, rows) -> rows with computed fields (invalid=...)
     in_use: Callable | None = None       # in_use(router, menu, entry) -> str | None (refuse removal)
     builtin_flag: str | None = 'default'  # property printed true on built-in rows
+    flag_false_shown: bool = True        # print builtin_flag=false on user rows (policy: no, per the [TF] record)
 
     def __post_init__(self):
         self.by_name = {f.name: f for f in self.fields}

@@ -272,12 +272,12 @@ def menus(v):
         Field('active', Bool(), ro=True, runtime=True),
         Field('ph2-state', Str(), ro=True, runtime=True),
         Field('ph2-count', Int(), ro=True, runtime=True),
-    ] + _flags('dynamic', 'invalid', 'default')
+    ] + _flags('dynamic', 'invalid') + [_hidden('default', Bool(), 'false', ro=True)]
     # the template is ::/0 on both versions ([CONSOLE-DOC] v6.22+ and v7)
     template = {'.id': '*1000000', 'src-address': '::/0', 'dst-address': '::/0', 'protocol': 'all', 'proposal': 'default',
                 'template': 'true', 'group': 'default', 'disabled': 'false', 'dynamic': 'false', 'invalid': 'false'}
     policy = Menu(POLICY, policy_fields, verbs=ORDERED - no_reset, ordered=True, builtins=[template], first_id=0x1000001,
-                  kind='policy', derive=_policy_derive)
+                  kind='policy', derive=_policy_derive, flag_false_shown=False)
 
     settings = Menu('/ip/ipsec/settings', [
         Field('accounting', Bool(), default='true'),
