@@ -267,8 +267,11 @@ def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
     key_values = {}
     for key in spec.keys:
         if key not in desired:
-            if not any(key in e for e in errors):
+            given = params.get(spec.by_name[key].option)
+            if given is None:
                 errors.append(f'{key} (option {spec.by_name[key].option}) is required to identify the {spec.kind} entry')
+            else:
+                key_values[key] = given
         else:
             key_values[key] = spec.by_name[key].to_api(desired[key], version)
     label = spec.entry_label(key_values)
