@@ -64,7 +64,7 @@ async def _read_request(reader):
         line = await reader.readline()
         if line in (b'\r\n', b'\n', b''):
             break
-        key, _, value = line.decode('latin-1').partition(':')
+        key, _sep, value = line.decode('latin-1').partition(':')
         headers[key.strip().lower()] = value.strip()
     try:
         length = int(headers.get('content-length', '0'))

@@ -158,6 +158,18 @@ class Fleet:
         if not node.faults.refuse and not node.listeners:
             await self._listen(node)  # same ports as before
 
+    def faults(self, name):
+        return self.node(name).faults.list()
+
+    def dump_router(self, name):
+        return self.node(name).router.dump()
+
+    def load_router(self, name, data):
+        self.node(name).router.load(data)
+
+    def reset_router(self, name):
+        self.node(name).router.reset()
+
     def counters(self, name=None):
         if name is not None:
             return dict(self.node(name).router.counters)
@@ -304,7 +316,7 @@ class LabServer:
         return self.call(self.fleet.clear_faults, name, kind)
 
     def faults(self, name):
-        return self.call(lambda: self.fleet.node(name).faults.list())
+        return self.call(self.fleet.faults, name)
 
     def counters(self, name=None):
         return self.call(self.fleet.counters, name)
@@ -315,13 +327,13 @@ class LabServer:
     def dump(self, name=None):
         if name is None:
             return self.call(self.fleet.dump_state)
-        return self.call(lambda: self.fleet.node(name).router.dump())
+        return self.call(self.fleet.dump_router, name)
 
     def load(self, name, data):
-        return self.call(lambda: self.fleet.node(name).router.load(data))
+        return self.call(self.fleet.load_router, name, data)
 
     def reset(self, name):
-        return self.call(lambda: self.fleet.node(name).router.reset())
+        return self.call(self.fleet.reset_router, name)
 
     def advance(self, seconds):
         return self.call(self.fleet.advance, seconds)

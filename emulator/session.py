@@ -32,7 +32,7 @@ def parse_sentence(words):
     command, attrs, queries, tag = words[0], {}, [], None
     for word in words[1:]:
         if word.startswith('='):
-            key, _, value = word[1:].partition('=')
+            key, _sep, value = word[1:].partition('=')
             attrs[key] = value
         elif word.startswith('?'):
             queries.append(word[1:])
@@ -55,7 +55,7 @@ def add_empty(command, replies, version):
     """RouterOS >= 7.18 answers a print with nothing to report with ``!empty`` before ``!done`` (§1.4)."""
     if version < (7, 18, 0) or not is_print(command):
         return replies
-    if any(reply != '!done' for reply, _ in replies) or replies[-1][1]:
+    if any(reply[0] != '!done' for reply in replies) or replies[-1][1]:
         return replies
     return [('!empty', {})] + replies
 

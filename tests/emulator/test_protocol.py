@@ -251,7 +251,7 @@ def test_quit_raw_and_cancel(raw):
 
 
 def test_many_connections_to_one_router(lab):
-    apis = [connect(lab, 'v7') for _ in range(10)]
+    apis = [connect(lab, 'v7') for _i in range(10)]
     for api in apis:
         assert isinstance(tuple(api.path('system', 'identity')), tuple)
         api.close()
