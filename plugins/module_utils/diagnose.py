@@ -676,6 +676,7 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
 
     # --- comparison: confirm or rule out ------------------------------------------------------
     mism, compared = _comparison(comparison)
+    ruled_out = False
     if mism is not None and scores and not healthy:
         for cls in list(scores):
             spec = CLASSES[cls]
@@ -687,7 +688,8 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
             elif spec['eliminable'] and spec['fields'] and (compared is None or all(f in compared for f in spec['fields'])) and len(scores) > 1:
                 del scores[cls]
                 decisive.pop(cls, None)
-                notes.append('ruled out {}: the preflight comparison found {} equal on both ends'.format(cls, '/'.join(spec['fields'])))
+                ruled_out = True
+                notes.append(f"ruled out {cls}: the preflight comparison found {'/'.join(spec['fields'])} equal on both ends")
         other = sorted(set(mism) - set(scores))
         if other:
             notes.append('other preflight mismatches: {}'.format(', '.join(other)))
@@ -711,6 +713,9 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
     top = ranked[0][0]
     decisive_classes = [c for c in scores if c in decisive]
     certain = decisive.get(top, False) is True and decisive_classes == [top]
+    if ruled_out and len(ranked) == 1 and decisive.get(top) is not False:
+        # The comparison ruled every other class out: what is left is the cause.
+        certain = True
     if top in decisive and decisive[top] is False:
         notes.append(f'the only decisive line for {top} is text expected from source, not seen on RouterOS: confirm it')
     spec = CLASSES[top]

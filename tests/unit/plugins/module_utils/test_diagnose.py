@@ -1,0 +1,274 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""diagnose: every catalogue row from either end, ambiguities, state tree, redaction."""
+
+import pytest
+
+from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import CLASSES, diagnose, redact
+
+
+def ros(message, topics='ipsec,error'):
+    return {'topics': topics, 'message': message}
+
+
+# (class, router-side lines, cloud-side lines) from guide-en's table and cloud-side-and-diagnosis §1.2, §2, §9.
+DECISIVE = [
+    ('psk', [ros('113.87.48.200 parsing packet failed, possible cause: wrong password')],
+     ['TANS_IKE_NEGO: invalid HASH_V1 payload length, decryption failed']),
+    ('psk', [ros('parsing packet failed, possible couse: wrong password')],
+     ['IKE_SA_ESTABLISH_FAIL:Failed to establish IKE SA for the reason of no matching secret']),
+    ('psk', [], ["tried 1 shared key for '113.87.48.200' - '119.91.254.122', but MAC mismatched",
+                 'generating IKE_AUTH response 1 [ N(AUTH_FAILED) ]']),
+    ('psk', [], ['AWS tunnel payload decryption was unsuccessful due to invalid Pre-shared Key']),
+    ('identity', [ros('identity not found for responder: ADDR4:8.215.24.90 peer: ADDR4:34.101.118.166')],
+     ["IDir '192.0.2.10' does not match to '203.0.113.245'"]),
+    ('identity', [], ['IKE_SA_ESTABLISH_FAIL: reason of initiator no peer config found by ID payload, '
+                      'configured[ID_IPV4_ADDR:1.1.1.1], received[ID_IPV4_ADDR:2.2.2.2]']),
+    ('exchange_mode', [ros('not acceptable Identity Protection mode')],
+     ['Aggressive Mode PSK disabled for security reasons', 'generating INFORMATIONAL_V1 request 1 [ N(AUTH_FAILED) ]']),
+    ('ike_version', [], ['no IKE config found for 119.91.254.122...113.87.48.200, sending NO_PROPOSAL_CHOSEN']),
+    ('ike_version', [], ['unknown ikev2 peer']),
+    ('customer_gateway', [ros('received UNSUPPORTED_CRITICAL_PAYLOAD error notify')],
+     ['received UNSUPPORTED_CRITICAL_PAYLOAD error notify']),
+    ('phase1_proposal', [ros('no suitable proposal found.'), ros('10.5.107.112 failed to get valid proposal.'),
+                         ros('10.5.107.112 failed to pre-process ph1 packet (side: 1, status 1).')],
+     ['IKE_SA_ESTABLISH_FAIL:Failed to establish IKE SA for the reason of no matching proposal, '
+      'configured [IKE:AES_CBC_256/HMAC_SHA2_256_128/MODP_2048], received [IKE:3DES_CBC/HMAC_MD5_96/MODP_768]']),
+    ('phase1_proposal', [ros('rejected hashtype: DB(prop#1:trns#1):Peer(prop#1:trns#1) = MD5:SHA', 'ipsec,debug')],
+     ['parsed INFORMATIONAL_V1 request 3171541018 [ N(NO_PROP) ]', 'received NO_PROPOSAL_CHOSEN error notify']),
+    ('pfs', [], ['no acceptable DIFFIE_HELLMAN_GROUP found',
+                 'received proposals: ESP:AES_CBC_256/HMAC_SHA1_96/MODP_1024/NO_EXT_SEQ',
+                 'configured proposals: ESP:AES_CBC_256/HMAC_SHA1_96/NO_EXT_SEQ',
+                 'no matching proposal found, sending NO_PROPOSAL_CHOSEN']),
+    ('phase2_proposal', [], ['no acceptable ENCRYPTION_ALGORITHM found',
+                             'received proposals: ESP:AES_CBC_128/HMAC_SHA1_96/NO_EXT_SEQ',
+                             'no matching proposal found, sending NO_PROPOSAL_CHOSEN']),
+    ('traffic_selectors', [ros('ipsec reply notify: TS_UNACCEPTABLE', 'ipsec,debug')],
+     ['received INVALID_ID_INFORMATION error notify']),
+    ('traffic_selectors', [], ['looking for a child config for 10.42.43.0/24|/0 === 192.168.48.0/24|/0',
+                               'no matching CHILD_SA config found', 'generating QUICK_MODE response [ HASH N(INVAL_ID) ]']),
+    ('traffic_selectors', [], ['received HASH payload does not match', 'integrity check failed']),
+    ('traffic_selectors', [], ['traffic selectors 10.100.1.0/24 === 192.168.2.0/24 unacceptable',
+                               'received TS_UNACCEPTABLE notify, no CHILD_SA built']),
+    ('missing_identity', [ros("initiator can't find identity for peer: to_tencent")], []),
+]
+
+
+DECISIVE.append(('pfs', [ros('pfs group mismatched: my:2 peer:14')], []))   # racoon wording (exp)
+BY_END = [(cls, end, lines) for cls, router, cloud in DECISIVE for end, lines in (('router', router), ('cloud', cloud)) if lines]
+
+
+@pytest.mark.parametrize('cls, end, lines', BY_END)
+def test_each_row_classifies_from_either_end(cls, end, lines):
+    result = diagnose(router_log=lines) if end == 'router' else diagnose(cloud_log=lines)
+    assert result['healthy'] is False
+    assert result['class'] == cls
+    assert result['phase'] == CLASSES[cls]['phase']
+    assert result['fix'] == CLASSES[cls]['fix']
+    assert result['evidence'], 'the lines that decided must be shown'
+
+
+def test_certain_only_from_verified_decisive_lines():
+    assert diagnose(cloud_log=['received INVALID_ID_INFORMATION error notify'])['certain'] is True
+    # racoon-style text is "expected from source": top class, but not certain (§11).
+    result = diagnose(router_log=[ros('not acceptable Identity Protection mode')])
+    assert result['class'] == 'exchange_mode'
+    assert result['certain'] is False
+    assert any('expected from source' in n for n in result['notes'])
+
+
+AMBIGUOUS = [
+    # (lines, which end, the two classes, the comparison field that separates them)
+    (['parsed IKE_SA_INIT response 0 [ N(NO_PROP) ]', 'received NO_PROPOSAL_CHOSEN notify error'],
+     {'phase1_proposal', 'ike_version'}),
+    (['parsed INFORMATIONAL_V1 request 123456 [ HASH N(NO_PROP) ]', 'received NO_PROPOSAL_CHOSEN error notify'],
+     {'phase2_proposal', 'pfs'}),
+    (['parsed IKE_AUTH response 1 [ N(AUTH_FAILED) ]', 'received AUTHENTICATION_FAILED notify error'],
+     {'psk', 'identity'}),
+    (['received AUTHENTICATION_FAILED error notify'], {'exchange_mode', 'identity'}),
+    (['IKE_SA_ESTABLISH_FAIL: reason of responder no peer config found by ID payload, received[ID_IPV4_ADDR:1.2.3.4]'],
+     {'exchange_mode', 'identity'}),
+]
+
+
+@pytest.mark.parametrize('lines, classes', AMBIGUOUS)
+def test_one_end_ambiguity_is_ranked_not_certain(lines, classes):
+    result = diagnose(cloud_log=lines)
+    assert result['certain'] is False
+    top_two = {c['class'] for c in result['candidates'][:2]}
+    assert classes <= {c['class'] for c in result['candidates']}
+    assert result['class'] in classes and top_two & classes == top_two & classes
+    ranks = [c['rank'] for c in result['candidates']]
+    assert ranks == sorted(ranks) and ranks[0] == 1
+    assert all(c['separate_by'] for c in result['candidates'] if c['class'] in classes)
+    assert result['separate_by']
+
+
+FIELD_OF = {'phase1_proposal': 'ike.encryption', 'ike_version': 'ike.version', 'phase2_proposal': 'esp.encryption',
+            'pfs': 'esp.pfs_group', 'psk': 'psk', 'identity': 'local_id', 'exchange_mode': 'ike.exchange_mode'}
+
+
+@pytest.mark.parametrize('lines, classes', AMBIGUOUS)
+def test_comparison_resolves_each_ambiguity(lines, classes):
+    for wanted in classes:
+        mismatch = {'field': FIELD_OF[wanted], 'router_value': 'a', 'cloud_value': 'b', 'severity': 'error', 'error_class': wanted}
+        result = diagnose(cloud_log=lines, comparison=[mismatch])
+        assert result['class'] == wanted
+        assert result['certain'] is True
+        assert [c['class'] for c in result['candidates']] == [wanted]
+        assert any(FIELD_OF[wanted] in e for e in result['evidence'])
+
+
+def test_comparison_with_partial_coverage_rules_out_only_compared_fields():
+    lines = ['received AUTHENTICATION_FAILED notify error']
+    # identity compared and equal, PSK hidden on the router (not compared): PSK remains, and alone -> certain
+    result = diagnose(cloud_log=lines, comparison={'mismatches': [], 'compared': ['local_id', 'remote_id']})
+    assert result['class'] == 'psk'
+    assert 'identity' not in [c['class'] for c in result['candidates']]
+    result = diagnose(cloud_log=lines, comparison={'mismatches': [], 'compared': ['ike.version']})
+    assert result['certain'] is False
+    assert {c['class'] for c in result['candidates']} >= {'psk', 'identity'}
+
+
+def test_the_other_ends_line_resolves_the_ambiguity():
+    result = diagnose(router_log=[ros('identity not found for responder: ADDR4:1.1.1.1 peer: ADDR4:2.2.2.2')],
+                      cloud_log=['received AUTHENTICATION_FAILED notify error'])
+    assert result['class'] == 'identity'
+    assert result['certain'] is True
+    assert {e.split(':')[0] for e in result['evidence']} >= {'router ipsec,error', 'cloud'}
+
+
+@pytest.mark.parametrize('line', ['sending retransmit 1 of request message ID 0, seq 1',   # IKEv1 wording
+                                  'retransmit 1 of request with message ID 0',               # IKEv2 wording
+                                  'giving up after 5 retransmits',
+                                  'IKE_NEGO: retransmit IKEv1 Main Mode Initiator 5th message 2 times, message ID 0'])
+def test_no_response_both_wordings(line):
+    result = diagnose(cloud_log=[line])
+    assert result['class'] == 'no_response'
+    # a silent peer is also what a v2-only gateway does to IKEv1 (§9): not certain without the comparison
+    assert 'ike_version' in [c['class'] for c in result['candidates']]
+    resolved = diagnose(cloud_log=[line], comparison={'mismatches': [], 'compared': ['ike.version']})
+    assert resolved['class'] == 'no_response'
+    assert resolved['certain'] is True
+
+
+def test_router_time_up_line_and_state_point_to_no_response():
+    state = {'active_peers': [{'state': 'message-1-sent', 'remote-address': '119.91.254.122'}], 'policies': []}
+    result = diagnose(state=state, router_log=[
+        ros('phase1 negotiation failed due to time up 113.87.48.200[500]<=>119.91.254.122[500] 5c2b:0')])
+    assert result['class'] == 'no_response'
+    assert result['stage'] == 'down'
+    assert any('message-1-sent' in e for e in result['evidence'])
+
+
+def test_notify_wording_v1_and_v2_mean_different_things():
+    v1 = diagnose(cloud_log=['received AUTHENTICATION_FAILED error notify'])
+    v2 = diagnose(cloud_log=['received AUTHENTICATION_FAILED notify error'])
+    assert 'exchange_mode' in [c['class'] for c in v1['candidates']]
+    assert 'exchange_mode' not in [c['class'] for c in v2['candidates']]
+    assert 'psk' in [c['class'] for c in v2['candidates']]
+
+
+def test_guide_pfs_line_ranks_pfs_first():
+    result = diagnose(router_log=['ESP:AES_CBC_256/HMAC_SHA1_96/MODP_1024/NO_EXT_SEQ no matching proposal found, '
+                                  'sending NO_PROPOSAL_CHOSEN'])
+    assert [c['class'] for c in result['candidates']][:2] == ['pfs', 'phase2_proposal']
+    assert result['certain'] is False
+
+
+UP_PEER = {'state': 'established', 'remote-address': '119.91.254.122', 'ph2-total': '1'}
+POLICY = {'src-address': '192.168.1.0/24', 'dst-address': '10.100.1.0/24'}
+
+
+def sas(out_bytes='100', in_bytes='100'):
+    return [{'state': 'mature', 'src-address': '113.87.48.200:4500', 'dst-address': '119.91.254.122:4500', 'current-bytes': out_bytes},
+            {'state': 'mature', 'src-address': '119.91.254.122:4500', 'dst-address': '113.87.48.200:4500', 'current-bytes': in_bytes}]
+
+
+def test_healthy_state():
+    state = {'active_peers': [UP_PEER], 'policies': [dict(POLICY, **{'ph2-state': 'established', 'active': 'true'})],
+             'installed_sa': sas(), 'ping': {'sent': 3, 'received': 3}}
+    result = diagnose(state=state, router_log=[ros('received INVALID_ID_INFORMATION error notify')])
+    assert result['healthy'] is True
+    assert result['class'] is None
+    assert result['candidates'] == []
+
+
+def test_phase1_up_phase2_down_without_lines_lists_phase2_classes():
+    state = {'active_peers': [UP_PEER], 'policies': [dict(POLICY, **{'ph2-state': 'no-phase2', 'active': 'false'})]}
+    result = diagnose(state=state)
+    assert result['stage'] == 'phase1_up'
+    assert {c['class'] for c in result['candidates']} == {'traffic_selectors', 'phase2_proposal', 'pfs'}
+    assert result['certain'] is False
+    resolved = diagnose(state=state, comparison=[{'field': 'selectors', 'error_class': 'traffic_selectors', 'severity': 'error'}])
+    assert resolved['class'] == 'traffic_selectors' and resolved['certain'] is True
+
+
+def test_stale_phase1_lines_do_not_decide_when_phase1_is_up():
+    state = {'active_peers': [UP_PEER], 'policies': [dict(POLICY, **{'ph2-state': 'no-phase2', 'active': 'false'})]}
+    result = diagnose(state=state, router_log=[ros('parsing packet failed, possible cause: wrong password')])
+    assert result['class'] in ('traffic_selectors', 'phase2_proposal', 'pfs')
+    assert result['certain'] is False
+
+
+def test_masquerade_above_accept_is_nat_bypass():
+    nat = [{'.id': '*1', 'chain': 'srcnat', 'action': 'masquerade', 'out-interface-list': 'WAN'},
+           {'.id': '*2', 'chain': 'srcnat', 'action': 'accept', 'src-address': '192.168.1.0/24', 'dst-address': '10.100.1.0/24'}]
+    state = {'active_peers': [UP_PEER], 'policies': [dict(POLICY, **{'ph2-state': 'established', 'active': 'true'})],
+             'installed_sa': sas('0', '0'), 'ping': {'sent': 3, 'received': 0}, 'nat': nat}
+    result = diagnose(state=state)
+    assert result['healthy'] is False
+    assert (result['class'], result['certain'], result['phase']) == ('nat_bypass', True, 'data')
+    assert 'place-before=0' in result['fix']
+    # accept first: NAT is fine, bytes leave but nothing returns -> the cloud's return path
+    state['nat'] = [nat[1], nat[0]]
+    state['installed_sa'] = sas('5000', '0')
+    result = diagnose(state=state)
+    assert result['class'] == 'cloud_route'
+    assert 'nat_bypass' not in [c['class'] for c in result['candidates']]
+
+
+def test_masquerade_with_ipsec_policy_out_none_is_fine():
+    nat = [{'chain': 'srcnat', 'action': 'masquerade', 'ipsec-policy': 'out,none', 'out-interface-list': 'WAN'}]
+    state = {'active_peers': [UP_PEER], 'policies': [dict(POLICY, **{'ph2-state': 'established', 'active': 'true'})],
+             'installed_sa': sas('0', '0'), 'ping': False, 'nat': nat}
+    assert diagnose(state=state)['class'] == 'data_path'
+
+
+def test_config_problems_from_state():
+    result = diagnose(state={'peers': [{'name': 'to_tencent', 'disabled': 'false'}], 'identities': []})
+    assert (result['class'], result['certain']) == ('missing_identity', True)
+    result = diagnose(state={'policies': [dict(POLICY, disabled='true')], 'active_peers': []})
+    assert result['class'] == 'disabled'
+    result = diagnose(state={'policies': [dict(POLICY, invalid='true')], 'active_peers': []})
+    assert result['class'] == 'policy_invalid'
+
+
+def test_nothing_known():
+    result = diagnose()
+    assert result['healthy'] is None and result['class'] is None
+    assert diagnose(router_log=[ros('ipsec,info new ike2 SA (I)', 'ipsec,info')])['class'] is None
+
+
+def test_secrets_never_echoed():
+    psk = 'Sup3r-Secret_PSK'
+    lines = [ros(f'identity not found for responder: ADDR4:1.1.1.1 peer: ADDR4:2.2.2.2 secret={psk}'),
+             ros(f'parsing packet failed, possible cause: wrong password {psk}')]
+    result = diagnose(router_log=lines, cloud_log=[f'no matching secret PreShareKey: {psk}'], secrets=[psk],
+                      comparison=[{'field': 'psk', 'router_value': psk, 'cloud_value': 'x', 'error_class': 'psk'}])
+    assert psk not in repr(result)
+    assert '<redacted>' in repr(result)
+    # secret=... is masked even when the caller forgot to pass the secret
+    assert 'hunter2' not in redact('secret=hunter2 and password: hunter2x')
+
+
+def test_repeated_lines_do_not_outweigh_other_evidence():
+    lines = ['received AUTHENTICATION_FAILED notify error'] * 10 + ["tried 1 shared key for 'a' - 'b', but MAC mismatched"]
+    result = diagnose(cloud_log=lines)
+    assert result['class'] == 'psk' and result['certain'] is True
+    assert result['evidence'].count('cloud: received AUTHENTICATION_FAILED notify error') == 1
+
+
+def test_non_ipsec_router_topics_are_ignored():
+    result = diagnose(router_log=[ros('login failure for user admin: wrong password', 'system,error,critical')])
+    assert result['class'] is None
