@@ -7,6 +7,7 @@ thread: ``LabServer`` marshals every call into the loop (``LabServer.call``).
 
 import asyncio
 import contextlib
+import copy
 import functools
 import logging
 import shutil
@@ -172,8 +173,8 @@ class Fleet:
 
     def counters(self, name=None):
         if name is not None:
-            return dict(self.node(name).router.counters)
-        return {n: dict(node.router.counters) for n, node in self.nodes.items()}
+            return copy.deepcopy(self.node(name).router.counters)
+        return {n: copy.deepcopy(node.router.counters) for n, node in self.nodes.items()}
 
     def reset_counters(self, name=None):
         for node in ([self.node(name)] if name is not None else self.nodes.values()):
