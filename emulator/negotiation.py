@@ -507,21 +507,20 @@ def negotiate(router, peer_name, clouds, now):
     base = {'router': router.name, 'peer': peer_name, 'evaluated': True, 'cloud': cloud.name if cloud else None,
             'connection': conn.name if conn else None, 'local_address': router.wan_ip, 'remote_address': remote,
             'notes': notes}
-    policy_rows = [(n, p) for n, p in policies]
     if failure is not None:
         state, row = _stuck(failure, version, mode)
         lines = ikelog.phase1_failure(failure.klass, ctx, failure.detail)
         late = state != 'message-1-sent'
         port = ctx.port if late else 500
         outcome_policies = tuple(PolicyOutcome(index=n, policy_id=p.get('.id'), src_address=p['src-address'],
-                                               dst_address=p['dst-address'], ph2_state='no-phase2') for n, p in policy_rows)
+                                               dst_address=p['dst-address'], ph2_state='no-phase2') for n, p in policies)
         return PeerOutcome(**base, row=row, state=state, natt=natt and late, local_port=port, remote_port=port,
                            spii=spii, spir=spir if late else ikelog.ZERO_SPI, policies=outcome_policies, failure=failure,
                            router_lines=tuple(lines.router), cloud_lines=tuple(lines.cloud))
 
     lines = ikelog.phase1_success(ctx)
     outcomes = []
-    for unique, (n, policy) in enumerate(policy_rows, start=1):
+    for unique, (n, policy) in enumerate(policies, start=1):
         outcome, child_lines = _negotiate_policy(router, n, policy, conn, ctx, seed, unique)
         outcomes.append(outcome)
         lines.extend(child_lines)
@@ -532,8 +531,7 @@ def negotiate(router, peer_name, clouds, now):
 
 
 def _negotiate_policy(router, index, policy, conn, ctx, seed, unique):
-    proposal_defaults = PROPOSAL_DEFAULTS
-    proposal = _named(router.proposals, policy['proposal'], proposal_defaults) or dict(proposal_defaults)
+    proposal = _named(router.proposals, policy['proposal'], PROPOSAL_DEFAULTS) or dict(PROPOSAL_DEFAULTS)
     child = ikelog.Child(lan=_cidr(policy['src-address']), vpc=_cidr(policy['dst-address']),
                          spi_in=seed.number(f'esp-in-{index}', 0x100, 0xffffffff),
                          spi_out=seed.number(f'esp-out-{index}', 0x100, 0xffffffff), unique=unique,
