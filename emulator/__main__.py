@@ -54,8 +54,11 @@ async def serve(args):
         spec.settings['negotiation_delay'] = args.negotiation_delay  # shared by every RouterSpec.settings
     fleet = Fleet(spec, clock=ManualClock() if args.manual_clock else Clock(), tls_dir=args.tls_dir)
     if args.state and os.path.exists(args.state):
-        with open(args.state, encoding='utf-8') as handle:
-            fleet.load_state(json.load(handle))
+        try:
+            with open(args.state, encoding='utf-8') as handle:
+                fleet.load_state(json.load(handle))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise LabError(f'--state {args.state}: cannot load it ({type(exc).__name__}: {exc}); fix or delete the file') from None
     try:
         await fleet.start(control_port=args.control_port)
     except OSError:

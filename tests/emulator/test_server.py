@@ -227,6 +227,17 @@ def test_cli_saves_state_at_exit_and_loads_it_at_start(tmp_path):
         assert cli.stop() == 0
 
 
+def test_cli_rejects_a_corrupt_state_file(tmp_path):
+    lab = tmp_path / 'lab.yml'
+    lab.write_text(yaml.safe_dump({'routers': [router('a')]}))
+    state = tmp_path / 'state.json'
+    state.write_text('{not json')
+    out = subprocess.run([sys.executable, '-m', 'emulator', 'serve', '--lab', str(lab), '--state', str(state)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=30, check=False)
+    assert out.returncode == 2
+    assert 'state.json: cannot load it' in out.stderr and 'Traceback' not in out.stderr
+
+
 def test_cli_rejects_a_bad_lab(tmp_path):
     lab = tmp_path / 'lab.yml'
     lab.write_text(yaml.safe_dump({'routers': [router('a', '5.26')]}))
