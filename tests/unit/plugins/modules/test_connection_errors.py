@@ -1,0 +1,110 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Foreseeable connection failures are clear messages (DESIGN rule 7), never tracebacks, never the password."""
+
+import json
+import socket
+
+import pytest
+
+from tests import labkit
+from tests.unit.plugins.modules.conftest import conn
+
+ARGS = {'name': 'p1', 'lifetime': '8h'}
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def check_clean(result, *needles):
+    assert result.get('failed'), result
+    text = json.dumps(result)
+    assert labkit.PASSWORD not in text and 'Traceback' not in text and 'exception' not in result
+    for needle in needles:
+        assert needle in result['msg'], result['msg']
+
+
+def test_refused_port(rlab, path):
+    port = free_port()
+    result = path('ipsec_profile', dict(conn(rlab, 'v7'), port=port, **ARGS))
+    check_clean(result, f'connection to 127.0.0.1:{port} refused', 'api service is enabled')
+
+
+def test_failed_login(rlab, path):
+    result = path('ipsec_profile', dict(conn(rlab, 'v7'), password='wrong-password-xyz', **ARGS))
+    check_clean(result, "login to 127.0.0.1:", "as user 'admin' failed", 'invalid user name or password')
+    assert 'wrong-password-xyz' not in json.dumps(result)
+    assert rlab.counters('v7')['writes'] == 0
+
+
+def test_login_fault(rlab, path):
+    rlab.set_fault('v6', 'login_fail')
+    check_clean(path('ipsec_profile', dict(conn(rlab, 'v6'), **ARGS)), 'failed: RouterOS said "invalid user name or password (6)"')
+
+
+def test_tls_ok_with_lab_ca(rlab, path):
+    result = path('ipsec_profile', dict(conn(rlab, 'v7'), port=rlab.tls_port('v7'), tls=True, ca_path=rlab.ca_path, **ARGS))
+    assert result['changed'] and result['router'] == f"127.0.0.1:{rlab.tls_port('v7')}" and not result.get('warnings'), result
+
+
+def test_tls_unknown_ca(rlab, path):
+    result = path('ipsec_profile', dict(conn(rlab, 'v7'), port=rlab.tls_port('v7'), tls=True, **ARGS))
+    check_clean(result, 'TLS certificate verification failed', 'ca_path')
+
+
+def test_tls_hostname_mismatch(rlab, path):
+    # 127.0.0.2 reaches the same listener only if it binds to all loopback addresses; use a name the certificate lacks instead.
+    result = path('ipsec_profile', dict(conn(rlab, 'v7'), hostname='localhost', port=rlab.tls_port('v7'), tls=True, ca_path=rlab.ca_path, **ARGS))
+    if not result.get('failed'):
+        pytest.skip('lab certificate names localhost')
+    check_clean(result, 'TLS certificate verification failed')
+
+
+def test_tls_to_plain_port(rlab, path):
+    result = path('ipsec_profile', dict(conn(rlab, 'v7'), tls=True, ca_path=rlab.ca_path, **ARGS))
+    check_clean(result, 'TLS handshake with', 'plain API port')
+
+
+def test_plain_to_tls_port(rlab, path):
+    result = path('ipsec_profile', dict(conn(rlab, 'v7'), port=rlab.tls_port('v7'), timeout=2, **ARGS))
+    check_clean(result, 'set tls: true')
+
+
+def test_stalled_router_times_out(rlab, path):
+    rlab.set_fault('v7', 'stall', after=1)  # the login answers, the version read never does
+    result = path('ipsec_profile', dict(conn(rlab, 'v7'), timeout=1, **ARGS))
+    check_clean(result, '/system/resource print', 'no reply within 1 s')
+
+
+def test_connection_dropped_mid_run(rlab, path):
+    rlab.set_fault('v7', 'drop', command='/ip/ipsec/profile/print')
+    result = path('ipsec_profile', dict(conn(rlab, 'v7'), **ARGS))
+    check_clean(result, '/ip/ipsec/profile print of profile name=p1', 'connection was closed')
+    assert rlab.counters('v7')['writes'] == 0
+
+
+def test_trap_on_write_names_router_menu_entry_and_routeros_text(rlab, path):
+    rlab.set_fault('v6', 'trap', command='/ip/ipsec/profile/add', message='failure: out of memory', category=4)
+    result = path('ipsec_profile', dict(conn(rlab, 'v6'), **ARGS))
+    check_clean(result, '/ip/ipsec/profile add of profile name=p1', 'RouterOS said "failure: out of memory"', 'category 4')
+    assert result['routeros_message'] == 'failure: out of memory' and result['trap_category'] == 4
+
+
+def test_plain_text_warning_only_off_loopback():
+    from ansible_collections.vpclink.routeros.plugins.module_utils import api as api_mod
+
+    warnings = []
+    with pytest.raises(api_mod.RouterError) as exc:
+        api_mod.connect({'hostname': '192.0.2.1', 'port': free_port(), 'username': 'u', 'password': 'pw-secret', 'timeout': 1},
+                        warn=warnings.append)
+    assert 'in clear text' in warnings[0] and 'pw-secret' not in warnings[0] and 'pw-secret' not in exc.value.msg
+
+
+def test_one_login_and_one_version_read_per_run(rlab, path):
+    path('ipsec_profile', dict(conn(rlab, 'v7'), **ARGS))
+    counters = rlab.counters('v7')
+    assert counters['logins'] == 1 and counters['sentences']['/system/resource/print'] == 1
+    assert counters['sentences']['/ip/ipsec/profile/print'] == 1
