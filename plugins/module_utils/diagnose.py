@@ -439,9 +439,7 @@ def _nat_catches(nat_rows, policies):
         if action in ('masquerade', 'src-nat', 'netmap', 'same'):
             if 'out,none' in str(rule.get('ipsec-policy', '')):
                 continue
-            if rule.get('out-interface') or rule.get('out-interface-list'):
-                # Interface matchers: LAN->VPC leaves through the WAN interface, so the rule applies.
-                return rule
+            # out-interface(-list) matchers are taken to match: LAN->VPC traffic leaves through the WAN.
             return rule
     return None
 
