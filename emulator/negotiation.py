@@ -336,7 +336,7 @@ def _parse_id(text, own_address):
     text = str(text)
     if text == 'auto':
         return ('ADDRESS', own_address)
-    kind, _, value = text.partition(':')
+    kind, value = text.split(':', 1) if ':' in text else (text, '')
     return ({'address': 'ADDRESS', 'fqdn': 'FQDN', 'user-fqdn': 'USER_FQDN', 'key-id': 'KEY_ID'}.get(kind, kind.upper()), value)
 
 

@@ -74,7 +74,7 @@ def test_ikev1_main_behind_nat_with_natt_and_two_policies():
     assert len(out.spii) == 16 and out.spir != '0' * 16
     assert out.router_lines[0] == ('ipsec,info', f'initiate new phase 1 (Identity Protection): 10.0.0.2[500]<=>{CLOUD_IP}[500]')
     assert out.router_lines[1][1].startswith(f'ISAKMP-SA established 10.0.0.2[4500]-{CLOUD_IP}[4500] spi:{out.spii}:')
-    assert sum('IPsec-SA established: ESP/Tunnel' in m for _, m in out.router_lines) == 4
+    assert sum('IPsec-SA established: ESP/Tunnel' in m for _topics, m in out.router_lines) == 4
     assert 'remote host is behind NAT' in out.cloud_lines
     assert f'{PUBLIC}[500] is initiating a Main Mode IKE_SA' in out.cloud_lines
     assert sum(line.startswith('CHILD_SA gz{') for line in out.cloud_lines) == 2
@@ -184,7 +184,7 @@ def test_failure_class(case):
     if state == 'message-1-sent':
         assert out.spir == '0' * 16 and out.local_port == 500
     # a line never names its class
-    for line in [m for _, m in out.router_lines] + list(out.cloud_lines):
+    for line in [m for _topics, m in out.router_lines] + list(out.cloud_lines):
         assert not any(name in line for name in FAILURE_CLASSES if name != 'identity'), line
 
 
