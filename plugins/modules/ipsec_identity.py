@@ -10,7 +10,7 @@ module: ipsec_identity
 short_description: Manage the IPsec identity of one peer on RouterOS
 version_added: 0.1.0
 author:
-  - vpclink developers
+  - vpclink developers (@vpclink)
 description:
   - 'Creates, updates in place or removes the entry of C(/ip/ipsec/identity) that belongs to O(peer) (one identity per peer).'
   - 'Rotating O(secret) updates the same entry; it never creates a second identity.'

@@ -10,7 +10,7 @@ module: ipsec_peer
 short_description: Manage one IPsec peer on RouterOS
 version_added: 0.1.0
 author:
-  - vpclink developers
+  - vpclink developers (@vpclink)
 description:
   - 'Creates, updates in place or removes one entry of C(/ip/ipsec/peer), found by O(name).'
   - 'The referenced O(profile) must exist; create it first with M(vpclink.routeros.ipsec_profile).'

@@ -10,7 +10,7 @@ module: ipsec_policy
 short_description: Manage one IPsec policy on RouterOS
 version_added: 0.1.0
 author:
-  - vpclink developers
+  - vpclink developers (@vpclink)
 description:
   - 'Creates, updates in place or removes one entry of C(/ip/ipsec/policy), found by O(peer), O(src_address) and O(dst_address).'
   - 'A peer may have several policies.'

@@ -10,7 +10,7 @@ module: ipsec_proposal
 short_description: Manage one IPsec phase 2 proposal on RouterOS
 version_added: 0.1.0
 author:
-  - vpclink developers
+  - vpclink developers (@vpclink)
 description:
   - 'Creates, updates in place or removes one entry of C(/ip/ipsec/proposal), found by O(name).'
   - 'Only the options you give are compared and written; RouterOS keeps its own defaults for the rest.'
