@@ -113,7 +113,7 @@ class RouterConfig:
 
     @property
     def major(self):
-        return int(str(self.version).split('.')[0])
+        return int(str(self.version).split('.', maxsplit=1)[0])
 
 
 @dataclasses.dataclass(frozen=True)

@@ -130,12 +130,12 @@ def parse(words):
                     raise QueryError(word)
             steps.append(('ops', word[1:], None, None))
         elif word[:1] in ('<', '>', '='):
-            name, _, operand = word[1:].partition('=')
+            name, _sep, operand = word[1:].partition('=')
             steps.append(('cmp', name, word[0], operand))
         elif word.startswith('-'):
             steps.append(('absent', word[1:], None, None))
         elif '=' in word:
-            name, _, operand = word.partition('=')
+            name, _sep, operand = word.partition('=')
             steps.append(('cmp', name, '=', operand))
         else:
             steps.append(('present', word, None, None))

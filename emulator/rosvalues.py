@@ -326,7 +326,7 @@ class FirewallAddress(RosType):
         if text.startswith('!'):
             neg, text = '!', text[1:]
         if '-' in text:
-            lo, _, hi = text.partition('-')
+            lo, _sep, hi = text.partition('-')
             try:
                 first, last = ipaddress.ip_address(lo), ipaddress.ip_address(hi)
             except ValueError:
@@ -372,7 +372,7 @@ class PortList(RosType):
             neg, text = '!', text[1:]
         out = []
         for part in text.split(','):
-            lo, _, hi = part.partition('-')
+            lo, _sep, hi = part.partition('-')
             for num in (lo, hi) if hi else (lo,):
                 if not num.isdigit() or not 0 <= int(num) <= 65535:
                     raise ValueError(text)

@@ -5,6 +5,7 @@ The repository root *is* the collection; Python imports it through a symlinked
 puts on ``ANSIBLE_COLLECTIONS_PATH``).
 """
 
+import contextlib
 import os
 import sys
 
@@ -17,10 +18,8 @@ def _link_collection():
     link = os.path.join(parent, 'routeros')
     os.makedirs(parent, exist_ok=True)
     if not os.path.islink(link):
-        try:
+        with contextlib.suppress(FileExistsError):  # another xdist worker made it first
             os.symlink(ROOT, link)
-        except FileExistsError:  # another xdist worker made it first
-            pass
 
 
 _link_collection()

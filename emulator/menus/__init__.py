@@ -17,8 +17,9 @@ A ``Field`` says how one property is parsed, stored, printed and validated:
 * ``unsettable``    may be cleared with ``unset`` (NAT/filter matchers, comment).
 """
 
+import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from emulator import rosvalues
 
@@ -26,7 +27,7 @@ from emulator import rosvalues
 @dataclass
 class Field:
     name: str
-    type: rosvalues.RosType = field(default_factory=rosvalues.Str)
+    type: rosvalues.RosType = dataclasses.field(default_factory=rosvalues.Str)
     default: str | None = None
     show_default: bool = True
     ro: bool = False
@@ -43,7 +44,7 @@ class Menu:
     key: str | None = None               # unique name property ('name') of named menus
     verbs: frozenset = frozenset()
     ordered: bool = False                # 'move' and 'place-before' are meaningful
-    builtins: list = field(default_factory=list)   # [{'.id': '*0', ...values}] seeded on reset
+    builtins: list = dataclasses.field(default_factory=list)   # [{'.id': '*0', ...values}] seeded on reset
     first_id: int = 1                    # first .id handed to a user entry (reference §1.5: per-table id spaces)
     singleton: bool = False              # one row, no .id (system/identity, ipsec/settings, ...)
     runtime_rows: bool = False           # rows come from router.runtime.rows(path) (active-peers, installed-sa)

@@ -674,8 +674,8 @@ def check_capabilities(router_params, routeros_version, cloud=None):
         section, name = field.split('.')
         for value in r[section][name]:
             if value in ('sha384',) and field == 'esp.auth':
-                issues.append(_issue(field, value, 'error', 'RouterOS ESP proposals have no sha384 (auth-algorithms): use sha256 or sha512 '
-                                                           'on both ends'))
+                issues.append(_issue(field, value, 'error',
+                                     'RouterOS ESP proposals have no sha384 (auth-algorithms): use sha256 or sha512 on both ends'))
             elif value == 'x25519' and field == 'esp.pfs_group':
                 issues.append(_issue(field, value, 'error', 'x25519 is not a RouterOS pfs-group value (IKE profile only)'))
             elif value == 'modp8192' and major == 7:
@@ -735,6 +735,12 @@ def _cloud_limits(cloud, r):
 PSK_PLACEHOLDER = '<the same pre-shared key as the RouterOS identity (from the vault)>'
 
 
+def _field_value(params, field):
+    """``params['esp']['auth']`` for the dotted name ``esp.auth``."""
+    section, name = field.split('.', 1)
+    return params[section][name]
+
+
 def _first(cloud, field, values, warnings):
     values = _list(values)
     if not values:
@@ -755,13 +761,13 @@ def render_cloud_sheet(cloud, tunnel):
     r = normalise_router(tunnel)
     warnings = []
     ike, esp = r['ike'], r['esp']
-    values = {field: _first(cloud, field, r[field.split('.')[0]][field.split('.')[1]], warnings) for field in ALGORITHM_FIELDS}
+    values = {field: _first(cloud, field, _field_value(r, field), warnings) for field in ALGORITHM_FIELDS}
     version = to_cloud(cloud, 'ike.version', ike['version']) if ike['version'] else None
     mode = to_cloud(cloud, 'ike.exchange_mode', ike['exchange_mode']) if ike['version'] == 1 and ike['exchange_mode'] else None
     # The router's my-id is the cloud's remote identity, its remote-id the cloud's local identity.
     remote_ident = r['local_id'] if r['local_id'] not in (None, 'auto') else identity(r.get('public_address'))
     local_ident = r['remote_id'] if r['remote_id'] not in (None, 'auto', 'ignore') else identity(r.get('peer_address'))
-    vpc = sorted({d for _, d in r['selectors']})
+    vpc = sorted({pair[1] for pair in r['selectors']})
     sheet = {'cloud': cloud, 'api': {}, 'lines': [], 'warnings': warnings}
 
     if cloud == 'tencent':
@@ -776,7 +782,7 @@ def render_cloud_sheet(cloud, tunnel):
         for side, ident, api_kind in (('Local', local_ident, 'local'), ('Remote', remote_ident, 'remote')):
             if not ident:
                 continue
-            kind, _, value = ident.partition(':')
+            kind, _sep, value = ident.partition(':')
             if kind == 'fqdn':
                 ike_api.update({f'{side}Identity': 'FQDN', f'{side}FqdnName': value})
                 tf.update({f'ike_{api_kind}_identity': 'FQDN', f'ike_{api_kind}_fqdn_name': value})
@@ -807,7 +813,7 @@ def render_cloud_sheet(cloud, tunnel):
         ipsec_cfg = {'IpsecEncAlg': values['esp.encryption'], 'IpsecAuthAlg': values['esp.auth'], 'IpsecPfs': values['esp.pfs_group'],
                      'IpsecLifetime': esp['lifetime']}
         sheet['api'] = {'IkeConfig': {k: v for k, v in ike_cfg.items() if v is not None}, 'IpsecConfig': ipsec_cfg,
-                        'LocalSubnet': ','.join(vpc), 'RemoteSubnet': ','.join(sorted({s for s, _ in r['selectors']})),
+                        'LocalSubnet': ','.join(vpc), 'RemoteSubnet': ','.join(sorted({pair[0] for pair in r['selectors']})),
                         'EnableDpd': True, 'EnableNatTraversal': True}
     elif cloud == 'aws':
         def vals(v):

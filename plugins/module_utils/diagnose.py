@@ -486,8 +486,8 @@ def read_state(state):
         facts.append('active-peers: remote-address={} state={} ph2-total={}'.format(p.get('remote-address', '?'), p.get('state', '?'), p.get('ph2-total', '?')))
     ph2_up = [p for p in policies if p.get('ph2-state') == 'established' or _truthy(p.get('active', False))]
     for p in policies:
-        facts.append('policy {} -> {}: ph2-state={} active={}'.format(p.get('src-address', '?'), p.get('dst-address', '?'),
-                                                                  p.get('ph2-state', '?'), p.get('active', '?')))
+        facts.append('policy {} -> {}: ph2-state={} active={}'.format(
+            p.get('src-address', '?'), p.get('dst-address', '?'), p.get('ph2-state', '?'), p.get('active', '?')))
     mature = [s for s in sas if s.get('state', 'mature') == 'mature']
     if sas:
         facts.append(f'installed-sa: {len(sas)} SA(s), {len(mature)} mature')
@@ -518,8 +518,8 @@ def read_state(state):
     rule = _nat_catches(state.get('nat'), policies) if state.get('nat') is not None else None
     if rule is not None:
         facts.append('/ip/firewall/nat: srcnat rule {} action={} src-address={} dst-address={} matches the tunnel traffic '
-                     'before any accept rule'.format(rule.get('.id', '?'), rule.get('action'), rule.get('src-address', 'any'),
-                                                 rule.get('dst-address', 'any')))
+                     'before any accept rule'.format(
+                         rule.get('.id', '?'), rule.get('action'), rule.get('src-address', 'any'), rule.get('dst-address', 'any')))
         out['classes'] = {'nat_bypass': 1.0}
         out['decisive'].add('nat_bypass')
         return out

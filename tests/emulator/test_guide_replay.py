@@ -26,15 +26,16 @@ MASQUERADE = {'chain': 'srcnat', 'action': 'masquerade', 'out-interface': 'ether
 def replay(api):
     ipsec = ('ip', 'ipsec')
     ids = {}
-    ids['profile'] = api.path(*ipsec, 'profile').add(**{'name': 'to_tencent', 'dh-group': 'modp768', 'hash-algorithm': 'md5',
-                                                         'enc-algorithm': 'aes-128'})
-    ids['peer'] = api.path(*ipsec, 'peer').add(**{'name': 'to_tencent', 'address': '119.91.254.122', 'profile': 'to_tencent',
-                                                   'exchange-mode': 'main'})
+    ids['profile'] = api.path(*ipsec, 'profile').add(**{
+        'name': 'to_tencent', 'dh-group': 'modp768', 'hash-algorithm': 'md5', 'enc-algorithm': 'aes-128'})
+    ids['peer'] = api.path(*ipsec, 'peer').add(**{
+        'name': 'to_tencent', 'address': '119.91.254.122', 'profile': 'to_tencent', 'exchange-mode': 'main'})
     ids['identity'] = api.path(*ipsec, 'identity').add(**{'peer': 'to_tencent', 'auth-method': 'pre-shared-key', 'secret': '123456'})
-    ids['proposal'] = api.path(*ipsec, 'proposal').add(**{'name': 'to_tencent', 'auth-algorithms': 'md5',
-                                                           'enc-algorithms': 'aes-128-cbc', 'pfs-group': 'none'})
-    ids['policy'] = api.path(*ipsec, 'policy').add(**{'peer': 'to_tencent', 'tunnel': 'yes', 'src-address': '192.168.1.0/24',
-                                                       'dst-address': '10.100.1.0/24', 'protocol': 'all', 'proposal': 'to_tencent'})
+    ids['proposal'] = api.path(*ipsec, 'proposal').add(**{
+        'name': 'to_tencent', 'auth-algorithms': 'md5', 'enc-algorithms': 'aes-128-cbc', 'pfs-group': 'none'})
+    ids['policy'] = api.path(*ipsec, 'policy').add(**{
+        'peer': 'to_tencent', 'tunnel': 'yes', 'src-address': '192.168.1.0/24', 'dst-address': '10.100.1.0/24',
+        'protocol': 'all', 'proposal': 'to_tencent'})
     nat = api.path('ip', 'firewall', 'nat')
     ids['nat'] = nat.add(**{'chain': 'srcnat', 'action': 'accept', 'src-address': '192.168.1.0/24', 'dst-address': '10.100.1.0/24'})
     # "move <that rule> 0": find the rule, find row 0's .id, then move before it (§5)

@@ -37,7 +37,7 @@ def test_print_select_where_or_in_negation(api):
     assert [r['comment'] for r in nat.select(comment).where(comment == 'r2')] == ['r2']
     assert sorted(r['comment'] for r in nat.select(comment).where(Or(comment == 'r0', comment == 'r3'))) == ['r0', 'r3']
     assert sorted(r['comment'] for r in nat.select(comment).where(comment.In('r1', 'r2'))) == ['r1', 'r2']
-    assert sorted(r['comment'] for r in nat.select(comment).where(comment != 'r1', disabled == False)) == ['r0', 'r2', 'r3']  # noqa: E712
+    assert sorted(r['comment'] for r in nat.select(comment).where(comment != 'r1', disabled == False)) == ['r0', 'r2', 'r3']  # noqa: E712 pylint: disable=singleton-comparison
     assert [r['.id'] for r in nat.select(rid).where(And(rid == ids[1], comment == 'r1'))] == [ids[1]]
     row = next(iter(nat.select(comment, Key('bytes')).where(comment == 'r0')))
     assert row == {'comment': 'r0', 'bytes': 0}           # only the requested properties; librouteros casts ints
@@ -90,7 +90,7 @@ def test_bad_enum_missing_reference_duplicate_builtin(api):
     profile.add(name='p')
     with pytest.raises(TrapError, match='already have profile with such name'):
         profile.add(name='p')
-    default_id = next(iter(profile.select(Key('.id')).where(Key('default') == True)))['.id']  # noqa: E712
+    default_id = next(iter(profile.select(Key('.id')).where(Key('default') == True)))['.id']  # noqa: E712 pylint: disable=singleton-comparison
     with pytest.raises(TrapError, match='can not remove default entry'):
         profile.remove(default_id)
     with pytest.raises(TrapError, match=r'^no such item \(4\)$'):
@@ -157,7 +157,7 @@ def test_runtime_stubs_quiescent(api):
     assert stats['in-errors'] == 0 and set(stats.values()) == {0}
     api.path('ip', 'ipsec', 'policy').add(**{'src-address': '192.168.10.0/24', 'dst-address': '10.0.0.0/8'})
     pol = next(iter(api.path('ip', 'ipsec', 'policy').select(Key('active'), Key('ph2-state'), Key('ph2-count')).where(
-        Key('template') == False)))  # noqa: E712
+        Key('template') == False)))  # noqa: E712 pylint: disable=singleton-comparison
     assert pol == {'active': False, 'ph2-state': 'no-phase2', 'ph2-count': 0}
 
 

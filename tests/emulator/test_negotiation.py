@@ -207,9 +207,8 @@ def test_ikev2_failures():
     psk = negotiate(router(peer={'exchange-mode': 'ike2'}, identity={'secret': 'x'}), 'to_tencent', clouds(**v2), 0)
     ident = negotiate(router(peer={'exchange-mode': 'ike2'}, identity={'my-id': 'fqdn:a.example'}), 'to_tencent', clouds(**v2), 0)
     prop = negotiate(router(peer={'exchange-mode': 'ike2'}, profile={'hash-algorithm': 'sha256'}), 'to_tencent', clouds(**v2), 0)
-    ts = negotiate(router(peer={'exchange-mode': 'ike2'}, policies=[{'peer': 'to_tencent', 'src-address': LAN,
-                                                                    'dst-address': '10.200.0.0/16', 'tunnel': 'true',
-                                                                    'proposal': 'to_tencent'}]), 'to_tencent', clouds(**v2), 0)
+    narrow = [{'peer': 'to_tencent', 'src-address': LAN, 'dst-address': '10.200.0.0/16', 'tunnel': 'true', 'proposal': 'to_tencent'}]
+    ts = negotiate(router(peer={'exchange-mode': 'ike2'}, policies=narrow), 'to_tencent', clouds(**v2), 0)
     esp = negotiate(router(peer={'exchange-mode': 'ike2'}, proposal={'auth-algorithms': 'md5'}), 'to_tencent', clouds(**v2), 0)
     assert (psk.failure.klass, psk.state) == ('psk', 'message-3-sent')
     assert any("but MAC mismatched" in line for line in psk.cloud_lines)

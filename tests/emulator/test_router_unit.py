@@ -19,8 +19,8 @@ def run(router, command, queries=(), **attrs):
 def rows(router, command, queries=(), **attrs):
     replies = run(router, command, queries, **attrs)
     assert replies[-1][0] == '!done', replies
-    assert all(word == '!re' for word, _ in replies[:-1]), replies
-    return [row for _, row in replies[:-1]]
+    assert all(reply[0] == '!re' for reply in replies[:-1]), replies
+    return [reply[1] for reply in replies[:-1]]
 
 
 def ret(router, command, **attrs):
