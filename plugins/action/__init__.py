@@ -16,8 +16,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import argument_spec
-from ansible_collections.vpclink.routeros.plugins.module_utils.runner import run, secret_values
+from ansible_collections.vpclink.routeros.plugins.module_utils.runner import argument_spec, run, secret_values
 
 
 class RouterOSObjectAction(ActionBase):

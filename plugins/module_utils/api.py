@@ -202,6 +202,12 @@ class Session:
         self.reads += 1
         return self._call(menu, 'print', entry, words)
 
+    def command(self, path, words, entry=None):
+        """A read-only command that is not a print (``/ping``): all its ``!re`` rows, one round trip."""
+        self.reads += 1
+        menu, _sep, verb = path.rpartition('/')
+        return self._call(menu, verb, entry, list(words))
+
     @property
     def version(self):
         """RouterOS version text such as ``7.16.2``, read once per session (§1.2 of the anchor: CR re-reads it per path)."""
@@ -231,6 +237,11 @@ class Session:
         self.writes += 1
         words = [f'=.id={entry_id}'] + [f'={k}={v}' for k, v in attrs.items()]
         self._call(menu, 'set', entry, words)
+
+    def move(self, menu, entry_id, destination, entry=None):
+        """``move =numbers=<id> =destination=<id>``: place ``entry_id`` before ``destination`` (reference §4.2)."""
+        self.writes += 1
+        self._call(menu, 'move', entry, [f'=numbers={entry_id}', f'=destination={destination}'])
 
     def remove(self, menu, entry_id, entry=None):
         self.writes += 1

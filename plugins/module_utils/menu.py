@@ -64,7 +64,7 @@ class Field:
 
     def __init__(self, name, kind='str', choices=None, default=None, min_version=None, max_version=None,
                  sensitive=False, reference=None, builtin_refs=(), specials=(), minimum=None, maximum=None,
-                 required=False, description=None, dns_from=None, ike_extra=(), option=None):
+                 required=False, description=None, dns_from=None, ike_extra=(), option=None, fixed=None):
         if kind not in KINDS:
             raise ValueError(f'unknown field kind {kind!r}')
         self.name = name
@@ -85,6 +85,9 @@ class Field:
         self.description = description or []
         self.dns_from = dns_from
         self.ike_extra = tuple(ike_extra)
+        # A fixed value is part of what the module IS (e.g. NAT chain=srcnat action=accept): it is
+        # not an option, it is always in the key comparison and written on create.
+        self.fixed = fixed
 
     # -- versions -----------------------------------------------------------
     def available(self, version):
@@ -172,7 +175,8 @@ class MenuSpec:
     ``flags`` that mark entries we never touch (DESIGN rule 3), ``query_keys`` sent as ``?`` words
     (the others are compared after normalisation, e.g. CIDRs)."""
 
-    def __init__(self, kind, path, keys, fields, flags=('default', 'dynamic'), query_keys=None, has_update_secret=None):
+    def __init__(self, kind, path, keys, fields, flags=('default', 'dynamic'), query_keys=None, has_update_secret=None,
+                 placement=None):
         self.kind = kind
         self.path = path
         self.keys = tuple(keys)
@@ -183,11 +187,21 @@ class MenuSpec:
         self.query_keys = tuple(query_keys if query_keys is not None else self.keys)
         self.sensitive = [f for f in self.fields if f.sensitive]
         self.has_update_secret = bool(self.sensitive) if has_update_secret is None else has_update_secret
+        # ``placement``: an object with ``chain`` (name) and ``catches(row, desired, version)`` ->
+        # reason text or None, for ordered menus (firewall): the entry must stand above every rule that
+        # would catch its traffic first. The engine places it on add (place-before) and moves it only
+        # when such a rule is above it (anchor §7 lesson 7; reference §4.2).
+        self.placement = placement
         for key in self.keys:
-            self.by_name[key].required = True
+            if self.by_name[key].fixed is None:
+                self.by_name[key].required = True
+
+    @property
+    def options(self):
+        return [f for f in self.fields if f.fixed is None]
 
     def argument_spec(self):
-        spec = {f.option: f.argspec() for f in self.fields}
+        spec = {f.option: f.argspec() for f in self.options}
         spec['state'] = dict(type='str', default='present', choices=['present', 'absent'])
         if self.has_update_secret:
             spec['update_secret'] = dict(type='str', default='always', choices=['always', 'on_create'], no_log=False)
@@ -249,7 +263,7 @@ def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
     errors = []
     desired = {}
     for field in spec.fields:
-        value = params.get(field.option)
+        value = field.fixed if field.fixed is not None else params.get(field.option)
         if value is None or (state == 'absent' and field.name not in spec.keys):
             continue
         if not field.available(version):
@@ -282,6 +296,8 @@ def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
     # 2. Find by stable key: ONE print with .proplist and ? queries (DESIGN rules 3 and 8).
     proplist = ['.id'] + [f.name for f in spec.fields if f.available(version)] + list(spec.flags)
     query = {k: key_values[k] for k in spec.query_keys}
+    if spec.placement is not None:
+        proplist += [name for name in spec.placement.matchers if name not in proplist]
     rows = session.print_(spec.path, proplist=proplist, query=query, entry=label)
     matches = []
     for row in rows:
@@ -322,7 +338,8 @@ def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
         if entry_id:
             words.append(f'=.id={entry_id}')
         for name, text in attrs.items():
-            words.append(f'={name}={MASK if spec.by_name[name].sensitive else text}')
+            field = spec.by_name.get(name)
+            words.append(f'={name}={MASK if field is not None and field.sensitive else text}')
         return ' '.join(words)
 
     before_values = {}
@@ -383,18 +400,31 @@ def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
     attrs = {name: spec.by_name[name].to_api(value, version) for name, value in changes.items()}
     after_values = dict(before_values)
     after_values.update(changes)
+    place = _placement_plan(spec, rows, row, desired, version, router, _warn) if spec.placement is not None else None
+    destination = place['before'] if place else None
     if row is None:
         result.update(changed=True, action='created', id=None)
+        if destination:
+            attrs['place-before'] = destination   # reference §4.2: add ... place-before=<.id>
         result['commands'].append(command_text('add', attrs))
         if not check_mode:
             result['id'] = session.add(spec.path, attrs, entry=label)
-    elif changes:
-        result.update(changed=True, action='updated', id=row.get('.id'))
-        result['commands'].append(command_text('set', attrs, row.get('.id')))
-        if not check_mode:
-            session.set_(spec.path, row.get('.id'), attrs, entry=label)
     else:
         result.update(action='unchanged', id=row.get('.id'))
+        if changes:
+            result.update(changed=True, action='updated')
+            result['commands'].append(command_text('set', attrs, row.get('.id')))
+            if not check_mode:
+                session.set_(spec.path, row.get('.id'), attrs, entry=label)
+        if destination:
+            # Only when a rule above would catch the traffic first: a good position is never churned.
+            result.update(changed=True, action='updated' if changes else 'moved', moved=True)
+            result['commands'].append(f'{spec.path}/move =numbers={row.get(".id")} =destination={destination}')
+            if not check_mode:
+                session.move(spec.path, row.get('.id'), destination, entry=label)
+    if place:
+        result['placement'] = {'before': destination, 'reason': place['reason'], 'chain': spec.placement.chain,
+                               'position': place['after_index']}
     result['entry'] = entry_view(after_values, result['id'])
     if changes:
         result['changed_properties'] = sorted(changes)
@@ -403,6 +433,11 @@ def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
 
     before_view = entry_view(before_values, row.get('.id')) if row is not None else {}
     after_view = dict(result['entry'])
+    if place:
+        # Position in the chain (0 = first rule of the chain), so a diff shows a move too.
+        if row is not None:
+            before_view['position'] = place['before_index']
+        after_view['position'] = place['after_index']
     for name in changes:
         field = spec.by_name[name]
         if field.sensitive:
@@ -410,6 +445,45 @@ def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
             if row is not None and name not in before_view:
                 before_view[name] = MASK
     return _finish(result, diff, before_view, after_view, label, router, spec, warnings)
+
+
+def _placement_plan(spec, rows, row, desired, version, router, warn):
+    """Where the entry must stand in its chain. ``rows`` are the chain's rows in print order.
+
+    Returns ``{'before': .id or None, 'reason', 'before_index', 'after_index'}``: ``before`` is the
+    first enabled, non-dynamic rule ABOVE the entry (or anywhere, for a new entry, which RouterOS
+    appends at the end) that could catch its traffic first. Dynamic rules cannot have a rule placed
+    above them (anchor §2.6, nasnet PR #509): they are reported as a warning instead.
+    """
+    placement = spec.placement
+    ours = row.get('.id') if row is not None else None
+    ids = [r.get('.id') for r in rows]
+    catcher, reason = None, None
+    for other in rows:
+        if ours is not None and other.get('.id') == ours:
+            break
+        if _protected(other, ('disabled',)):
+            continue            # a disabled rule catches nothing
+        why = placement.catches(other, desired, version)
+        if why is None:
+            continue
+        if _protected(other, ('dynamic',)):
+            warn(f'router {router}, {spec.path}: dynamic rule {other.get(".id")} ({why}) could catch this traffic first; '
+                 'RouterOS does not place rules above dynamic rules. Check what creates it.')
+            continue
+        catcher, reason = other, why
+        break
+    before_index = ids.index(ours) if ours in ids else None
+    order = [i for i in ids if i != ours]
+    me = ours or '<new>'
+    if catcher is not None:
+        order.insert(order.index(catcher.get('.id')), me)
+    elif ours is not None:
+        order.insert(before_index, me)
+    else:
+        order.append(me)
+    return {'before': catcher.get('.id') if catcher is not None else None, 'reason': reason,
+            'before_index': before_index, 'after_index': order.index(me)}
 
 
 def _finish(result, diff, before, after, label, router, spec, warnings):

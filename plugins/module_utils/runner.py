@@ -16,14 +16,37 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.vpclink.routeros.plugins.module_utils import firewall, info
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import (
     HAS_LIBROUTEROS,
     LIBROUTEROS_IMPORT_ERROR,
     RouterError,
+    api_argument_spec,
     connect,
 )
-from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import SPECS, argument_spec
+from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import SPECS
 from ansible_collections.vpclink.routeros.plugins.module_utils.menu import reconcile
+
+
+def _object_work(module_name):
+    def work(session, params, check_mode, diff, warn):
+        result = reconcile(session, SPECS[module_name], params, check_mode=check_mode, diff=diff, warn=warn)
+        result.pop('warnings', None)   # delivered through warn()
+        return result
+    return work
+
+
+# module name -> (its own options, the work done with one session, its sensitive option names)
+MODULES = {name: (spec.argument_spec, _object_work(name), tuple(f.option for f in spec.sensitive)) for name, spec in SPECS.items()}
+MODULES['nat_accept_top'] = (firewall.nat_argument_spec, firewall.nat_accept_top, ())
+MODULES['ipsec_info'] = (info.info_argument_spec, info.ipsec_info, ())
+
+
+def argument_spec(module_name):
+    """The full argument spec of a module: shared connection options + the module's own options."""
+    spec = api_argument_spec()
+    spec.update(MODULES[module_name][0]())
+    return spec
 
 
 def secret_values(module_name, params):
@@ -31,9 +54,9 @@ def secret_values(module_name, params):
     values = set()
     if params.get('password'):
         values.add(str(params['password']))
-    for field in SPECS[module_name].sensitive:
-        if params.get(field.option):
-            values.add(str(params[field.option]))
+    for option in MODULES[module_name][2]:
+        if params.get(option):
+            values.add(str(params[option]))
     return values
 
 
@@ -54,12 +77,11 @@ def _scrub(obj, secrets):
 def run(module_name, params, check_mode=False, diff=False, connect_fn=None):
     """Run one object module's work with plain, already validated ``params``. Never raises for
     foreseeable failures: returns ``{'failed': True, 'msg': ...}`` instead (DESIGN rule 7)."""
-    spec = SPECS[module_name]
     warnings = []
     session = None
     try:
         session = (connect_fn or connect)(params, warn=warnings.append)
-        result = reconcile(session, spec, params, check_mode=check_mode, diff=diff)
+        result = MODULES[module_name][1](session, params, check_mode, diff, warnings.append)
     except RouterError as exc:
         result = {'failed': True, 'changed': False, 'msg': exc.msg}
         result.update(exc.details)
@@ -67,7 +89,7 @@ def run(module_name, params, check_mode=False, diff=False, connect_fn=None):
         if session is not None:
             session.close()
     if warnings:
-        result['warnings'] = warnings + result.get('warnings', [])
+        result['warnings'] = list(dict.fromkeys(warnings + result.get('warnings', [])))
     return _scrub(result, secret_values(module_name, params))
 
 
