@@ -12,8 +12,11 @@ import re
 
 import yaml
 
+from emulator.cloud import CloudError, parse_clouds
+
 ROUTER_KEYS = ('name', 'version', 'api_port', 'api_ssl_port', 'username', 'password',
-               'wan_address', 'public_address', 'lan_subnets', 'config')
+               'wan_address', 'public_address', 'lan_subnets', 'config', 'tls_names')
+DNS_RE = re.compile(r'^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$')
 LAB_KEYS = ('routers', 'clouds', 'settings')
 NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$')
 # RouterOS personalities the lab models: 6.49.x and 7.x (reference §6.1 item 10, §2.13)
@@ -38,6 +41,8 @@ class RouterSpec:
     config: dict = dataclasses.field(default_factory=dict)
     # lab-wide settings (e.g. negotiation_delay), shared by every router of the lab
     settings: dict = dataclasses.field(default_factory=dict)
+    # the SANs of this router's API-SSL certificate; None = the fleet certificate (127.0.0.1, localhost, <name>.lab.invalid)
+    tls_names: list | None = None
 
     def __post_init__(self):
         if self.public_address is None:
@@ -162,6 +167,14 @@ def _router(raw, index, settings):
         except (ValueError, StopIteration):
             _fail(where, 'lan_subnets', subnet, 'expected a subnet with host bits clear and room for a host, e.g. 192.168.10.0/24')
         canonical.append(str(net))
+    tls_names = raw.get('tls_names')
+    if tls_names is not None:
+        if not isinstance(tls_names, list) or not tls_names:
+            _fail(where, 'tls_names', tls_names, 'expected a non-empty list of DNS names or IP addresses, e.g. [hq.lab.invalid]')
+        for item in tls_names:
+            if not isinstance(item, str) or not (_is_ip(item) or DNS_RE.match(item)):
+                _fail(where, 'tls_names', item, 'each name is a DNS name (e.g. hq.lab.invalid) or an IP address (e.g. 127.0.0.1)')
+        tls_names = list(dict.fromkeys(tls_names))
     config = raw.get('config', {}) or {}
     if not isinstance(config, dict):
         _fail(where, 'config', config, "expected a mapping of menu path (e.g. '/ip/firewall/nat') to a list of entries")
@@ -174,7 +187,15 @@ def _router(raw, index, settings):
         menus[path] = [{str(k): _scalar(v) for k, v in entry.items()} for entry in entries]
     return RouterSpec(name=name, version=version, api_port=api_port, api_ssl_port=api_ssl_port,
                       username=username, password=str(password), wan_address=str(wan_if), public_address=public,
-                      lan_subnets=canonical, config=menus, settings=settings)
+                      lan_subnets=canonical, config=menus, settings=settings, tls_names=tls_names)
+
+
+def _is_ip(text):
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _settings(raw):
@@ -183,9 +204,10 @@ def _settings(raw):
     if not isinstance(raw, dict):
         _fail('settings', 'settings', raw, 'expected a mapping, e.g. {negotiation_delay: 2}')
     settings = dict(raw)
-    delay = settings.get('negotiation_delay')
-    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0):
-        _fail('settings', 'negotiation_delay', delay, 'expected a number of seconds >= 0')
+    for key in ('negotiation_delay', 'retry_interval'):
+        value = settings.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            _fail('settings', key, value, 'expected a number of seconds >= 0')
     return settings
 
 
@@ -212,6 +234,10 @@ def load_lab(path_or_dict):
     clouds = raw.get('clouds', []) or []
     if not isinstance(clouds, list):
         _fail('lab', 'clouds', clouds, 'expected a list (may be empty)')
+    try:
+        clouds = parse_clouds(clouds)   # errors name the cloud, the connection and the field
+    except CloudError as exc:
+        raise LabError(f'lab: {exc}') from None
     settings = _settings(raw.get('settings'))
     routers = [_router(item, index, settings) for index, item in enumerate(routers_raw)]
     names, ports = {}, {}

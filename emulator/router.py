@@ -18,7 +18,8 @@ Runtime hook (for the IKE / data-plane model of the next issue)
 ---------------------------------------------------------------
 ``router.runtime`` is an object consulted whenever print needs something that is not configuration.
 The default ``QuiescentRuntime`` describes a router on which nothing has negotiated yet; a real model
-subclasses it (or duck-types the same five methods) and is installed with ``router.set_runtime(obj)``:
+subclasses it (or duck-types the same methods) and is installed with ``router.set_runtime(obj)``
+(the lab's model is ``emulator.runtime.TunnelRuntime``):
 
 * ``fields(path, entry) -> dict``   runtime properties merged into a configured row at print time
   (policy ``active``/``ph2-state``/``ph2-count``/``sa-src-address``..., ``/system/resource`` uptime,
@@ -30,6 +31,7 @@ subclasses it (or duck-types the same five methods) and is installed with ``rout
 * ``on_config_change(path)``        called after every successful write to a configuration menu
   (also for seeding and ``load``), so the model can start or tear down negotiations.
 * ``on_tick()``                     optional; called before every command, to advance with the clock.
+* ``ping(attrs) -> replies``        ``/ping`` over the API: ``!re`` per probe then ``!done`` (may raise Trap).
 
 Choices on open questions (reference §7) are documented next to the code that makes them; in
 short: unknown v6 menus answer one trap ``no such command prefix``; bad ids are ``no such item``
@@ -90,6 +92,11 @@ class QuiescentRuntime:
 
     def on_config_change(self, path):
         return None
+
+    def ping(self, attrs):
+        """``/ping``: own addresses answer, everything else times out (no tunnel can exist here)."""
+        from emulator.runtime import ping  # pylint: disable=import-outside-toplevel  # runtime imports this module
+        return ping(self.router, attrs, None)
 
 
 class Router:
@@ -241,9 +248,10 @@ class Router:
             else:
                 self.log('system,error,critical', f'login failure for user {username}{where} via api')
 
-    def log(self, topics, message):
-        """Append a /log row. Time: v7 'YYYY-MM-DD HH:MM:SS', v6 'HH:MM:SS' (§3.2/§7 item 11 open: chosen)."""
-        stamp = time.gmtime(self._wall())
+    def log(self, topics, message, at=None):
+        """Append a /log row. Time: v7 'YYYY-MM-DD HH:MM:SS', v6 'HH:MM:SS' (§3.2/§7 item 11 open: chosen).
+        ``at`` (epoch seconds) stamps an event that happened earlier than now (the runtime catching up)."""
+        stamp = time.gmtime(self._wall() if at is None else at)
         text = time.strftime('%Y-%m-%d %H:%M:%S' if self.v7 else '%H:%M:%S', stamp)
         table = self.tables['/log']
         table.insert({'time': text, 'topics': topics, 'message': message})
@@ -260,6 +268,8 @@ class Router:
         if tick is not None:
             tick()
         try:
+            if command.strip().rstrip('/') == '/ping':
+                return self.runtime.ping(attrs)     # a streaming tool, not a menu (runtime.ping)
             menu, verb = self._route(command)
             if verb in WRITE_VERBS:
                 self.counters['writes'] += 1

@@ -81,6 +81,12 @@ class Fleet:
             except (ValueError, KeyError) as exc:  # the model refuses the lab file's config
                 raise LabError(f'lab: router {spec.name!r}: {exc}') from None
             self.nodes[spec.name] = RouterNode(spec, router)
+        # the IKE / data-plane model: clouds are copied so two fleets of one LabSpec never share a log
+        from emulator.runtime import Fabric, TunnelRuntime  # pylint: disable=import-outside-toplevel
+        self.fabric = Fabric(copy.deepcopy(self.spec.clouds), self.clock, self.spec.settings)
+        for node in self.nodes.values():
+            if hasattr(node.router, 'set_runtime') and hasattr(node.router, 'table'):
+                node.router.set_runtime(TunnelRuntime(node.router, self.fabric))
         self.tls_dir = tls_dir
         self._own_tls_dir = None
         self.tls_paths = None
@@ -94,8 +100,9 @@ class Fleet:
             directory = self.tls_dir
             if directory is None:
                 directory = self._own_tls_dir = tempfile.mkdtemp(prefix='routeros-lab-tls-')
-            self.tls_paths = tls.generate(directory, list(self.nodes))
-            self._ssl = tls.server_context(self.tls_paths)
+            own = {n.name: n.spec.tls_names for n in self.nodes.values() if getattr(n.spec, 'tls_names', None)}
+            self.tls_paths = tls.generate(directory, list(self.nodes), router_sans=own)
+            self._ssl = {name: tls.server_context(self.tls_paths, name if name in own else None) for name in self.nodes}
         for node in self.nodes.values():
             await self._listen(node)
         if control_port is not None:
@@ -122,7 +129,8 @@ class Fleet:
         node.port = server.sockets[0].getsockname()[1]
         node.listeners.append(server)
         if node.tls_port is not None:
-            server = await asyncio.start_server(handler, HOST, node.tls_port or 0, ssl=self._ssl, reuse_address=True, backlog=64)
+            server = await asyncio.start_server(handler, HOST, node.tls_port or 0, ssl=self._ssl[node.name], reuse_address=True,
+                                                backlog=64)
             node.tls_port = server.sockets[0].getsockname()[1]
             node.listeners.append(server)
 
