@@ -1,0 +1,227 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""nat_accept_top against a 7.x and a 6.49 lab router, through the module and the action plugin."""
+
+import pytest
+
+from tests import labkit
+from tests.unit.plugins.modules.conftest import conn, writes
+
+MASQ = {'chain': 'srcnat', 'action': 'masquerade', 'out-interface': 'ether1', 'comment': 'defconf: masquerade'}
+ROUTERS = {'v7': '7.16.2', 'v6': '6.49.17'}
+RULE = {'src_address': '192.168.1.0/24', 'dst_address': '10.0.0.0/16', 'comment': 'vpc bypass'}
+
+
+@pytest.fixture(scope='module')
+def nat_lab():
+    routers = [labkit.router(name, version, config={'/ip/firewall/nat': [
+        {'chain': 'dstnat', 'action': 'dst-nat', 'protocol': 'tcp', 'dst-port': '8080', 'to-addresses': '192.168.1.9'}, MASQ]})
+        for name, version in ROUTERS.items()]
+    with labkit.running_lab(routers) as lab:
+        yield lab
+
+
+@pytest.fixture
+def nlab(nat_lab):
+    for name in ROUTERS:
+        nat_lab.reset(name)
+        nat_lab.reset_counters(name)
+    return nat_lab
+
+
+def dump(lab, router):
+    api = labkit.connect(lab, router)
+    try:
+        return list(api.path('ip', 'firewall', 'nat'))
+    finally:
+        api.close()
+
+
+def add_rule(lab, router, **attrs):
+    api = labkit.connect(lab, router)
+    try:
+        return api.path('ip', 'firewall', 'nat').add(**attrs)
+    finally:
+        api.close()
+
+
+def srcnat_ids(lab, router):
+    return [r['.id'] for r in dump(lab, router) if r['chain'] == 'srcnat']
+
+
+def others(rows, our_id):
+    return [r for r in rows if r['.id'] != our_id]
+
+
+@pytest.mark.parametrize('router', sorted(ROUTERS))
+def test_create_above_masquerade_then_zero_writes(nlab, router, path):
+    before = dump(nlab, router)
+    masq = [r['.id'] for r in before if r.get('action') == 'masquerade'][0]
+    args = dict(conn(nlab, router), **RULE)
+    predicted = path('nat_accept_top', args, check=True, diff=True)
+    assert writes(nlab, router) == 0 and dump(nlab, router) == before
+    created = path('nat_accept_top', args, diff=True)
+    assert created['action'] == 'created' and created['changed'] and writes(nlab, router) == 1
+    assert created['commands'] == predicted['commands'] and created['commands'][0].endswith(f'=place-before={masq}')
+    assert predicted['placement'] == created['placement'] and created['placement']['before'] == masq
+    assert predicted['diff']['after'] == {k: v for k, v in created['diff']['after'].items() if k != '.id'}
+    assert srcnat_ids(nlab, router) == [created['id'], masq]
+    assert others(dump(nlab, router), created['id']) == before          # nothing else touched
+    again = path('nat_accept_top', args)
+    assert again['changed'] is False and again['action'] == 'unchanged' and again['commands'] == []
+    assert writes(nlab, router) == 1
+
+
+@pytest.mark.parametrize('router', sorted(ROUTERS))
+def test_rules_that_cannot_catch_do_not_force_a_move(nlab, router, path):
+    args = dict(conn(nlab, router), **RULE)
+    ours = path('nat_accept_top', args)['id']
+    # placed above ours afterwards: other LAN, other destination, a negation that excludes us, defconf's out,none, an accept, disabled
+    for attrs in ({'chain': 'srcnat', 'action': 'masquerade', 'src-address': '192.168.77.0/24'},
+                  {'chain': 'srcnat', 'action': 'src-nat', 'dst-address': '172.16.0.0-172.16.0.255', 'to-addresses': '203.0.113.1'},
+                  {'chain': 'srcnat', 'action': 'masquerade', 'dst-address': '!10.0.0.0/8'},
+                  {'chain': 'srcnat', 'action': 'masquerade', 'ipsec-policy': 'out,none', 'out-interface': 'ether1'},
+                  {'chain': 'srcnat', 'action': 'accept', 'src-address': '192.168.1.0/24'},
+                  {'chain': 'srcnat', 'action': 'masquerade', 'disabled': 'yes'}):
+        add_rule(nlab, router, **dict(attrs, **{'place-before': ours}))
+    before = dump(nlab, router)
+    w0 = writes(nlab, router)
+    result = path('nat_accept_top', args)
+    assert result['changed'] is False and result['placement']['before'] is None and result['placement']['position'] == 6, result
+    assert writes(nlab, router) == w0 and dump(nlab, router) == before
+
+
+@pytest.mark.parametrize('catcher', [
+    {'chain': 'srcnat', 'action': 'masquerade', 'src-address-list': 'lan'},            # unknown list: could match
+    {'chain': 'srcnat', 'action': 'src-nat', 'dst-address': '!10.0.5.0/24', 'to-addresses': '203.0.113.1'},   # negation leaves part
+    {'chain': 'srcnat', 'action': 'netmap', 'src-address': '192.168.1.128/25', 'to-addresses': '100.64.0.0/25'},  # overlaps
+])
+def test_a_catching_rule_above_is_repaired_with_one_move(nlab, catcher, path):
+    router = 'v7'
+    args = dict(conn(nlab, router), **RULE)
+    ours = path('nat_accept_top', args)['id']
+    bad = add_rule(nlab, router, **dict(catcher, **{'place-before': ours}))
+    before = dump(nlab, router)
+    w0 = writes(nlab, router)
+    predicted = path('nat_accept_top', args, check=True, diff=True)
+    assert writes(nlab, router) == w0
+    moved = path('nat_accept_top', args, diff=True)
+    assert moved == predicted and moved['action'] == 'moved' and moved['moved'] and moved['placement']['before'] == bad
+    assert moved['commands'] == [f'/ip/firewall/nat/move =numbers={ours} =destination={bad}']
+    assert moved['diff']['before']['position'] == 1 and moved['diff']['after']['position'] == 0
+    assert writes(nlab, router) == w0 + 1
+    after = dump(nlab, router)
+    assert srcnat_ids(nlab, router)[:2] == [ours, bad]
+    assert sorted(others(after, ours), key=lambda r: r['.id']) == sorted(others(before, ours), key=lambda r: r['.id'])
+    assert path('nat_accept_top', args)['changed'] is False and writes(nlab, router) == w0 + 1
+
+
+@pytest.mark.parametrize('router', sorted(ROUTERS))
+def test_user_moved_our_rule_below_masquerade_exactly_one_move(nlab, router, path):
+    args = dict(conn(nlab, router), **RULE)
+    ours = path('nat_accept_top', args)['id']
+    masq = [r['.id'] for r in dump(nlab, router) if r.get('action') == 'masquerade'][0]
+    api = labkit.connect(nlab, router)
+    tuple(api.rawCmd('/ip/firewall/nat/move', f'=numbers={ours}'))     # to the bottom, below the masquerade
+    api.close()
+    assert srcnat_ids(nlab, router) == [masq, ours]
+    before = dump(nlab, router)
+    w0 = writes(nlab, router)
+    predicted = path('nat_accept_top', args, check=True)
+    result = path('nat_accept_top', args)
+    assert predicted == result and result['action'] == 'moved' and writes(nlab, router) == w0 + 1
+    assert srcnat_ids(nlab, router) == [ours, masq]
+    assert {r['.id']: r for r in dump(nlab, router)} == {r['.id']: r for r in before}   # same rules, same values
+    assert path('nat_accept_top', args)['changed'] is False and writes(nlab, router) == w0 + 1
+
+
+@pytest.mark.parametrize('router', sorted(ROUTERS))
+def test_update_comment_in_place_and_absent_removes_only_ours(nlab, router, path):
+    before = dump(nlab, router)
+    args = dict(conn(nlab, router), **RULE)
+    ours = path('nat_accept_top', args)['id']
+    updated = path('nat_accept_top', dict(args, comment='renamed'))
+    assert updated['action'] == 'updated' and updated['commands'] == [f'/ip/firewall/nat/set =.id={ours} =comment=renamed']
+    keys = dict(conn(nlab, router), src_address=RULE['src_address'], dst_address=RULE['dst_address'], state='absent')
+    predicted = path('nat_accept_top', keys, check=True)
+    removed = path('nat_accept_top', keys)
+    assert predicted == removed and removed['action'] == 'deleted' and removed['id'] == ours
+    assert dump(nlab, router) == before
+    assert path('nat_accept_top', keys)['changed'] is False
+
+
+@pytest.mark.parametrize('router', sorted(ROUTERS))
+def test_two_matching_rules_refused_naming_both(nlab, router, path):
+    ids = [add_rule(nlab, router, chain='srcnat', action='accept', **{'src-address': '192.168.1.0/24', 'dst-address': '10.0.0.0/16'})
+           for _i in range(2)]
+    w0 = writes(nlab, router)
+    result = path('nat_accept_top', dict(conn(nlab, router), **RULE))
+    assert result['failed'] and ids[0] in result['msg'] and ids[1] in result['msg'] and 'refusing to guess' in result['msg']
+    assert writes(nlab, router) == w0
+
+
+@pytest.mark.parametrize('bad,expected', [
+    ({'src_address': '192.168.1.5/24'}, "src-address (option src_address): '192.168.1.5/24' has host bits set"),
+    ({'dst_address': '10.0.0.0/33'}, "dst-address (option dst_address): '10.0.0.0/33' is not an IP prefix"),
+    ({'dst_address': 'vpc'}, "'vpc' is not an IP prefix"),
+])
+@pytest.mark.parametrize('router', sorted(ROUTERS))
+def test_bad_cidr_fails_before_writes(nlab, router, bad, expected, path):
+    before = dump(nlab, router)
+    w0 = writes(nlab, router)
+    result = path('nat_accept_top', dict(conn(nlab, router), **dict(RULE, **bad)))
+    assert result['failed'] and expected in result['msg'] and 'nothing was changed' in result['msg'], result
+    assert writes(nlab, router) == w0 and dump(nlab, router) == before
+    assert labkit.PASSWORD not in str(result)
+
+
+def test_dynamic_catcher_is_a_warning_not_a_move():
+    """Engine level: a dynamic rule cannot have a rule placed above it (anchor §2.6)."""
+    from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import NAT
+    from ansible_collections.vpclink.routeros.plugins.module_utils.menu import reconcile
+    from tests.unit.plugins.module_utils.test_menu import FakeSession
+
+    rows = [{'.id': '*9', 'chain': 'srcnat', 'action': 'masquerade', 'dynamic': True},
+            {'.id': '*1', 'chain': 'srcnat', 'action': 'masquerade', 'out-interface': 'ether1'}]
+    session = FakeSession(menus={'/ip/firewall/nat': rows})
+    warnings = []
+    result = reconcile(session, NAT, {'src_address': '192.168.1.0/24', 'dst_address': '10.0.0.0/16'}, warn=warnings.append)
+    assert result['placement']['before'] == '*1' and 'dynamic rule *9' in warnings[0]
+
+
+def test_fasttrack_bypass_raw_notrack_both_directions_and_reverse_removal():
+    """The lab has no /ip/firewall/raw, so the raw half is planned against an in-memory session."""
+    from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import nat_accept_top
+    from tests.unit.plugins.module_utils.test_menu import FakeSession
+
+    class Session(FakeSession):
+        def move(self, menu, entry_id, destination, entry=None):
+            self.calls.append(('move', menu, entry_id, destination))
+
+    raw = [{'.id': '*4', 'chain': 'prerouting', 'action': 'drop', 'src-address': '10.0.0.0/16'},        # never a reason to move
+           {'.id': '*5', 'chain': 'prerouting', 'action': 'accept', 'in-interface': 'ether1'}]          # catches: accept ends raw
+    session = Session(menus={'/ip/firewall/nat': [dict(MASQ, **{'.id': '*1'})], '/ip/firewall/raw': raw})
+    params = dict(RULE, fasttrack_bypass=True)
+    result = nat_accept_top(session, params, check_mode=True, diff=True)
+    assert session.writes() == [] and result['changed']
+    assert result['commands'] == [
+        '/ip/firewall/nat/add =chain=srcnat =action=accept =src-address=192.168.1.0/24 =dst-address=10.0.0.0/16 =comment=vpc bypass '
+        '=place-before=*1',
+        '/ip/firewall/raw/add =chain=prerouting =action=notrack =src-address=192.168.1.0/24 =dst-address=10.0.0.0/16 =comment=vpc bypass '
+        '=place-before=*5',
+        '/ip/firewall/raw/add =chain=prerouting =action=notrack =src-address=10.0.0.0/16 =dst-address=192.168.1.0/24 =comment=vpc bypass '
+        '=place-before=*5']
+    assert len(result['diff']) == 3 and [r['action'] for r in result['fasttrack_bypass']] == ['created', 'created']
+    nat_accept_top(session, params)
+    assert [c[0] for c in session.writes()] == ['add', 'add', 'add']
+
+    note = {'comment': RULE['comment']}
+    ours = [{'.id': '*7', 'chain': 'prerouting', 'action': 'notrack', 'src-address': '192.168.1.0/24', 'dst-address': '10.0.0.0/16', **note},
+            {'.id': '*8', 'chain': 'prerouting', 'action': 'notrack', 'src-address': '10.0.0.0/16', 'dst-address': '192.168.1.0/24', **note}]
+    session = Session(menus={'/ip/firewall/nat': [{'.id': '*2', 'chain': 'srcnat', 'src-address': '192.168.1.0/24',
+                                                   'dst-address': '10.0.0.0/16', **note}, dict(MASQ, **{'.id': '*1'})],
+                             '/ip/firewall/raw': ours + raw})
+    warm = nat_accept_top(session, params)
+    assert warm['changed'] is False and session.writes() == []
+    gone = nat_accept_top(session, dict(params, state='absent'))
+    assert [c[2] for c in session.writes()] == ['*8', '*7', '*2'] and gone['changed']    # raw first, NAT rule last (DESIGN rule 6)
