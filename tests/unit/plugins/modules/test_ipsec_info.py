@@ -1,0 +1,72 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""ipsec_info against a 7.x and a 6.49 lab router, through the module and the action plugin: read-only, diagnosis, bounded wait."""
+
+import json
+import time
+
+import pytest
+
+from tests import labkit
+from tests.unit.plugins.modules.conftest import ROUTERS, conn, run_action_path, writes
+from tests.unit.plugins.modules.test_ipsec_objects import CASES
+
+SECRET = CASES['ipsec_identity'][1]['secret']
+
+
+def configure(lab, router):
+    for module_name in ('ipsec_profile', 'ipsec_proposal', 'ipsec_peer', 'ipsec_identity', 'ipsec_policy'):
+        assert run_action_path(module_name, dict(conn(lab, router), **CASES[module_name][1]))['changed']
+    lab.reset_counters(router)
+
+
+@pytest.mark.parametrize('router', sorted(ROUTERS))
+def test_no_tunnel_configured_is_not_healthy_with_a_diagnosis(rlab, router, path):
+    result = path('ipsec_info', conn(rlab, router))
+    assert result['changed'] is False and result['healthy'] is False and not result.get('failed'), result
+    (tunnel,) = result['tunnels']
+    assert tunnel['diagnosis']['class'] == 'not_configured' and tunnel['diagnosis']['fix']
+    named = path('ipsec_info', dict(conn(rlab, router), peer='ghost'))
+    assert "no peer named 'ghost'" in named['tunnels'][0]['diagnosis']['title']
+    assert writes(rlab, router) == 0
+
+
+@pytest.mark.parametrize('router', sorted(ROUTERS))
+def test_configured_but_down_tunnel_read_only_diagnosis(rlab, router, path):
+    configure(rlab, router)
+    before = rlab.dump(router)
+    result = path('ipsec_info', dict(conn(rlab, router), peer='peer1', cloud_log=['peer no response']), check=True)
+    assert result['changed'] is False and result['healthy'] is False
+    (tunnel,) = result['tunnels']
+    assert tunnel['peer'] == 'peer1' and tunnel['phase1']['established'] is False
+    assert tunnel['phase2'] and tunnel['phase2'][0]['ph2-state'] != 'established'
+    diagnosis = tunnel['diagnosis']
+    assert set(diagnosis) >= {'class', 'phase', 'evidence', 'fix', 'candidates', 'certain'}
+    assert diagnosis['class'] in {c['class'] for c in diagnosis['candidates']} and diagnosis['stage'] in ('down', 'config')
+    counters = rlab.counters(router)
+    assert counters['writes'] == 0 and counters['logins'] == 1 and counters['sentences']['/system/resource/print'] == 1
+    assert rlab.dump(router) == before
+    assert SECRET not in json.dumps(result) and labkit.PASSWORD not in json.dumps(result)
+
+
+@pytest.mark.parametrize('router', sorted(ROUTERS))
+def test_wait_for_established_times_out_bounded(rlab, router, path):
+    configure(rlab, router)
+    started = time.monotonic()
+    result = path('ipsec_info', dict(conn(rlab, router), wait_for='established', wait_timeout=1, wait_interval=0.3))
+    elapsed = time.monotonic() - started
+    assert result['failed'] and result['timed_out'] and 'not established within wait_timeout=1 s' in result['msg'], result
+    assert 'peer1' in result['msg'] and result['tunnels'][0]['diagnosis']['fix']
+    assert elapsed < 3.0 and 1.0 <= result['waited'] < 2.0
+    # every poll is exactly three reads of the runtime menus, in one session
+    counters = rlab.counters(router)
+    assert counters['logins'] == 1 and counters['writes'] == 0
+    for menu in ('active-peers', 'policy', 'installed-sa'):
+        assert counters['sentences'][f'/ip/ipsec/{menu}/print'] == result['polls']
+    assert 3 <= result['polls'] <= 6
+
+
+def test_bad_ping_input_fails_before_reading(rlab, path):
+    result = path('ipsec_info', dict(conn(rlab, 'v7'), ping={'src_address': '192.168.1.300', 'address': '10.0.0.5'}))
+    assert result['failed'] and "ping.src_address: '192.168.1.300' is not an IP address" in result['msg']
+    assert rlab.counters('v7')['sentences'].get('/ip/ipsec/peer/print') is None
