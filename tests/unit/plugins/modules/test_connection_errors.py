@@ -55,12 +55,16 @@ def test_tls_unknown_ca(rlab, path):
     check_clean(result, 'TLS certificate verification failed', 'ca_path')
 
 
-def test_tls_hostname_mismatch(rlab, path):
-    # 127.0.0.2 reaches the same listener only if it binds to all loopback addresses; use a name the certificate lacks instead.
-    result = path('ipsec_profile', dict(conn(rlab, 'v7'), hostname='localhost', port=rlab.tls_port('v7'), tls=True, ca_path=rlab.ca_path, **ARGS))
-    if not result.get('failed'):
-        pytest.skip('lab certificate names localhost')
-    check_clean(result, 'TLS certificate verification failed')
+def test_tls_hostname_mismatch(path):
+    """A router whose certificate names only ``tlsonly.lab.invalid`` (lab file ``tls_names``): 127.0.0.1 is a real mismatch."""
+    with labkit.running_lab([labkit.router('tlsonly', '7.16.2', api_ssl_port=0, tls_names=['tlsonly.lab.invalid'])]) as lab:
+        args = dict(conn(lab, 'tlsonly'), port=lab.tls_port('tlsonly'), tls=True, ca_path=lab.ca_path, **ARGS)
+        result = path('ipsec_profile', args)
+        check_clean(result, 'TLS certificate verification failed for 127.0.0.1:', 'ca_path',
+                    'set validate_cert_hostname: false if the certificate does not name this host')
+        assert lab.counters('tlsonly')['logins'] == 0
+        # the next step the message names works: same CA, hostname check off
+        assert path('ipsec_profile', dict(args, validate_cert_hostname=False))['changed']
 
 
 def test_tls_to_plain_port(rlab, path):
