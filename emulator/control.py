@@ -19,6 +19,12 @@ threads. One request per connection (``Connection: close``). Endpoints (all JSON
   GET    /state                              {name: dump()} for every router
   GET    /clock                              {manual, monotonic, time}
   POST   /clock/advance                      body {"seconds": 30}  (manual clock only, else 409)
+  GET    /clouds                             [{name, public_address, vpc_subnets, hosts, connections (psk masked)}]
+  GET    /clouds/<name>                      one cloud
+  GET    /clouds/<name>/log                  the cloud's tunnel log [{time, epoch, message}]
+  PATCH  /clouds/<name>/connections/<conn>   console edit, body in lab-file vocabulary, e.g.
+                                             {"ipsec": {"pfs": "DH-GROUP14"}}; affected routers re-negotiate
+  GET    /routers/<name>/runtime             the router's negotiation summary (peers, failure class, policies)
 
 Errors: ``{"error": "<message>"}`` with 400 (bad request/body/parameter), 404 (unknown router or
 path), 405 (method), 409 (clock is not manual) or 500 (the router model failed).
@@ -28,7 +34,9 @@ import asyncio
 import json
 import logging
 
+from emulator.cloud import CloudError
 from emulator.faults import FaultError
+from emulator.runtime import describe_cloud
 from emulator.server import HOST, UnknownRouter
 
 LOG = logging.getLogger('emulator.control')
@@ -88,7 +96,7 @@ async def _connection(fleet, reader, writer):
             status, payload = exc.status, {'error': exc.message}
         except UnknownRouter as exc:
             status, payload = 404, {'error': str(exc)}
-        except FaultError as exc:
+        except (FaultError, CloudError) as exc:
             status, payload = 400, {'error': str(exc)}
         except Exception as exc:  # a model bug is reported to the caller, the lab keeps serving
             LOG.exception('control request failed')
@@ -156,6 +164,8 @@ async def _dispatch(fleet, method, path, body):
             raise HttpError(409, 'the lab runs on the real clock; start it with a manual clock to advance time')
         fleet.advance(seconds)
         return _clock(fleet)
+    if parts and parts[0] == 'clouds':
+        return _cloud_route(fleet, method, tuple(parts[1:]), body, allow, path)
     if len(parts) >= 2 and parts[0] == 'routers':
         return await _router_route(fleet, method, parts[1], tuple(parts[2:]), body, allow, path)
     raise HttpError(404, f'no such endpoint {path}; see GET / and emulator/README.md')
@@ -198,6 +208,12 @@ async def _router_route(fleet, method, name, rest, body, allow, path):
         if not kind:
             raise HttpError(400, 'a fault needs "kind" (refuse, drop, stall, close_mid_reply, trap, login_fail, slow)')
         return await fleet.set_fault(name, kind, **params)
+    if rest == ('runtime',):
+        allow('GET')
+        summary = getattr(node.router.runtime, 'summary', None)
+        if summary is None:
+            raise HttpError(404, f'router {name} has no negotiation model')
+        return summary()
     if len(rest) == 2 and rest[0] == 'faults':
         allow('DELETE')
         await fleet.clear_faults(name, rest[1])
@@ -207,3 +223,40 @@ async def _router_route(fleet, method, name, rest, body, allow, path):
 
 def _clock(fleet):
     return {'manual': fleet.clock.manual, 'monotonic': fleet.clock.monotonic(), 'time': fleet.clock.time()}
+
+
+def _cloud_route(fleet, method, rest, body, allow, path):
+    fabric = fleet.fabric
+
+    def cloud(name):
+        try:
+            return fabric.cloud(name)
+        except KeyError as exc:
+            raise HttpError(404, exc.args[0]) from None
+
+    if rest == ():
+        allow('GET')
+        return fabric.describe_clouds()
+    if len(rest) == 1:
+        allow('GET')
+        return describe_cloud(cloud(rest[0]))
+    if rest[1:] == ('log',):
+        allow('GET')
+        cloud(rest[0])
+        return fabric.cloud_log(rest[0])
+    if len(rest) == 3 and rest[1] == 'connections':
+        allow('GET', 'PATCH', 'POST')
+        target = cloud(rest[0])
+        if method == 'GET':
+            conn = describe_cloud(target)['connections']
+            found = [c for c in conn if c['name'] == rest[2]]
+            if not found:
+                raise HttpError(404, f'cloud {rest[0]}: no connection {rest[2]!r}')
+            return found[0]
+        try:
+            target.connection(rest[2])
+        except CloudError as exc:
+            raise HttpError(404, str(exc)) from None
+        fabric.edit_cloud(rest[0], rest[2], _object(body, 'a console edit'))
+        return [c for c in describe_cloud(target)['connections'] if c['name'] == rest[2]][0]
+    raise HttpError(404, f'no such endpoint {path}; see emulator/README.md')

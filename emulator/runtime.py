@@ -78,8 +78,10 @@ class Fabric:
         raise KeyError(f'no cloud {name!r} in this lab (clouds: {", ".join(c.name for c in self.clouds) or "none"})')
 
     def invalidate(self):
+        """Re-evaluate every router now (a negotiation starts at the moment of the change, not at the next read)."""
         for runtime in self.runtimes.values():
             runtime.dirty = True
+            runtime.sync()
 
     def edit_cloud(self, name, connection, changes):
         """A console edit of one connection (validated by ``Cloud.edit``); affected routers re-negotiate."""
@@ -159,6 +161,7 @@ class TunnelRuntime(QuiescentRuntime):
         self._next_row = 1
         self._sa_ids = {}
         fabric.runtimes[router.name] = self
+        self.sync()         # the router has booted: its peers start negotiating now
 
     # ------------------------------------------------------------------ inputs
     def _entries(self, path):
@@ -195,6 +198,8 @@ class TunnelRuntime(QuiescentRuntime):
             self.dirty = True
         elif path.startswith(IPSEC_PATHS):
             self.dirty = True
+        if self.dirty:
+            self.sync()         # the change happens now; so does the new negotiation
 
     def on_tick(self):
         self.sync()

@@ -202,6 +202,9 @@ class Fleet:
     def advance(self, seconds):
         return self.clock.advance(seconds)
 
+    def runtime_summary(self, name):
+        return self.node(name).router.runtime.summary()
+
 
 class LabServer:
     """A whole lab on a background thread, for tests and tools.
@@ -346,3 +349,24 @@ class LabServer:
 
     def advance(self, seconds):
         return self.call(self.fleet.advance, seconds)
+
+    # -- clouds and the negotiation model -----------------------------------------------------
+    def clouds(self):
+        """Every cloud as JSON (PSKs masked)."""
+        return self.call(self.fleet.fabric.describe_clouds)
+
+    def cloud_log(self, name):
+        """The cloud's tunnel log, brought up to the clock: [{time, epoch, message}]."""
+        return self.call(self.fleet.fabric.cloud_log, name)
+
+    def cloud_messages(self, name):
+        """Just the cloud's log lines (router-independent, for assertions)."""
+        return [item['message'] for item in self.cloud_log(name)]
+
+    def edit_cloud(self, name, connection, changes):
+        """A console edit of one cloud connection; raises CloudError when invalid; affected routers re-negotiate."""
+        return self.call(self.fleet.fabric.edit_cloud, name, connection, changes)
+
+    def runtime(self, name):
+        """The router's negotiation summary (see TunnelRuntime.summary)."""
+        return self.call(self.fleet.runtime_summary, name)
