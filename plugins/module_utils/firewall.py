@@ -40,6 +40,9 @@ NAT_ACTIONS = ('accept', 'add-dst-to-address-list', 'add-src-to-address-list', '
 RAW_CATCHING = ('accept', 'jump')
 RAW_ACTIONS = ('accept', 'add-dst-to-address-list', 'add-src-to-address-list', 'drop', 'jump', 'log', 'notrack', 'passthrough', 'return')
 
+# Matchers whose effect the module cannot know (taken to match).
+UNKNOWN_MATCHERS = ('src-address-list', 'dst-address-list', 'out-interface', 'out-interface-list', 'in-interface', 'in-interface-list',
+                    'protocol')
 # Matchers read from every rule of the chain (one print, DESIGN rule 8).
 MATCHERS = ('chain', 'action', 'src-address', 'dst-address', 'src-address-list', 'dst-address-list', 'ipsec-policy',
             'out-interface', 'out-interface-list', 'in-interface', 'in-interface-list', 'protocol', 'disabled', 'dynamic', 'comment')
@@ -100,8 +103,7 @@ class ChainPlacement:
         if self.ipsec_out_none_skips and policy == 'out,none':
             # §8: tunnel traffic is matched by an outgoing IPsec policy, so out,none never matches it.
             return None
-        unknown = [f'{name}={row[name]}' for name in ('src-address-list', 'dst-address-list', 'out-interface', 'out-interface-list',
-                                                        'in-interface', 'in-interface-list', 'protocol') if row.get(name)]
+        unknown = [f'{name}={row[name]}' for name in UNKNOWN_MATCHERS if row.get(name)]
         what = 'action={} src-address={} dst-address={}'.format(action, row.get('src-address') or 'any', row.get('dst-address') or 'any')
         if unknown:
             what += ' ({} taken to match)'.format(', '.join(unknown))

@@ -264,8 +264,8 @@ def ipsec_info(session, params, check_mode=False, diff=False, warn=None):
     result['round_trips'] = session.reads - reads0
     if timed_out:
         down = [t for t in result['tunnels'] if not t['healthy']]
-        causes = '; '.join('{}: {} ({})'.format(t['peer'], t.get('diagnosis', {}).get('title') or 'not established',
-                                                 t.get('diagnosis', {}).get('class')) for t in down)
+        causes = '; '.join('{}: {} ({})'.format(t['peer'], (t.get('diagnosis') or {}).get('title') or 'not established',
+                                                (t.get('diagnosis') or {}).get('class')) for t in down)
         result['failed'] = True
         result['msg'] = (f'router {router}: IPsec tunnel(s) not established within wait_timeout={wait_timeout} s '
                          f'({result["polls"]} polls): {causes}. See tunnels[].diagnosis.fix for the next step.')
