@@ -70,3 +70,24 @@ def test_bad_ping_input_fails_before_reading(rlab, path):
     result = path('ipsec_info', dict(conn(rlab, 'v7'), ping={'src_address': '192.168.1.300', 'address': '10.0.0.5'}))
     assert result['failed'] and "ping.src_address: '192.168.1.300' is not an IP address" in result['msg']
     assert rlab.counters('v7')['sentences'].get('/ip/ipsec/peer/print') is None
+
+
+@pytest.mark.parametrize('version', ['7.16.2', '6.49.17'])
+@pytest.mark.parametrize('psk', ['lab-psk-hq', 'other-psk'])
+def test_runtime_established_with_ping_or_psk_mismatch(lab_factory, version, psk, path):
+    from tests.emulator.test_runtime import start
+
+    lab, api = start(lab_factory, version=version, cloud={'psk': psk, 'ike': {'version': 'IKEV1', 'exchange_mode': 'MAIN'}},
+                     router={'/ip/ipsec/peer': {'exchange-mode': 'main'}})
+    api.close()
+    lab.advance(5)
+    lab.reset_counters('r')
+    args = dict(conn(lab, 'r'), peer='tc', ping={'src_address': '192.168.10.1', 'address': '10.100.1.6'})
+    result = path('ipsec_info', args)
+    (tunnel,) = result['tunnels']
+    assert lab.counters('r')['writes'] == 0 and 'lab-psk-hq' not in json.dumps(result)
+    if psk == 'lab-psk-hq':
+        assert result['healthy'] and tunnel['phase1']['established'] and len(tunnel['installed_sa']) >= 2, result
+        assert tunnel['ping']['success'] and tunnel['ping']['received'] > 0
+    else:
+        assert not result['healthy'] and tunnel['diagnosis']['class'] == 'psk', tunnel['diagnosis']
