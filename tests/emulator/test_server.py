@@ -74,7 +74,9 @@ def test_load_lab_file_errors(tmp_path):
 def test_demo_lab_shape():
     spec = load_lab(DEMO)
     versions = [r.version_tuple for r in spec.routers]
-    assert len(spec.routers) >= 3 and spec.clouds == []
+    assert len(spec.routers) >= 3 and len(spec.clouds) == len(spec.routers)
+    gateways = {c.customer_gateway for cloud in spec.clouds for c in cloud.connections}
+    assert {r.public_address for r in spec.routers} <= gateways
     assert any(v >= (7, 18, 0) for v in versions) and any((7, 0, 0) <= v < (7, 18, 0) for v in versions)
     assert any(v[:2] == (6, 49) for v in versions)
     assert any(r.public_address != r.wan_ip for r in spec.routers)
@@ -192,8 +194,9 @@ def test_cli_serves_the_demo_lab(tmp_path):
             api.close()
             if r.api_ssl_port:
                 context = ssl.create_default_context(cafile=cli.fields['ca'])
+                name = (r.tls_names or ['127.0.0.1'])[0]    # hq's certificate names only hq.lab.invalid
                 api = librouteros.connect('127.0.0.1', r.username, r.password, port=int(info['api-ssl']), timeout=5,
-                                          ssl_wrapper=lambda sock, c=context: c.wrap_socket(sock, server_hostname='127.0.0.1'))
+                                          ssl_wrapper=lambda sock, c=context, n=name: c.wrap_socket(sock, server_hostname=n))
                 api.close()
 
         class Handle:
