@@ -12,6 +12,9 @@ Layers (each file has one purpose):
 * ``router``   -- one router's data model: menus, validation, print/queries, counters.
 * ``errors``   -- ``Trap``: RouterOS's own error texts.
 * ``clock``    -- real or manual clock, so runtime state is deterministic in tests.
+* ``cloud``    -- cloud VPN gateways (Tencent vocabulary): parsing, console edits, tunnel log.
+* ``negotiation`` / ``ikelog`` -- the pure IKE/IPsec negotiation model and its log line catalogue.
+* ``runtime``  -- the model wired into each router: active-peers, installed-sa, policy state, /log, /ping.
 
 Contract between ``session`` and ``router``::
 
