@@ -396,10 +396,9 @@ class TunnelRuntime(QuiescentRuntime):
     def _policy_sa(self, policy_id):
         now = self.fabric.now()
         for run in self.runs.values():
-            for policy, since, generation in self._live_policies(run, now):
-                if policy.policy_id == policy_id:
-                    del since, generation
-                    return run, policy
+            for live in self._live_policies(run, now):
+                if live[0].policy_id == policy_id:
+                    return run, live[0]
         return None
 
     # ------------------------------------------------------------------ runtime verbs
@@ -540,10 +539,9 @@ def local_addresses(router):
 def _out_interface(router, dst):
     """Connected routes first (a LAN or the WAN subnet), else the default route via ether1 (WAN)."""
     addr = ipaddress.ip_address(dst)
-    for ip, iface, net in local_addresses(router):
-        del ip
-        if addr in net:
-            return iface
+    for address in local_addresses(router):
+        if addr in address[2]:
+            return address[1]
     return 'ether1'
 
 

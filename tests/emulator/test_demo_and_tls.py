@@ -26,10 +26,10 @@ def _demo():
 
 def _apply_tencent_preset(api, gateway, lan, vpc, psk, my_id=None):
     """What the Tencent 'recommended' preset amounts to on RouterOS (written here from the reference, by hand)."""
-    api.path('ip', 'ipsec', 'profile').add(name='tc', **{'enc-algorithm': 'aes-256', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048',
-                                                        'lifetime': '1d'})
-    api.path('ip', 'ipsec', 'proposal').add(name='tc', **{'enc-algorithms': 'aes-256-cbc', 'auth-algorithms': 'sha256',
-                                                         'pfs-group': 'modp2048', 'lifetime': '1h'})
+    profile = {'enc-algorithm': 'aes-256', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048', 'lifetime': '1d'}
+    api.path('ip', 'ipsec', 'profile').add(name='tc', **profile)
+    proposal = {'enc-algorithms': 'aes-256-cbc', 'auth-algorithms': 'sha256', 'pfs-group': 'modp2048', 'lifetime': '1h'}
+    api.path('ip', 'ipsec', 'proposal').add(name='tc', **proposal)
     api.path('ip', 'ipsec', 'peer').add(name='tc', address=f'{gateway}/32', profile='tc', **{'exchange-mode': 'ike2'})
     identity = {'peer': 'tc', 'secret': psk}
     if my_id:
@@ -51,11 +51,11 @@ def test_demo_clouds_two_agree_legacy_mismatched(lab_factory):
     lab.advance(1)
     # branch1's masquerade has no ipsec-policy matcher: with the tunnel up, its pings still die (§8) ...
     assert [p['ph2-state'] for p in apis['branch1'].path('ip', 'ipsec', 'policy') if not p.get('template')] == ['established']
-    assert all(r.get('status') == 'timeout' for r in apis['branch1']('/ping', address='10.101.0.10', **{'src-address': '192.168.20.1',
-                                                                                                       'count': '1'}))
+    probe = {'address': '10.101.0.10', 'src-address': '192.168.20.1', 'count': '1'}
+    assert all(r.get('status') == 'timeout' for r in apis['branch1']('/ping', **probe))
     # ... so it gets the accept rule on top, like the guide (and the collection) add it
-    apis['branch1'].path('ip', 'firewall', 'nat').add(chain='srcnat', action='accept', **{'src-address': '192.168.20.0/24',
-                                                                                         'dst-address': '10.101.0.0/24', 'place-before': '0'})
+    bypass = {'src-address': '192.168.20.0/24', 'dst-address': '10.101.0.0/24', 'place-before': '0'}
+    apis['branch1'].path('ip', 'firewall', 'nat').add(chain='srcnat', action='accept', **bypass)
     for name, api in apis.items():
         host, src = plan[name][5], plan[name][6]
         state = [p['state'] for p in api.path('ip', 'ipsec', 'active-peers')]

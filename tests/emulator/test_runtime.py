@@ -202,8 +202,8 @@ def test_failing_peer_retries_on_the_clock_and_prints_do_not_log(lab_factory):
     lab, api = start(lab_factory, cloud={'psk': 'other'}, retry_interval=30)
     lab.advance(DELAY)
     first = log(api)
-    for _ in range(5):
-        peers(api)
+    for attempt in range(5):
+        assert peers(api) == [], attempt
     assert log(api) == first
     lab.advance(29)     # t=31: the retry (started at t=30) is in flight: the row reappears (cloud-side §10 item 2)
     assert [p['state'] for p in peers(api)] == ['message-1-sent'] and log(api) == first
@@ -357,7 +357,7 @@ def test_deterministic_with_manual_clock(lab_factory):
     def run():
         lab, api = start(lab_factory)
         lab.advance(DELAY + 1)
-        result = (peers(api), sas(api), [row for row in api.path('log')], lab.cloud_log('tc-gz'), ping(api))
+        result = (peers(api), sas(api), list(api.path('log')), lab.cloud_log('tc-gz'), ping(api))
         api.close()
         return result
     assert run() == run()
