@@ -192,13 +192,17 @@ class Session:
             raise self._fail(exc, menu, verb, entry) from None
 
     # -- reads --------------------------------------------------------------
-    def print_(self, menu, proplist=None, query=None, entry=None):
-        """One ``print`` with ``.proplist`` and ``?=k=v`` query words (implicit AND), DESIGN rule 8."""
+    def print_(self, menu, proplist=None, query=None, entry=None, words=None):
+        """One ``print`` with ``.proplist`` and ``?=k=v`` query words (implicit AND), DESIGN rule 8.
+
+        ``words``: ready ``?`` query words (e.g. ``?=name=a ?=name=b ?#|``) appended after ``query``."""
+        query_words = list(words or [])
         words = []
         if proplist:
             words.append('=.proplist={}'.format(','.join(proplist)))
         for key, value in (query or {}).items():
             words.append(f'?={key}={value}')
+        words += query_words
         self.reads += 1
         return self._call(menu, 'print', entry, words)
 

@@ -236,30 +236,17 @@ def _mask_value(field, value):
     return value
 
 
-def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
-    """Make ``spec``'s menu on ``session``'s router match ``params``; return the result dict.
-
-    ``params`` are plain option values (underscored names, ``state``, ``update_secret``).
-    Raises ``RouterError`` (no write has happened when validation fails).
-    """
-    warnings = []
-
-    def _warn(text):
-        warnings.append(text)
-        if warn is not None:
-            warn(text)
-
+def validate_entry(session, spec, params):
+    """Step 1 of the engine: check one entry's ``params`` against this router's version, before any
+    read of the menu or any write (DESIGN rule 7). Returns the entry dict the other steps take:
+    ``{'params', 'state', 'update_secret', 'desired', 'key_values', 'label'}``. Raises ``RouterError``."""
     state = params.get('state') or 'present'
-    update_secret = params.get('update_secret') or 'always'
     for field in spec.sensitive:
         if params.get(field.option):
             session.add_secret(params[field.option])
-
     version = session.version_tuple
     vtext = session.version
     router = session.router
-
-    # 1. Validate everything before any read of the menu or any write (DESIGN rule 7).
     errors = []
     desired = {}
     for field in spec.fields:
@@ -291,24 +278,89 @@ def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
     label = spec.entry_label(key_values)
     if errors:
         raise RouterError('router {}, {}, {}: invalid input, nothing was changed: {}'.format(router, spec.path, label, '; '.join(errors)),
-                          router=router, menu=spec.path, entry=label, step='validate', routeros_version=vtext)
+                          router=router, menu=spec.path, entry=label, step='validate', routeros_version=vtext, errors=errors)
+    return {'params': params, 'state': state, 'update_secret': params.get('update_secret') or 'always', 'desired': desired,
+            'key_values': key_values, 'label': label}
 
-    # 2. Find by stable key: ONE print with .proplist and ? queries (DESIGN rules 3 and 8).
-    proplist = ['.id'] + [f.name for f in spec.fields if f.available(version)] + list(spec.flags)
-    query = {k: key_values[k] for k in spec.query_keys}
+
+def proplist(spec, version, extra=()):
+    """Every property the engine compares, the protection flags and, for ordered menus, the matchers."""
+    names = ['.id'] + [f.name for f in spec.fields if f.available(version)] + list(spec.flags)
     if spec.placement is not None:
-        proplist += [name for name in spec.placement.matchers if name not in proplist]
-    rows = session.print_(spec.path, proplist=proplist, query=query, entry=label)
-    matches = []
-    for row in rows:
-        same = True
-        for key in spec.keys:
-            field = spec.by_name[key]
-            if _current(field, row, version) != desired[key]:
-                same = False
-                break
-        if same:
-            matches.append(row)
+        names += [name for name in spec.placement.matchers if name not in names]
+    return names + [name for name in extra if name not in names]
+
+
+def query_words(spec, entries, extra=()):
+    """``?`` words selecting the rows of all ``entries`` (and ``extra`` ``{key: value}`` selections) in ONE print
+    (reference routeros-api-ipsec-semantics §1.5: each word pushes a result, ``?#|`` ORs the top two,
+    the stack is ANDed at the end). One selection is plain AND words; several are ``?#&``-joined per
+    selection and ``?#|``-joined between selections."""
+    selections = []
+    for selection in [{k: e['key_values'][k] for k in spec.query_keys} for e in entries] + list(extra):
+        if selection and selection not in selections:
+            selections.append(selection)
+    if not selections:
+        return []
+    words = []
+    for index, selection in enumerate(selections):
+        words += [f'?={key}={value}' for key, value in selection.items()]
+        if len(selections) > 1 and len(selection) > 1:
+            words.append('?#' + '&' * (len(selection) - 1))
+        if index:
+            words.append('?#|')
+    return words
+
+
+def fetch(session, spec, entries, extra_selections=(), extra_props=(), label=None):
+    """ONE print of ``spec``'s menu covering every entry (DESIGN rule 8): ``.proplist`` and ``?`` queries."""
+    if label is None:
+        label = entries[0]['label'] if len(entries) == 1 else f'{len(entries)} {spec.kind} entries'
+    props = proplist(spec, session.version_tuple, extra_props)
+    if len(entries) == 1 and not extra_selections:
+        # the single-entry modules: plain AND query words
+        return session.print_(spec.path, proplist=props, query={k: entries[0]['key_values'][k] for k in spec.query_keys}, entry=label)
+    return session.print_(spec.path, proplist=props, words=query_words(spec, entries, extra_selections), entry=label)
+
+
+def key_matches(spec, row, desired, version):
+    return all(_current(spec.by_name[key], row, version) == desired[key] for key in spec.keys)
+
+
+def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
+    """Make ``spec``'s menu on ``session``'s router match ``params``; return the result dict.
+
+    ``params`` are plain option values (underscored names, ``state``, ``update_secret``).
+    Raises ``RouterError`` (no write has happened when validation fails). The same steps serve
+    several entries of one menu from one print (``validate_entry``, ``fetch``, ``plan_entry``,
+    ``apply_plan``), which the composite ``tunnels`` module uses.
+    """
+    entry = validate_entry(session, spec, params)
+    rows = fetch(session, spec, [entry])
+    plan = plan_entry(session, spec, entry, rows, check_mode=check_mode, diff=diff, warn=warn)
+    return apply_plan(session, spec, plan, check_mode=check_mode)
+
+
+def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=None, references=True):
+    """Steps 2-3 for one validated entry against ``rows`` (a print covering its key; other rows are
+    ignored): find by stable key, compare, plan. Returns a plan; nothing is written here.
+
+    ``references=False``: the caller guarantees the referenced entries exist or are created
+    earlier in the same run (the composite module), so no reference print is sent."""
+    warnings = []
+
+    def _warn(text):
+        warnings.append(text)
+        if warn is not None:
+            warn(text)
+
+    state, update_secret, desired, label = entry['state'], entry['update_secret'], entry['desired'], entry['label']
+    version = session.version_tuple
+    vtext = session.version
+    router = session.router
+
+    # 2. Find by stable key (DESIGN rule 3).
+    matches = [row for row in rows if key_matches(spec, row, desired, version)]
     protected = [(row, _protected(row, spec.flags)) for row in matches]
     protected = [(row, flag) for row, flag in protected if flag]
     if protected:
@@ -325,22 +377,8 @@ def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
     row = matches[0] if matches else None
 
     result = {'changed': False, 'router': router, 'routeros_version': vtext, 'menu': spec.path, 'commands': []}
-
-    def entry_view(values, entry_id):
-        view = {'.id': entry_id} if entry_id else {}
-        for field in spec.fields:
-            if field.name in values and values[field.name] is not None:
-                view[field.name] = _mask_value(field, field.shown(values[field.name], version))
-        return view
-
-    def command_text(verb, attrs, entry_id=None):
-        words = [f'{spec.path}/{verb}']
-        if entry_id:
-            words.append(f'=.id={entry_id}')
-        for name, text in attrs.items():
-            field = spec.by_name.get(name)
-            words.append(f'={name}={MASK if field is not None and field.sensitive else text}')
-        return ' '.join(words)
+    plan = {'result': result, 'ops': [], 'label': label, 'diff': diff, 'warnings': warnings, 'before': None, 'after': None,
+            'version': version}
 
     before_values = {}
     if row is not None:
@@ -354,13 +392,8 @@ def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
     if state == 'absent':
         if row is None:
             result.update(action='unchanged', id=None, entry={})
-            return _finish(result, diff, None, None, label, router, spec, warnings)
-        entry_id = row.get('.id')
-        result.update(changed=True, action='deleted', id=entry_id, entry={})
-        result['commands'].append(command_text('remove', {}, entry_id))
-        if not check_mode:
-            session.remove(spec.path, entry_id, entry=label)
-        return _finish(result, diff, entry_view(before_values, entry_id), {}, label, router, spec, warnings)
+            return plan
+        return _plan_remove(spec, plan, row, before_values, version)
 
     changes = {}
     secret_notes = {}
@@ -382,7 +415,7 @@ def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
                 changes[name] = value
 
     # References: checked only for values that will be written (second runs cost nothing).
-    for name, value in changes.items():
+    for name, value in changes.items() if references else ():
         field = spec.by_name[name]
         if not field.reference or value in (None, '') or value in field.builtin_refs:
             continue
@@ -406,33 +439,30 @@ def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
         result.update(changed=True, action='created', id=None)
         if destination:
             attrs['place-before'] = destination   # reference §4.2: add ... place-before=<.id>
-        result['commands'].append(command_text('add', attrs))
-        if not check_mode:
-            result['id'] = session.add(spec.path, attrs, entry=label)
+        result['commands'].append(_command_text(spec, 'add', attrs))
+        plan['ops'].append(('add', attrs))
     else:
         result.update(action='unchanged', id=row.get('.id'))
         if changes:
             result.update(changed=True, action='updated')
-            result['commands'].append(command_text('set', attrs, row.get('.id')))
-            if not check_mode:
-                session.set_(spec.path, row.get('.id'), attrs, entry=label)
+            result['commands'].append(_command_text(spec, 'set', attrs, row.get('.id')))
+            plan['ops'].append(('set', attrs))
         if destination:
             # Only when a rule above would catch the traffic first: a good position is never churned.
             result.update(changed=True, action='updated' if changes else 'moved', moved=True)
             result['commands'].append(f'{spec.path}/move =numbers={row.get(".id")} =destination={destination}')
-            if not check_mode:
-                session.move(spec.path, row.get('.id'), destination, entry=label)
+            plan['ops'].append(('move', destination))
     if place:
         result['placement'] = {'before': destination, 'reason': place['reason'], 'chain': spec.placement.chain,
                                'position': place['after_index']}
-    result['entry'] = entry_view(after_values, result['id'])
+    plan['after_values'] = after_values
     if changes:
         result['changed_properties'] = sorted(changes)
     if secret_notes:
         result['secret_notes'] = secret_notes
 
-    before_view = entry_view(before_values, row.get('.id')) if row is not None else {}
-    after_view = dict(result['entry'])
+    before_view = _entry_view(spec, before_values, row.get('.id'), version) if row is not None else {}
+    after_view = _entry_view(spec, after_values, result['id'], version)
     if place:
         # Position in the chain (0 = first rule of the chain), so a diff shows a move too.
         if row is not None:
@@ -444,7 +474,72 @@ def reconcile(session, spec, params, check_mode=False, diff=False, warn=None):
             after_view[name] = SECRET_CHANGED if row is not None else SECRET_SET
             if row is not None and name not in before_view:
                 before_view[name] = MASK
-    return _finish(result, diff, before_view, after_view, label, router, spec, warnings)
+    plan['before'], plan['after'] = before_view, after_view
+    return plan
+
+
+def plan_remove(session, spec, row, label, diff=False):
+    """A plan that removes ``row`` (found by the caller through its key or owner mark; never a
+    flagged entry, DESIGN rule 3)."""
+    flag = _protected(row, spec.flags)
+    if flag:
+        raise RouterError(f'router {session.router}, {spec.path}, {label}: entry {row.get(".id")} is flagged {flag}=true; it is never removed.',
+                          router=session.router, menu=spec.path, entry=label, id=row.get('.id'), step='find')
+    version = session.version_tuple
+    result = {'changed': False, 'router': session.router, 'routeros_version': session.version, 'menu': spec.path, 'commands': []}
+    plan = {'result': result, 'ops': [], 'label': label, 'diff': diff, 'warnings': [], 'before': None, 'after': None, 'version': version}
+    before_values = {f.name: _current(f, row, version) for f in spec.fields
+                     if f.available(version) and f.name in row and not f.sensitive}
+    return _plan_remove(spec, plan, row, before_values, version)
+
+
+def _plan_remove(spec, plan, row, before_values, version):
+    entry_id = row.get('.id')
+    plan['result'].update(changed=True, action='deleted', id=entry_id, entry={})
+    plan['result']['commands'].append(_command_text(spec, 'remove', {}, entry_id))
+    plan['ops'].append(('remove', None))
+    plan['before'], plan['after'] = _entry_view(spec, before_values, entry_id, version), {}
+    return plan
+
+
+def apply_plan(session, spec, plan, check_mode=False):
+    """Step 4: send the planned writes (none in check mode) and finish the result dict."""
+    result = plan['result']
+    label = plan['label']
+    for verb, arg in plan['ops']:
+        if check_mode:
+            continue
+        if verb == 'add':
+            result['id'] = session.add(spec.path, arg, entry=label)
+        elif verb == 'set':
+            session.set_(spec.path, result['id'], arg, entry=label)
+        elif verb == 'move':
+            session.move(spec.path, result['id'], arg, entry=label)
+        elif verb == 'remove':
+            session.remove(spec.path, result['id'], entry=label)
+    if 'after_values' in plan:
+        result['entry'] = _entry_view(spec, plan['after_values'], result['id'], plan['version'])
+        if plan['after'] is not None and result['id']:
+            plan['after']['.id'] = result['id']
+    return _finish(result, plan['diff'], plan['before'], plan['after'], label, result['router'], spec, plan['warnings'])
+
+
+def _entry_view(spec, values, entry_id, version):
+    view = {'.id': entry_id} if entry_id else {}
+    for field in spec.fields:
+        if field.name in values and values[field.name] is not None:
+            view[field.name] = _mask_value(field, field.shown(values[field.name], version))
+    return view
+
+
+def _command_text(spec, verb, attrs, entry_id=None):
+    words = [f'{spec.path}/{verb}']
+    if entry_id:
+        words.append(f'=.id={entry_id}')
+    for name, text in attrs.items():
+        field = spec.by_name.get(name)
+        words.append(f'={name}={MASK if field is not None and field.sensitive else text}')
+    return ' '.join(words)
 
 
 def _placement_plan(spec, rows, row, desired, version, router, warn):
