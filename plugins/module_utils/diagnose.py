@@ -590,6 +590,25 @@ def _context(lines, stage):
     return None
 
 
+def _disproved(state, st):
+    """Classes the current configuration in ``state`` rules out: ``[(class, reason)]``.
+
+    Only configuration-phase classes, and only when ``state`` carries the rows that decide them:
+    ``missing_identity`` needs both ``peers`` and ``identities``; ``disabled`` needs the peer,
+    identity and policy rows; ``policy_invalid`` needs the policies."""
+    if not state:
+        return []
+    out = []
+    if state.get('peers') and 'identities' in state and 'missing_identity' not in st['classes']:
+        out.append(('missing_identity', 'every enabled peer ({}) has an enabled identity now'.format(
+            ', '.join(str(p.get('name')) for p in state['peers'] if not _truthy(p.get('disabled', False))) or 'none')))
+    if all(k in state for k in ('peers', 'identities', 'policies')) and 'disabled' not in st['classes']:
+        out.append(('disabled', 'no peer, identity or policy is disabled now'))
+    if state.get('policies') and 'policy_invalid' not in st['classes']:
+        out.append(('policy_invalid', 'no policy has the invalid flag now'))
+    return out
+
+
 def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secrets=None):
     """Diagnose one tunnel. See the module docstring for the shapes."""
     secrets = [s for s in (secrets or ()) if s]
@@ -632,6 +651,16 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
                 why[cls].append(shown)
             if hit['strong']:
                 decisive[cls] = decisive.get(cls, False) or hit['verified']
+
+    # Lines are history, the configuration is now: a class the current configuration disproves is
+    # ruled out whatever the log says (e.g. "initiator can't find identity for peer" logged before
+    # the identity was created).
+    for cls, reason in _disproved(state, st):
+        if cls in scores:
+            del scores[cls]
+            decisive.pop(cls, None)
+            why.pop(cls, None)
+            notes.append(f'ruled out {cls}: {reason}; the log line is older than the configuration')
 
     line_based = bool(scores)
     if stage in ('config',):

@@ -244,6 +244,35 @@ def test_config_problems_from_state():
     assert result['class'] == 'policy_invalid'
 
 
+STALE = [ros("initiator can't find identity for peer: to_tencent")]
+PEER_ROW = {'name': 'to_tencent', 'disabled': 'false'}
+STUCK = {'state': 'message-1-sent', 'remote-address': '119.91.254.122'}
+
+
+def test_stale_missing_identity_line_is_ruled_out_by_the_current_identity():
+    """The line was logged before the identity existed; the configuration now disproves it."""
+    state = {'peers': [PEER_ROW], 'identities': [{'peer': 'to_tencent', 'disabled': 'false'}],
+             'active_peers': [STUCK], 'policies': [POLICY]}
+    result = diagnose(state=state, router_log=STALE)
+    assert result['class'] == 'no_response' and result['stage'] == 'down'
+    assert 'missing_identity' not in [c['class'] for c in result['candidates']]
+    assert any(n.startswith('ruled out missing_identity: every enabled peer (to_tencent) has an enabled identity now') for n in result['notes'])
+    # phase 1 up, phase 2 down: the stale line must not beat the phase-2 classes either
+    up = dict(state, active_peers=[dict(STUCK, state='established')])
+    assert diagnose(state=up, router_log=STALE)['class'] == 'traffic_selectors'
+
+
+def test_missing_identity_line_stands_when_the_state_agrees_or_is_silent():
+    # the identity is still missing (or disabled): the state itself decides, certain
+    result = diagnose(state={'peers': [PEER_ROW], 'identities': []}, router_log=STALE)
+    assert (result['class'], result['certain']) == ('missing_identity', True)
+    result = diagnose(state={'peers': [PEER_ROW], 'identities': [{'peer': 'to_tencent', 'disabled': 'true'}]}, router_log=STALE)
+    assert {c['class'] for c in result['candidates']} == {'missing_identity', 'disabled'}
+    # no configuration rows given: nothing disproves the line
+    assert diagnose(router_log=STALE)['class'] == 'missing_identity'
+    assert diagnose(state={'active_peers': [STUCK]}, router_log=STALE)['class'] == 'missing_identity'
+
+
 def test_nothing_known():
     result = diagnose()
     assert result['healthy'] is None and result['class'] is None
