@@ -38,8 +38,13 @@ def _apply_tencent_preset(api, gateway, lan, vpc, psk, my_id=None):
     api.path('ip', 'ipsec', 'policy').add(peer='tc', tunnel='yes', proposal='tc', **{'src-address': lan, 'dst-address': vpc})
 
 
-def test_demo_clouds_two_agree_legacy_mismatched(lab_factory):
+def test_demo_clouds_agree_and_hand_built_tunnel_mismatched(lab_factory):
     lab = lab_factory(_demo())
+    # hq's hand-built to_tencent_hk (lab file config) meets a Tencent connection with PFS NULL: phase 1 up, phase 2 refused
+    lab.advance(1)
+    hand = next(p for p in lab.runtime('hq')['peers'] if p['peer'] == 'to_tencent_hk')
+    assert hand['established'] and hand['failure'] == 'pfs'
+    assert any('no acceptable DIFFIE_HELLMAN_GROUP found' in m for m in lab.cloud_messages('tencent-hk'))
     plan = {'hq': ('198.51.100.200', '192.168.10.0/24', '10.100.1.0/24', 'lab-psk-hq-4f2a', None, '10.100.1.6', '192.168.10.1'),
             'branch1': ('198.51.100.201', '192.168.20.0/24', '10.101.0.0/24', 'lab-psk-branch1-9c1e', 'address:203.0.113.30',
                         '10.101.0.10', '192.168.20.1'),
@@ -57,19 +62,16 @@ def test_demo_clouds_two_agree_legacy_mismatched(lab_factory):
     bypass = {'src-address': '192.168.20.0/24', 'dst-address': '10.101.0.0/24', 'place-before': '0'}
     apis['branch1'].path('ip', 'firewall', 'nat').add(chain='srcnat', action='accept', **bypass)
     for name, api in apis.items():
-        host, src = plan[name][5], plan[name][6]
-        state = [p['state'] for p in api.path('ip', 'ipsec', 'active-peers')]
-        ph2 = [p['ph2-state'] for p in api.path('ip', 'ipsec', 'policy') if not p.get('template')]
+        host, src, gateway = plan[name][5], plan[name][6], plan[name][0]
+        state = [p['state'] for p in api.path('ip', 'ipsec', 'active-peers') if p.get('remote-address', '').split('[')[0] == gateway]
+        ph2 = [p['ph2-state'] for p in api.path('ip', 'ipsec', 'policy') if not p.get('template') and p.get('peer') == 'tc']
         replies = list(api('/ping', address=host, **{'src-address': src, 'count': '2'}))
-        if name == 'legacy':
-            assert state == ['established'] and ph2 == ['no-phase2']
-            assert all(r.get('status') == 'timeout' for r in replies)
-            assert any('no acceptable proposal found' in m for m in lab.cloud_messages('tencent-bj'))
-            assert lab.runtime('legacy')['peers'][0]['failure'] == 'phase2_proposal'
-        else:
-            assert state == ['established'] and ph2 == ['established'], name
-            assert all('status' not in r for r in replies)
+        assert state == ['established'] and ph2 == ['established'], name
+        assert all('status' not in r for r in replies)
         api.close()
+    # the preset's tunnel on hq did not disturb the hand-built one
+    hand = next(p for p in lab.runtime('hq')['peers'] if p['peer'] == 'to_tencent_hk')
+    assert hand['failure'] == 'pfs' and [p['ph2-state'] for p in hand['policies']] == ['no-phase2']
 
 
 @pytest.mark.parametrize(('mutate', 'fragment'), [

@@ -74,7 +74,7 @@ def test_load_lab_file_errors(tmp_path):
 def test_demo_lab_shape():
     spec = load_lab(DEMO)
     versions = [r.version_tuple for r in spec.routers]
-    assert len(spec.routers) >= 3 and len(spec.clouds) == len(spec.routers)
+    assert len(spec.routers) >= 3 and len(spec.clouds) >= len(spec.routers)   # + tencent-hk for the hand-built tunnel
     gateways = {c.customer_gateway for cloud in spec.clouds for c in cloud.connections}
     assert {r.public_address for r in spec.routers} <= gateways
     assert any(v >= (7, 18, 0) for v in versions) and any((7, 0, 0) <= v < (7, 18, 0) for v in versions)
