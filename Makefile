@@ -9,15 +9,42 @@ LINK := $(COLLECTIONS)/ansible_collections/vpclink/routeros
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: demo test lint sanity unit integration venv link clean
+# The second ansible-core line: the newest 2.21 on the first working Python 3.12+ (python3.12..3.14 on
+# PATH, then pyenv's). `NEXT_PYTHON=` (empty) skips it; `NEXT_PYTHON=/path/python3.12` chooses one.
+NEXT_VENV ?= .venv-2.21
+NEXT_PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 $$HOME/.pyenv/versions/3.1[234]*/bin/python3; do \
+	  q=$$(command -v $$p 2>/dev/null) && "$$q" -c 'import sys, ssl, venv, ensurepip; sys.exit(sys.version_info < (3, 12))' \
+	  >/dev/null 2>&1 && { echo "$$q"; break; }; done)
+LINES := build/core-lines.txt
+# What ran, per ansible-core line, for the summary at the end of `make test`.
+define record
+@mkdir -p build && printf '%s\n' "$$($(BIN)/python -c 'import ansible, platform; print("ansible-core %s on Python %s" % (ansible.__version__, platform.python_version()))') ($(VENV)): $(1) passed" >> $(LINES)
+endef
+
+.PHONY: demo test lint sanity unit integration artifact molecule next-line lines-reset venv link clean
 
 ## demo: start the lab, run the main job against it, show the outcome, stop the lab
 demo: venv link
 	$(BIN)/python -m tools.demo
 
-## test: every test tier (lint, ansible-test sanity, unit + lab conformance, integration)
-test: lint sanity unit integration
-	@echo "make test: all tiers passed"
+## test: every test tier (lint, ansible-test sanity, unit + lab conformance, integration, artifact,
+## Molecule) on ansible-core 2.19 / Python 3.11, then sanity, unit and integration again on the
+## newest ansible-core 2.21 when a Python 3.12+ interpreter is on the machine
+test: lines-reset lint sanity unit integration artifact molecule next-line
+	@echo "make test: all tiers passed. ansible-core lines:"
+	@sed 's/^/  /' $(LINES)
+
+lines-reset:
+	@mkdir -p build && rm -f $(LINES)
+
+## next-line: sanity, unit and integration on ansible-core 2.21 (Python 3.12+) in $(NEXT_VENV)
+next-line:
+	@if [ -z "$(NEXT_PYTHON)" ]; then \
+		echo "ansible-core 2.21: SKIPPED, no working Python 3.12+ found (python3.12..3.14, ~/.pyenv/versions/3.1x)" | tee -a $(LINES); \
+	else \
+		echo "== ansible-core 2.21 line: $(NEXT_PYTHON) in $(NEXT_VENV)"; \
+		$(MAKE) --no-print-directory VENV=$(NEXT_VENV) PYTHON=$(NEXT_PYTHON) sanity unit integration; \
+	fi
 
 venv: $(STAMP)
 
@@ -31,20 +58,38 @@ link:
 	@mkdir -p $(dir $(LINK))
 	@test -L $(LINK) || ln -s $(CURDIR) $(LINK)
 
-lint: venv
+lint: venv link
 	$(BIN)/ruff check .
 	$(BIN)/yamllint -s .
+	$(BIN)/ansible-lint --offline --profile production -q
+	$(BIN)/antsibull-changelog lint
+	$(call record,lint)
 
 sanity: venv
 	VENV=$(CURDIR)/$(VENV) tests/sanity/run
+	$(call record,sanity)
 
 unit: venv link
 	$(BIN)/python -m pytest -q -n 2 tests/unit tests/emulator
+	$(call record,unit)
 
 integration: venv link
 	@if compgen -G "tests/integration/test_*.py" >/dev/null; then \
 		$(BIN)/python -m pytest -q tests/integration; \
 	else echo "integration: no integration tests yet"; fi
+	$(call record,integration)
+
+## artifact: build the collection tarball, install it into a fresh runtime-only venv, check it there
+artifact: venv
+	$(BIN)/python tests/artifact/check.py --python $(PYTHON)
+	$(call record,artifact)
+
+## molecule: the role's Molecule scenarios (extensions/molecule) against the lab
+molecule: venv link
+	@if compgen -G "extensions/molecule/*/molecule.yml" >/dev/null; then \
+		cd $(CURDIR) && PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test --all; \
+	else echo "molecule: no scenarios yet"; fi
+	$(call record,molecule)
 
 clean:
 	rm -rf build tests/output .pytest_cache
