@@ -324,6 +324,10 @@ def connect(params, warn=None):
         warn(f'tls is false: the API login sends the password of user {username} to {router} in clear text. '
              'Enable the api-ssl service and set tls: true.')
 
+    # 'connect' (TCP), 'tls' (handshake), 'login': the same exception means different things per stage.
+    stage = ['connect']
+    not_tls_hint = (f' This port does not speak TLS: it is probably the plain API port ({PLAIN_PORT}). Use port {TLS_PORT} (api-ssl) '
+                    'or set tls: false.')
     ssl_wrapper = None
     if tls:
         try:
@@ -336,14 +340,13 @@ def connect(params, warn=None):
         # librouteros does not pass server_hostname itself (anchor §1.2), so SNI and the
         # hostname check need this wrapper.
         def ssl_wrapper(sock):
+            stage[0] = 'tls'
             return ctx.wrap_socket(sock, server_hostname=server_hostname)
 
     try:
         'x'.encode(encoding)
     except LookupError:
         raise fail(f'encoding {encoding!r} is not a Python codec; use ASCII or UTF-8.') from None
-
-    stage = ['connect']
 
     def login(api, user, pwd):
         stage[0] = 'login'
@@ -365,8 +368,7 @@ def connect(params, warn=None):
         hint = ''
         if 'WRONG_VERSION_NUMBER' in str(exc) or 'record layer' in str(exc).lower() or 'UNEXPECTED_EOF' in str(exc) \
                 or 'packet length too long' in str(exc).lower():
-            hint = (f' This port does not speak TLS: it is probably the plain API port ({PLAIN_PORT}). Use port {TLS_PORT} (api-ssl) '
-                    'or set tls: false.')
+            hint = not_tls_hint
         raise fail('TLS handshake with {} failed: {}.{}'.format(router, reason, hint or
                    ' Check that api-ssl has a certificate (/ip service set api-ssl certificate=...).'),
                    tls_error=str(reason)) from None
@@ -382,6 +384,12 @@ def connect(params, warn=None):
     except socket.gaierror as exc:
         raise fail(f'cannot resolve hostname {hostname!r}: {exc.strerror}. Check the name or use an IP address.') from None
     except TimeoutError:
+        if stage[0] == 'tls':
+            # A plain API port reads the ClientHello as API words and may wait for more bytes that never
+            # come (the ClientHello's random bytes decide), so a silent handshake is the same mistake as a
+            # garbled one.
+            raise fail(f'TLS handshake with {router} failed: no answer within {timeout} s.{not_tls_hint} Otherwise the router '
+                       'is overloaded; raise the timeout option.', tls_error='handshake timed out') from None
         if stage[0] == 'login':
             hint = (f'the TCP connection opened but the login got no reply within {timeout} s. If this is the api-ssl port ({TLS_PORT}), '
                     'set tls: true; otherwise the router is overloaded.') if not tls else (
@@ -391,6 +399,9 @@ def connect(params, warn=None):
                     "the router's input firewall chain, or raise the timeout option.")
         raise fail(f'connecting to {router} timed out: {hint}') from None
     except (ConnectionClosed, ConnectionResetError, BrokenPipeError, ProtocolError) as exc:
+        if stage[0] == 'tls':
+            raise fail(f'TLS handshake with {router} failed: the router closed the connection ({type(exc).__name__}).{not_tls_hint}',
+                       tls_error=type(exc).__name__) from None
         if not tls and stage[0] == 'login':
             hint = (f' If this is the api-ssl port ({TLS_PORT}), set tls: true; a TLS port closes a plain-text login. Otherwise the '
                     'API service may be restricted to other addresses (/ip service ... address=).')
