@@ -655,6 +655,11 @@ def _major(version):
     return 6 if int(match.group(1)) <= 6 else 7
 
 
+def routeros_values(field, routeros_version):
+    """RouterOS's accepted values of a comparison field (``ike.dh_group`` ...) on that version, or None."""
+    return _ROS[_major(routeros_version)].get(field)
+
+
 def _issue(field, value, severity, message):
     return {'field': field, 'value': value, 'severity': severity, 'message': message}
 

@@ -150,6 +150,13 @@ def _diagnosis(result):
     return {k: result.get(k) for k in keys}
 
 
+# Public names for the composite ``tunnels`` module (same readings, same diagnosis shape).
+tunnel_state = _tunnel_state
+ping = _ping
+log_for = _log_for
+diagnosis_view = _diagnosis
+
+
 def ipsec_info(session, params, check_mode=False, diff=False, warn=None):
     """Read (and optionally wait for) the tunnels; see the module docstring. Never writes."""
     router = session.router

@@ -16,7 +16,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.vpclink.routeros.plugins.module_utils import firewall, info
+from ansible_collections.vpclink.routeros.plugins.module_utils import firewall, info, tunnels
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import (
     HAS_LIBROUTEROS,
     LIBROUTEROS_IMPORT_ERROR,
@@ -36,10 +36,14 @@ def _object_work(module_name):
     return work
 
 
-# module name -> (its own options, the work done with one session, its sensitive option names)
-MODULES = {name: (spec.argument_spec, _object_work(name), tuple(f.option for f in spec.sensitive)) for name, spec in SPECS.items()}
-MODULES['nat_accept_top'] = (firewall.nat_argument_spec, firewall.nat_accept_top, ())
-MODULES['ipsec_info'] = (info.info_argument_spec, info.ipsec_info, ())
+# module name -> (its own options, the work done with one session, its sensitive option names (or a
+# function params -> secret values, for secrets nested in lists), optional work BEFORE connecting:
+# ``before(params, warn) -> (stop, result)``; when ``stop`` the run ends without any connection,
+# else ``result`` is passed to the work as ``pre=``)
+MODULES = {name: (spec.argument_spec, _object_work(name), tuple(f.option for f in spec.sensitive), None) for name, spec in SPECS.items()}
+MODULES['nat_accept_top'] = (firewall.nat_argument_spec, firewall.nat_accept_top, (), None)
+MODULES['ipsec_info'] = (info.info_argument_spec, info.ipsec_info, (), None)
+MODULES['tunnels'] = (tunnels.tunnels_argument_spec, tunnels.tunnels_run, tunnels.tunnel_secrets, tunnels.run_preflight)
 
 
 def argument_spec(module_name):
@@ -54,7 +58,11 @@ def secret_values(module_name, params):
     values = set()
     if params.get('password'):
         values.add(str(params['password']))
-    for option in MODULES[module_name][2]:
+    sensitive = MODULES[module_name][2]
+    if callable(sensitive):
+        values.update(str(v) for v in sensitive(params) if v)
+        return values
+    for option in sensitive:
         if params.get(option):
             values.add(str(params[option]))
     return values
@@ -79,22 +87,40 @@ def run(module_name, params, check_mode=False, diff=False, connect_fn=None):
     foreseeable failures: returns ``{'failed': True, 'msg': ...}`` instead (DESIGN rule 7)."""
     warnings = []
     session = None
+    before, pre = MODULES[module_name][3], None
     try:
+        if before is not None:
+            stop, pre = before(params, warnings.append)
+            if stop:
+                result = pre
+                return _finish_run(module_name, params, result, warnings)
         session = (connect_fn or connect)(params, warn=warnings.append)
-        result = MODULES[module_name][1](session, params, check_mode, diff, warnings.append)
+        if pre is None:
+            result = MODULES[module_name][1](session, params, check_mode, diff, warnings.append)
+        else:
+            result = MODULES[module_name][1](session, params, check_mode, diff, warnings.append, pre=pre)
     except RouterError as exc:
         result = {'failed': True, 'changed': False, 'msg': exc.msg}
         result.update(exc.details)
     finally:
         if session is not None:
             session.close()
+    return _finish_run(module_name, params, result, warnings)
+
+
+def _finish_run(module_name, params, result, warnings):
     if warnings:
         result['warnings'] = list(dict.fromkeys(warnings + result.get('warnings', [])))
     return _scrub(result, secret_values(module_name, params))
 
 
 def run_module(module_name):
-    module = AnsibleModule(argument_spec=argument_spec(module_name), supports_check_mode=True)
+    nested_secrets = callable(MODULES[module_name][2])
+    # Secrets nested in list elements are not known to the argument spec: do not log the invocation
+    # to syslog, and register them as no_log values before any output.
+    module = AnsibleModule(argument_spec=argument_spec(module_name), supports_check_mode=True, no_log=nested_secrets)
+    if nested_secrets:
+        module.no_log_values.update(secret_values(module_name, module.params))
     if not HAS_LIBROUTEROS:
         module.fail_json(msg=missing_required_lib('librouteros'),
                          exception=''.join(traceback.format_exception(None, LIBROUTEROS_IMPORT_ERROR, None)))

@@ -1,0 +1,712 @@
+# Copyright (c) vpclink developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""``tunnels``: one router's whole IPsec tunnel set over ONE API session (the role's unit of work).
+
+* ``preflight(params)`` -- pure, no router contact: validate every tunnel key, resolve the cloud
+  preset field by field (cloud.PRESETS[cloud]['recommended']), capability checks that hold for every
+  RouterOS version and the cloud's accepted values (cloud.check_capabilities), weak-choice warnings,
+  NAT identity hygiene, and with ``cloud_side`` the field-by-field comparison (cloud.compare_report)
+  that fails with one line per mismatch. Renders the cloud sheet (cloud.render_cloud_sheet).
+* ``tunnels_apply(session, params, ...)`` -- the same preflight, then: version read once, the
+  version-dependent capability check and the engine's validation of every entry BEFORE any print of a
+  menu; one print per menu (menu.fetch with ``?#|`` queries); all writes in dependency order (DESIGN
+  rule 6: removals first in reverse order, then profile, proposal -> peer -> identity -> policies ->
+  NAT accept rules -> raw notrack rules); then the verify poll (all tunnels of the router in one poll,
+  same session) and, for an unhealthy tunnel, diagnose.diagnose with the preflight comparison.
+
+Ownership (DESIGN rule 3): profile, proposal and peer are keyed by the tunnel ``name``, the identity
+by ``peer=name``, policies by ``peer=name`` + src + dst (a policy of this peer whose pair is no longer
+wanted is stale and removed), NAT/raw rules by their key and the comment ``vpclink:<name>`` the module
+writes (a rule with that comment whose pair is no longer wanted is stale and removed). Nothing else
+is ever changed or removed.
+
+The PSK is never output: it is registered as a secret with the session (scrubbed from messages),
+masked by the engine in commands and diffs, left out of ``parameters`` and rendered as a placeholder
+in the cloud sheet; the runner scrubs every result string as a last line of defence.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+
+from ansible_collections.vpclink.routeros.plugins.module_utils import cloud as cloudlib
+from ansible_collections.vpclink.routeros.plugins.module_utils import info
+from ansible_collections.vpclink.routeros.plugins.module_utils.api import RouterError
+from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import diagnose
+from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import NAT, raw_spec
+from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import IDENTITY, PEER, POLICY, PROFILE, PROPOSAL
+from ansible_collections.vpclink.routeros.plugins.module_utils.menu import apply_plan, fetch, key_matches, plan_entry, plan_remove, validate_entry
+
+# Indirection so tests can drive the wait with the lab's ManualClock.
+monotonic = time.monotonic
+sleep = time.sleep
+
+RAW = raw_spec('LAN<->VPC')
+OWNER_PREFIX = 'vpclink:'
+
+TUNNEL_KEYS = ('name', 'cloud', 'peer_address', 'local_subnets', 'remote_subnets', 'psk', 'ike', 'esp', 'local_id', 'remote_id',
+               'public_address', 'cloud_side', 'nat_bypass', 'fasttrack_bypass', 'verify', 'state')
+IKE_KEYS = ('version', 'exchange_mode', 'encryption', 'hash', 'dh_group', 'prf', 'lifetime')
+ESP_KEYS = ('encryption', 'auth', 'pfs_group', 'lifetime')
+VERIFY_KEYS = ('enabled', 'timeout', 'interval', 'ping')
+PING_KEYS = ('src_address', 'address', 'count')
+NAME_RE = re.compile(r'^[A-Za-z0-9._-]+$')
+# Runtime properties read with the planning print of /ip/ipsec/policy, so a run that wrote nothing
+# can use it as its first verify poll (one sentence less per warm run).
+POLICY_RUNTIME = ('active', 'ph2-state', 'ph2-count', 'invalid', 'sa-src-address', 'sa-dst-address', 'template')
+
+
+def tunnels_argument_spec():
+    return dict(
+        tunnels=dict(type='list', elements='dict', required=True),
+        mode=dict(type='str', default='apply', choices=['preflight', 'apply']),
+        update_secret=dict(type='str', default='always', choices=['always', 'on_create'], no_log=False),
+        fail_on_unhealthy=dict(type='bool', default=True),
+    )
+
+
+def tunnel_secrets(params):
+    """The PSKs of ``params['tunnels']`` (for scrubbing; never output)."""
+    out = set()
+    for tunnel in params.get('tunnels') or []:
+        if isinstance(tunnel, dict) and isinstance(tunnel.get('psk'), str) and tunnel['psk']:
+            out.add(tunnel['psk'])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Input validation and resolution (no router)
+# ---------------------------------------------------------------------------------------------
+
+def _allowed_text(values):
+    return ', '.join(str(v) for v in values)
+
+
+def _str_list(value, where, errors):
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items = [v.strip() for v in value.split(',')]
+    elif isinstance(value, (list, tuple)):
+        items = [str(v).strip() for v in value]
+    else:
+        errors.append(f'{where}: {value!r} is not a string or a list of strings')
+        return []
+    if not all(items):
+        errors.append(f'{where}: {value!r} has an empty element')
+    return [v for v in items if v]
+
+
+def _lifetime(value, where, errors):
+    try:
+        secs = cloudlib.seconds(value)
+    except (ValueError, TypeError):
+        errors.append(f'{where}: {value!r} is not a RouterOS duration; allowed: seconds or e.g. 1d, 8h, 30m, 1h30m')
+        return None
+    if secs is None or secs <= 0:
+        errors.append(f'{where}: {value!r} must be a positive duration')
+        return None
+    return secs
+
+
+def _unknown_keys(given, allowed, where, errors):
+    for key in given:
+        if key not in allowed:
+            errors.append(f'{where}: unknown key {key!r}; allowed: {_allowed_text(allowed)}')
+
+
+def _ident(value, where, errors, extra=()):
+    if value is None or value == 'auto' or value in extra:
+        return value or 'auto'
+    text = str(value).strip()
+    kind, sep, rest = text.partition(':')
+    if sep and kind == 'address':
+        try:
+            return 'address:' + str(ipaddress.ip_address(rest))
+        except ValueError:
+            errors.append(f'{where}: {value!r}: {rest!r} is not an IP address')
+            return None
+    if sep and kind == 'fqdn' and rest and ' ' not in rest:
+        return text
+    try:
+        return 'address:' + str(ipaddress.ip_address(text))
+    except ValueError:
+        errors.append(f'{where}: {value!r} is not an IKE identity; allowed: auto{"".join(", " + e for e in extra)}, address:<IP>, '
+                      'fqdn:<name>, or a bare IP address (= address:<IP>)')
+        return None
+
+
+def _ipv4(value, where, errors, required):
+    if value in (None, ''):
+        if required:
+            errors.append(f'{where}: required for state=present (the IPv4 address of the cloud VPN gateway)')
+        return None
+    try:
+        return str(ipaddress.IPv4Address(str(value).strip()))
+    except ValueError:
+        errors.append(f'{where}: {value!r} is not an IPv4 address')
+        return None
+
+
+def _cidrs(value, where, errors):
+    items = _str_list(value, where, errors)
+    if not items:
+        errors.append(f'{where}: required for state=present (a list of CIDRs such as 192.168.1.0/24)')
+    out = []
+    for item in items:
+        try:
+            net = ipaddress.ip_network(item, strict=True)
+        except ValueError:
+            try:
+                loose = ipaddress.ip_network(item, strict=False)
+                errors.append(f'{where}: {item!r} has host bits set; allowed: the network address, e.g. {loose.with_prefixlen}')
+            except ValueError:
+                errors.append(f'{where}: {item!r} is not a CIDR; allowed: an IPv4 prefix such as 192.168.1.0/24')
+            continue
+        if net.version != 4:
+            errors.append(f'{where}: {item!r} is not IPv4; allowed: an IPv4 prefix such as 192.168.1.0/24')
+            continue
+        if net.with_prefixlen not in out:
+            out.append(net.with_prefixlen)
+    return out
+
+
+def _resolve_section(given, preset, keys, where, errors):
+    if given is None:
+        given = {}
+    if not isinstance(given, dict):
+        errors.append(f'{where}: {given!r} is not a dict; allowed keys: {_allowed_text(keys)}')
+        given = {}
+    _unknown_keys(given, keys, where, errors)
+    return {k: given[k] if given.get(k) is not None else preset.get(k) for k in keys}, given
+
+
+def _resolve_one(index, raw, errors, warnings):
+    """One tunnel dict -> resolved tunnel, or None (errors appended)."""
+    if not isinstance(raw, dict):
+        errors.append(f'tunnels[{index}]: {raw!r} is not a dict')
+        return None
+    name = raw.get('name')
+    where = f'tunnel {name!r}' if isinstance(name, str) and name else f'tunnels[{index}]'
+    count = len(errors)
+    _unknown_keys(raw, TUNNEL_KEYS, where, errors)
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        errors.append(f'{where}: name: {name!r} is required and may contain only letters, digits, "-", "_" and "."')
+    state = raw.get('state') or 'present'
+    if state not in ('present', 'absent'):
+        errors.append(f'{where}: state: {state!r}; allowed: present, absent')
+    cloud = raw.get('cloud') or 'tencent'
+    if cloud not in cloudlib.CLOUDS:
+        errors.append(f'{where}: cloud: {cloud!r}; allowed: {_allowed_text(cloudlib.CLOUDS)}')
+        cloud = 'tencent'
+    present = state == 'present'
+    t = {'name': name, 'where': where, 'state': state, 'cloud': cloud}
+    for key in ('nat_bypass', 'fasttrack_bypass'):
+        value = raw.get(key, key == 'nat_bypass')
+        if value is None:
+            value = key == 'nat_bypass'
+        if not isinstance(value, bool):
+            errors.append(f'{where}: {key}: {value!r} is not a boolean (true/false)')
+        t[key] = bool(value)
+    t['peer_address'] = _ipv4(raw.get('peer_address'), f'{where}: peer_address', errors, present)
+    t['public_address'] = _ipv4(raw.get('public_address'), f'{where}: public_address', errors, False)
+    if present:
+        t['local_subnets'] = _cidrs(raw.get('local_subnets'), f'{where}: local_subnets', errors)
+        t['remote_subnets'] = _cidrs(raw.get('remote_subnets'), f'{where}: remote_subnets', errors)
+    else:
+        t['local_subnets'] = _cidrs(raw['local_subnets'], f'{where}: local_subnets', errors) if raw.get('local_subnets') else []
+        t['remote_subnets'] = _cidrs(raw['remote_subnets'], f'{where}: remote_subnets', errors) if raw.get('remote_subnets') else []
+    t['pairs'] = [(s, d) for s in t['local_subnets'] for d in t['remote_subnets']]
+    psk = raw.get('psk')
+    if present or psk is not None:
+        # Never put the value in a message (DESIGN rule 5).
+        if not isinstance(psk, str) or not psk:
+            errors.append(f'{where}: psk: required for state=present and must be a non-empty string')
+        elif psk != psk.strip():
+            errors.append(f'{where}: psk: has leading or trailing whitespace (a copy-paste error that makes the keys differ); remove it')
+    t['psk'] = psk if isinstance(psk, str) else None
+
+    rec = cloudlib.PRESETS[cloud]['recommended']
+    ike, ike_given = _resolve_section(raw.get('ike'), rec['ike'], IKE_KEYS, f'{where}: ike', errors)
+    esp, _esp_given = _resolve_section(raw.get('esp'), rec['esp'], ESP_KEYS, f'{where}: esp', errors)
+    if ike['version'] not in (1, 2) and str(ike['version']) not in ('1', '2'):
+        errors.append(f'{where}: ike.version: {ike["version"]!r}; allowed: 1, 2')
+        ike['version'] = 2
+    ike['version'] = int(ike['version'])
+    if ike['version'] == 2:
+        if ike_given.get('exchange_mode') is not None:
+            errors.append(f'{where}: ike.exchange_mode: {ike_given["exchange_mode"]!r} applies to IKEv1 only; remove it or set ike.version: 1')
+        ike['exchange_mode'] = None
+    else:
+        ike['exchange_mode'] = ike['exchange_mode'] or 'main'
+        if ike['exchange_mode'] not in ('main', 'aggressive'):
+            errors.append(f'{where}: ike.exchange_mode: {ike["exchange_mode"]!r}; allowed: main, aggressive')
+    ike['encryption'] = _str_list(ike['encryption'], f'{where}: ike.encryption', errors)
+    ike['dh_group'] = _str_list(ike['dh_group'], f'{where}: ike.dh_group', errors)
+    hashes = _str_list(ike['hash'], f'{where}: ike.hash', errors)
+    if len(hashes) != 1:
+        errors.append(f'{where}: ike.hash: {ike["hash"]!r} must be exactly one value (RouterOS hash-algorithm is single)')
+    ike['hash'] = hashes[0] if hashes else None
+    ike['lifetime'] = _lifetime(ike['lifetime'], f'{where}: ike.lifetime', errors)
+    esp['encryption'] = _str_list(esp['encryption'], f'{where}: esp.encryption', errors)
+    esp['auth'] = _str_list(esp['auth'], f'{where}: esp.auth', errors)
+    pfs = _str_list(esp['pfs_group'], f'{where}: esp.pfs_group', errors)
+    if len(pfs) != 1:
+        errors.append(f'{where}: esp.pfs_group: {esp["pfs_group"]!r} must be exactly one value (none to disable PFS)')
+    esp['pfs_group'] = pfs[0] if pfs else None
+    esp['lifetime'] = _lifetime(esp['lifetime'], f'{where}: esp.lifetime', errors)
+    t['ike'], t['esp'] = ike, esp
+    t['local_id'] = _ident(raw.get('local_id'), f'{where}: local_id', errors)
+    t['remote_id'] = _ident(raw.get('remote_id'), f'{where}: remote_id', errors, extra=('ignore',))
+
+    verify = raw.get('verify') or {}
+    if not isinstance(verify, dict):
+        errors.append(f'{where}: verify: {verify!r} is not a dict')
+        verify = {}
+    _unknown_keys(verify, VERIFY_KEYS, f'{where}: verify', errors)
+    v = {'enabled': verify.get('enabled', True) is not False, 'timeout': verify.get('timeout', 60), 'interval': verify.get('interval', 2),
+         'ping': None}
+    for key, low in (('timeout', 0), ('interval', 0)):
+        try:
+            v[key] = float(v[key])
+            if v[key] < low or (key == 'interval' and v[key] == 0):
+                raise ValueError
+        except (TypeError, ValueError):
+            errors.append(f'{where}: verify.{key}: {verify.get(key)!r} must be a number of seconds '
+                          + ('>= 0' if key == 'timeout' else '> 0'))
+    ping = verify.get('ping')
+    if ping is not None:
+        if not isinstance(ping, dict):
+            errors.append(f'{where}: verify.ping: {ping!r} is not a dict with src_address, address, count')
+        else:
+            _unknown_keys(ping, PING_KEYS, f'{where}: verify.ping', errors)
+            probe = {}
+            for key in ('src_address', 'address'):
+                try:
+                    probe[key] = str(ipaddress.ip_address(str(ping.get(key)).strip()))
+                except ValueError:
+                    errors.append(f'{where}: verify.ping.{key}: {ping.get(key)!r} is not an IP address (required)')
+            count = ping.get('count', 3)
+            if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100:
+                errors.append(f'{where}: verify.ping.count: {count!r}; allowed: 1..100')
+            probe['count'] = count
+            v['ping'] = probe
+    t['verify'] = v
+    t['cloud_side'] = raw.get('cloud_side')
+    if t['cloud_side'] is not None and not isinstance(t['cloud_side'], dict):
+        errors.append(f'{where}: cloud_side: must be a dict (the cloud API object)')
+        t['cloud_side'] = None
+    if len(errors) > count:
+        return None
+    t['router_params'] = {'ike': dict(ike), 'esp': dict(esp), 'local_id': t['local_id'], 'remote_id': t['remote_id'],
+                          'local_subnets': t['local_subnets'], 'remote_subnets': t['remote_subnets'],
+                          'public_address': t['public_address'], 'peer_address': t['peer_address'], 'psk': t['psk']}
+    if present and t['public_address'] and t['local_id'] == 'auto':
+        # cloud-side §8: my-id=auto sends the router's own (possibly private) address; behind NAT the cloud's
+        # remote identity (= the public address) does not match.
+        warnings.append(f'{where}: local_id is auto and public_address is {t["public_address"]}: if the router is behind NAT '
+                        f'(its WAN address is not {t["public_address"]}), the cloud rejects the identity; set '
+                        f'local_id: address:{t["public_address"]} (or fqdn identities on both ends) and keep the router the initiator')
+    return t
+
+
+def _capability_issues(t, version):
+    return cloudlib.check_capabilities({k: v for k, v in t['router_params'].items() if k != 'psk'}, version, t['cloud'])
+
+
+def _issue_line(t, issue, version=None):
+    field, value = issue['field'], issue['value']
+    line = f'{t["where"]}: {field}: {value!r}: {issue["message"]}'
+    allowed = cloudlib.routeros_values(field, version or '7') if version else None
+    if allowed:
+        line += f'; allowed on RouterOS {version}: {_allowed_text(allowed)}'
+    return line
+
+
+def _overlap(a, b):
+    return ipaddress.ip_network(a).overlaps(ipaddress.ip_network(b))
+
+
+def preflight(params):
+    """Everything that needs no router. Returns ``{'failed'?, 'msg'?, 'tunnels': [...], 'mismatches', 'warnings',
+    '_resolved': [tunnel dicts]}``; ``_resolved`` is internal (dropped from results)."""
+    errors, warnings = [], []
+    raw_list = params.get('tunnels')
+    if not isinstance(raw_list, list) or not raw_list:
+        errors.append('tunnels: a non-empty list of tunnel dicts is required')
+        raw_list = []
+    resolved = [_resolve_one(i, raw, errors, warnings) for i, raw in enumerate(raw_list)]
+    names, peers = {}, {}
+    for t in resolved:
+        if t is None:
+            continue
+        if t['name'] in names:
+            errors.append(f'{t["where"]}: name: duplicate tunnel name {t["name"]!r} (tunnels[{names[t["name"]]}] and another); names must be unique')
+        names.setdefault(t['name'], resolved.index(t))
+        if t['state'] == 'present' and t['peer_address']:
+            if t['peer_address'] in peers:
+                errors.append(f'{t["where"]}: peer_address: {t["peer_address"]} is also the peer of tunnel {peers[t["peer_address"]]!r}; '
+                              'one tunnel per cloud gateway address (RouterOS refuses two initiator peers to one address)')
+            peers.setdefault(t['peer_address'], t['name'])
+    present = [t for t in resolved if t is not None and t['state'] == 'present']
+    for i, a in enumerate(present):
+        for b in present[i + 1:]:
+            for sa, da in a['pairs']:
+                for sb, db in b['pairs']:
+                    if _overlap(sa, sb) and _overlap(da, db):
+                        errors.append(f'{b["where"]}: local_subnets/remote_subnets: selector {sb} -> {db} overlaps {sa} -> {da} of tunnel '
+                                      f'{a["name"]!r}; traffic would match the wrong policy. Make the selectors disjoint')
+    mismatches = []
+    for t in present:
+        # Capability errors that hold on every RouterOS version (and the cloud's limits) fail here; the ones
+        # that depend on the version are checked against the router's version in apply.
+        v7 = _capability_issues(t, '7.0')
+        v6 = _capability_issues(t, '6.49')
+        keys6 = {(i['field'], str(i['value']), i['severity']) for i in v6}
+        for issue in v7:
+            key = (issue['field'], str(issue['value']), issue['severity'])
+            if issue['severity'] == 'error' and key in keys6:
+                allowed = sorted(set(cloudlib.routeros_values(issue['field'], '7.0') or ()) | set(cloudlib.routeros_values(issue['field'], '6.49') or ()))
+                line = f'{t["where"]}: {issue["field"]}: {issue["value"]!r}: {issue["message"]}'
+                if allowed and 'RouterOS' in issue['message']:
+                    line += f'; allowed by RouterOS: {_allowed_text(allowed)}'
+                elif issue['field'] in cloudlib.ALGORITHM_FIELDS:
+                    accepted = [cloudlib.to_routeros(t['cloud'], issue['field'], c) for c in cloudlib.accepted(t['cloud'], issue['field'])]
+                    line += f'; {t["cloud"]} accepts (RouterOS names): {_allowed_text([a for a in accepted if a])}'
+                errors.append(line)
+            elif issue['severity'] == 'warning' and key in keys6:
+                warnings.append(f'{t["where"]}: {issue["field"]}: {issue["message"]}')
+        t['comparison'] = None
+        if t['cloud_side'] is not None:
+            try:
+                cloud_params = cloudlib.normalise_cloud_side(t['cloud'], t['cloud_side'])
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                errors.append(f'{t["where"]}: cloud_side: cannot read it as {t["cloud"]} API output: {str(exc).strip(chr(39))}')
+                continue
+            report = cloudlib.compare_report(t['router_params'], cloud_params)
+            t['comparison'] = report
+            for m in report['mismatches']:
+                entry = {'tunnel': t['name'], 'field': m['field'], 'router_value': m['router_value'], 'cloud_value': m['cloud_value'],
+                         'severity': m['severity'], 'error_class': m['error_class'], 'error_it_would_cause': m['error_it_would_cause'],
+                         'message': m['message']}
+                mismatches.append(entry)
+                if m['severity'] != 'error':
+                    warnings.append(f'{t["where"]}: {m["field"]}: {m["message"]}')
+    out_tunnels = [_tunnel_view(t) for t in resolved if t is not None]
+    result = {'changed': False, 'tunnels': out_tunnels, 'mismatches': mismatches, 'warnings': warnings, '_resolved': resolved}
+    hard = [m for m in mismatches if m['severity'] == 'error']
+    if errors:
+        result.update(failed=True, msg='invalid tunnels input, nothing was done (no connection to the router):\n' + '\n'.join(errors),
+                      errors=errors)
+    elif hard:
+        lines = [f'tunnel {m["tunnel"]!r}: {m["field"]}: router {m["router_value"]}, cloud {m["cloud_value"]}: {m["message"]}; '
+                 f'would cause {m["error_it_would_cause"]}' for m in hard]
+        result.update(failed=True, msg='the router and cloud settings differ, nothing was done (no connection to the router):\n'
+                      + '\n'.join(lines), mismatch_lines=lines)
+    return result
+
+
+def _tunnel_view(t):
+    """Resolved parameters (no psk) and the cloud sheet."""
+    view = {'name': t['name'], 'state': t['state'], 'changed': False, 'objects': [], 'warnings': []}
+    if t['state'] != 'present':
+        view['parameters'] = {'cloud': t['cloud'], 'state': 'absent'}
+        return view
+    ike = dict(t['ike'], lifetime=cloudlib.duration(t['ike']['lifetime']))
+    esp = dict(t['esp'], lifetime=cloudlib.duration(t['esp']['lifetime']))
+    view['parameters'] = {
+        'cloud': t['cloud'], 'peer_address': t['peer_address'], 'local_subnets': t['local_subnets'], 'remote_subnets': t['remote_subnets'],
+        'selectors': [list(p) for p in t['pairs']], 'ike': ike, 'esp': esp, 'local_id': t['local_id'], 'remote_id': t['remote_id'],
+        'public_address': t['public_address'], 'nat_bypass': t['nat_bypass'], 'fasttrack_bypass': t['fasttrack_bypass'],
+        'verify': t['verify'], 'state': 'present'}
+    sheet_params = {k: v for k, v in t['router_params'].items() if k != 'psk'}
+    try:
+        view['cloud_sheet'] = cloudlib.render_cloud_sheet(t['cloud'], sheet_params)
+    except (ValueError, KeyError) as exc:
+        view['cloud_sheet'] = {'cloud': t['cloud'], 'error': str(exc)}
+    return view
+
+
+# ---------------------------------------------------------------------------------------------
+# Router objects
+# ---------------------------------------------------------------------------------------------
+
+def _objects(t, update_secret):
+    """The engine entries (menu option names) of one tunnel: {menu key: [params]}."""
+    name = t['name']
+    if t['state'] == 'absent':
+        return {'profile': [{'name': name, 'state': 'absent'}], 'proposal': [{'name': name, 'state': 'absent'}],
+                'peer': [{'name': name, 'state': 'absent'}], 'identity': [{'peer': name, 'state': 'absent'}],
+                'policy': [], 'nat': [], 'raw': []}
+    ike, esp = t['ike'], t['esp']
+    profile = {'name': name, 'hash_algorithm': ike['hash'], 'enc_algorithm': ike['encryption'], 'dh_group': ike['dh_group'],
+               'lifetime': cloudlib.duration(ike['lifetime']), 'nat_traversal': True}
+    if ike.get('prf'):
+        profile['prf_algorithm'] = ike['prf']
+    comment = OWNER_PREFIX + name
+    return {
+        'profile': [profile],
+        'proposal': [{'name': name, 'auth_algorithms': esp['auth'], 'enc_algorithms': esp['encryption'], 'pfs_group': esp['pfs_group'],
+                      'lifetime': cloudlib.duration(esp['lifetime'])}],
+        'peer': [{'name': name, 'address': t['peer_address'], 'profile': name,
+                  'exchange_mode': 'ike2' if ike['version'] == 2 else ike['exchange_mode'], 'passive': False}],
+        'identity': [{'peer': name, 'auth_method': 'pre-shared-key', 'secret': t['psk'], 'my_id': t['local_id'],
+                      'remote_id': t['remote_id'], 'generate_policy': 'no', 'update_secret': update_secret}],
+        'policy': [{'peer': name, 'src_address': s, 'dst_address': d, 'tunnel': True, 'action': 'encrypt', 'proposal': name}
+                   for s, d in t['pairs']],
+        'nat': [{'src_address': s, 'dst_address': d, 'comment': comment} for s, d in t['pairs']] if t['nat_bypass'] else [],
+        'raw': ([{'src_address': s, 'dst_address': d, 'comment': comment} for s, d in t['pairs']]
+                + [{'src_address': d, 'dst_address': s, 'comment': comment} for s, d in t['pairs']]) if t['fasttrack_bypass'] else [],
+    }
+
+
+MENUS = (('profile', PROFILE), ('proposal', PROPOSAL), ('peer', PEER), ('identity', IDENTITY), ('policy', POLICY), ('nat', NAT), ('raw', RAW))
+
+
+def _true(value):
+    return value is True or str(value).lower() in ('true', 'yes')
+
+
+def _short_label(label):
+    return label.split(' ', 1)[1] if ' ' in label else label
+
+
+def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=None):
+    """``mode: apply`` with one session; ``pre`` is the preflight result (computed when not given)."""
+    pre = pre or preflight(params)
+    router = session.router
+    resolved = [t for t in pre['_resolved'] if t is not None]
+    views = {v['name']: v for v in pre['tunnels']}
+    for t in resolved:
+        if t['psk']:
+            session.add_secret(t['psk'])
+    vtext = session.version
+    version = session.version_tuple
+    writes0 = session.writes
+    update_secret = params.get('update_secret') or 'always'
+
+    # 1. Version-dependent capability checks and the engine's validation of every entry: before any menu print.
+    errors = []
+    for t in resolved:
+        if t['state'] != 'present':
+            continue
+        for issue in _capability_issues(t, vtext):
+            if issue['severity'] == 'error':
+                errors.append(f'{_issue_line(t, issue, vtext)} (router {router} runs RouterOS {vtext})')
+    entries = {key: [] for key, _spec in MENUS}   # key -> [(tunnel, entry)]
+    for t in resolved:
+        for key, spec in MENUS:
+            for obj in _objects(t, update_secret)[key]:
+                try:
+                    entries[key].append((t, validate_entry(session, spec, obj)))
+                except RouterError as exc:
+                    for text in exc.details.get('errors') or [exc.msg]:
+                        errors.append(f'{t["where"]}: {spec.kind}: {text}')
+    if errors:
+        raise RouterError(f'router {router} (RouterOS {vtext}): invalid tunnels input, nothing was changed:\n' + '\n'.join(dict.fromkeys(errors)),
+                          router=router, routeros_version=vtext, step='validate', errors=list(dict.fromkeys(errors)))
+
+    # 2. One print per menu; plan every entry (nothing written yet).
+    names = [t['name'] for t in resolved]
+    by_name = {t['name']: t for t in resolved}
+    need_raw = any(t['state'] == 'absent' or t['fasttrack_bypass'] for t in resolved)
+    plans = []   # (tunnel name, spec, plan)
+    rows_by_menu = {}
+    for key, spec in MENUS:
+        mine = [e for _t, e in entries[key]]
+        if key == 'raw' and not need_raw:
+            continue
+        extra, props = [], ()
+        if key == 'policy':
+            extra = [{'peer': n} for n in names]
+            props = POLICY_RUNTIME
+        elif key in ('nat', 'raw'):
+            extra = [{'chain': spec.by_name['chain'].fixed}]
+        elif key == 'identity':
+            extra = [{'peer': n} for n in names]
+        if not mine and not extra:
+            continue
+        rows = fetch(session, spec, mine, extra_selections=extra, extra_props=props, label=f'{spec.kind} entries of tunnels {", ".join(names)}')
+        rows_by_menu[key] = rows
+        wanted = []
+        for t, entry in entries[key]:
+            plan = plan_entry(session, spec, entry, rows, check_mode=check_mode, diff=diff, warn=warn, references=False)
+            plans.append((t['name'], spec, plan))
+            wanted.append(entry['desired'])
+        # Stale entries of ours: policies keyed by peer=<tunnel>, firewall rules marked vpclink:<tunnel>.
+        for row in rows:
+            if key == 'policy':
+                owner = row.get('peer')
+                if owner not in by_name or _true(row.get('template')) or _true(row.get('dynamic')) or _true(row.get('default')):
+                    continue
+            elif key in ('nat', 'raw'):
+                comment = str(row.get('comment') or '')
+                owner = comment[len(OWNER_PREFIX):] if comment.startswith(OWNER_PREFIX) else None
+                if owner not in by_name or _true(row.get('dynamic')) or _true(row.get('builtin')):
+                    continue
+            else:
+                continue
+            if any(key_matches(spec, row, desired, version) for desired in wanted):
+                continue
+            label = '{} {}'.format(spec.kind, ' '.join(f'{k}={row.get(k)}' for k in spec.keys if k in row))
+            plans.append((owner, spec, plan_remove(session, spec, row, label, diff=diff)))
+
+    # 3. Apply: removals in reverse dependency order, then creates/updates in dependency order (DESIGN rule 6).
+    order = {spec.path + spec.kind: i for i, (_key, spec) in enumerate(MENUS)}
+    removals = sorted([p for p in plans if p[2]['result'].get('action') == 'deleted'], key=lambda p: -order[p[1].path + p[1].kind])
+    others = [p for p in plans if p[2]['result'].get('action') != 'deleted']
+    objects_by_tunnel = {n: [] for n in names}
+    commands, diffs = [], []
+    for owner, spec, plan in removals + others:
+        res = apply_plan(session, spec, plan, check_mode=check_mode)
+        obj = {'menu': spec.path, 'key': _short_label(plan['label']), 'action': res.get('action'), 'id': res.get('id'),
+               'changed_properties': res.get('changed_properties', [])}
+        if res.get('placement'):
+            obj['placement'] = res['placement']
+        objects_by_tunnel.setdefault(owner, []).append(obj)
+        commands += res.get('commands', [])
+        if diff and res.get('changed'):
+            diffs.append(res['diff'])
+    writes = session.writes - writes0
+
+    result = {'changed': bool(commands), 'router': router, 'routeros_version': vtext, 'tunnels': [], 'commands': commands,
+              'mismatches': pre['mismatches'], 'logins': 1}
+    if diff:
+        result['diff'] = diffs
+    for t in resolved:
+        view = dict(views[t['name']])
+        # one entry per object, in dependency order
+        view['objects'] = sorted(objects_by_tunnel.get(t['name'], []), key=lambda o: [m[1].path for m in MENUS].index(o['menu']))
+        view['changed'] = any(o['action'] != 'unchanged' for o in view['objects'])
+        result['tunnels'].append(view)
+
+    # 4. Verify (not in check mode): one poll for all tunnels of the router, in this session.
+    if not check_mode:
+        _verify(session, resolved, result, rows_by_menu, reuse_policy_rows=(writes == 0), warn=warn)
+    # Sentences sent in this session after the login (the version read included).
+    result['round_trips'] = session.reads + session.writes
+    return result
+
+
+def tunnels_run(session, params, check_mode=False, diff=False, warn=None, pre=None):
+    """The runner's work for ``mode: apply``: apply + verify, then fail (after the changes, which are
+    not rolled back) when a verified tunnel is unhealthy and ``fail_on_unhealthy``."""
+    pre = pre or preflight(params)
+    result = tunnels_apply(session, params, check_mode=check_mode, diff=diff, warn=warn, pre=pre)
+    for text in pre['warnings']:
+        if warn is not None:
+            warn(text)
+    down = [t for t in result['tunnels'] if t.get('healthy') is False]
+    if down and params.get('fail_on_unhealthy', True):
+        lines = []
+        for t in down:
+            d = t.get('diagnosis') or {}
+            lines.append(f"tunnel {t['name']!r}: not healthy: {d.get('title') or 'not established'} (class {d.get('class')}, "
+                         f"{'certain' if d.get('certain') else 'probable'}); fix: {d.get('fix')}")
+        result['failed'] = True
+        result['msg'] = (f'router {session.router}: {len(down)} tunnel(s) not healthy after the changes were applied (they are not '
+                         'rolled back):\n' + '\n'.join(lines))
+    return result
+
+
+def run_preflight(params, warn=None):
+    """The runner's pre-connection step: ``(stop, result)``. ``stop`` for ``mode: preflight`` and for any failure."""
+    pre = preflight(params)
+    if pre.get('failed') or params.get('mode') == 'preflight':
+        out = {k: v for k, v in pre.items() if k != '_resolved'}
+        out['logins'] = 0
+        out['round_trips'] = 0
+        for text in out.pop('warnings', []):
+            if warn is not None:
+                warn(text)
+        return True, out
+    return False, pre
+
+
+def _poll(session, version, policy_rows=None):
+    major = 7 if tuple(version) >= (7, 0, 0) else 6
+    active = session.print_('/ip/ipsec/active-peers', proplist=info.ACTIVE_PEER_PROPS[major])
+    if policy_rows is None:
+        policy_rows = session.print_('/ip/ipsec/policy', proplist=info.POLICY_PROPS)
+    policies = [p for p in policy_rows if not _true(p.get('template'))]
+    sas = session.print_('/ip/ipsec/installed-sa', proplist=info.SA_PROPS)
+    return active, policies, sas
+
+
+def _state_of(t, active, policies, sas):
+    peer = {'name': t['name'], 'address': t['peer_address']}
+    mine_active, mine_pol, mine_sa = info.tunnel_state(peer, active, policies, sas)
+    mature = [s for s in mine_sa if s.get('state', 'mature') == 'mature']
+    enabled = [p for p in mine_pol if not _true(p.get('disabled'))]
+    up = (any(r.get('state') == 'established' for r in mine_active) and bool(enabled)
+          and all(p.get('ph2-state') == 'established' for p in enabled) and len(mature) >= 2 * len(enabled))
+    return up, mine_active, mine_pol, mine_sa
+
+
+def _verify(session, resolved, result, rows_by_menu, reuse_policy_rows, warn):
+    todo = [t for t in resolved if t['state'] == 'present' and t['verify']['enabled']]
+    views = {v['name']: v for v in result['tunnels']}
+    if not todo:
+        return
+    version = session.version_tuple
+    started = monotonic()
+    interval = min(t['verify']['interval'] for t in todo)
+    policy_rows = rows_by_menu.get('policy') if reuse_policy_rows else None
+    active, policies, sas = _poll(session, version, policy_rows)
+    polls = 1
+    while True:
+        states = {t['name']: _state_of(t, active, policies, sas) for t in todo}
+        elapsed = monotonic() - started
+        waiting = [t for t in todo if not states[t['name']][0] and elapsed < t['verify']['timeout']]
+        if not waiting:
+            break
+        remaining = min(t['verify']['timeout'] for t in waiting) - elapsed
+        sleep(max(0.0, min(interval, remaining)))
+        active, policies, sas = _poll(session, version)
+        polls += 1
+    result['polls'] = polls
+    result['waited'] = round(monotonic() - started, 2)
+
+    log_rows = None
+    nat_rows = None
+    for t in todo:
+        up, mine_active, mine_pol, mine_sa = states[t['name']]
+        view = views[t['name']]
+        phase1 = mine_active[0] if mine_active else {}
+        view['phase1'] = {'state': phase1.get('state'), 'uptime': phase1.get('uptime'), 'natt': _true(phase1.get('natt-peer')),
+                          'remote_address': phase1.get('remote-address')}
+        view['phase2'] = [{'src': p.get('src-address'), 'dst': p.get('dst-address'), 'ph2_state': p.get('ph2-state')} for p in mine_pol]
+        view['sas'] = {'count': len(mine_sa),
+                       'algorithms': sorted({'{}/{}'.format(s.get('enc-algorithm'), s.get('auth-algorithm')) for s in mine_sa})}
+        ping = None
+        if up and t['verify']['ping']:
+            probe = t['verify']['ping']
+            try:
+                ping = info.ping(session, probe)
+            except RouterError as exc:
+                ping = {'sent': 0, 'received': 0, 'error': exc.msg}
+            view['ping'] = {'sent': ping['sent'], 'received': ping['received']}
+            if ping.get('error'):
+                view['ping']['error'] = ping['error']
+        healthy = up and (ping is None or ping.get('received', 0) > 0)
+        view['healthy'] = healthy
+        if healthy:
+            continue
+        if log_rows is None:
+            log_rows = [r for r in session.print_('/log', proplist=info.LOG_PROPS) if 'ipsec' in str(r.get('topics', '')).split(',')]
+        state = {'active_peers': mine_active, 'policies': mine_pol, 'installed_sa': mine_sa,
+                 'peers': [{'name': t['name'], 'address': t['peer_address'], 'disabled': 'false'}],
+                 'identities': [{'peer': t['name'], 'disabled': 'false'}]}
+        if ping is not None:
+            if nat_rows is None:
+                nat_rows = session.print_('/ip/firewall/nat', proplist=info.NAT_PROPS, query={'chain': 'srcnat'})
+            state['ping'] = {'sent': ping['sent'], 'received': ping['received']}
+            state['nat'] = nat_rows
+        others = {x['peer_address'] for x in resolved if x['peer_address'] and x['name'] != t['name']}
+        lines = info.log_for(log_rows, {'name': t['name'], 'address': t['peer_address']}, others)
+        outcome = diagnose(state=state, router_log=lines, comparison=t.get('comparison'), secrets=[t['psk']] if t['psk'] else None)
+        view['diagnosis'] = info.diagnosis_view(outcome)
