@@ -1,4 +1,12 @@
-"""``/ip/firewall/nat`` and ``/ip/firewall/filter`` (reference §4).
+"""``/ip/firewall/nat``, ``/ip/firewall/filter`` and ``/ip/firewall/raw`` (reference §4).
+
+``raw`` has the same shape as filter (reference §4.1 properties, §4.2 ordering) with the RAW table's
+own chains and actions: predefined chains ``prerouting`` and ``output`` (plus user chains reached by
+``jump``), actions ``accept add-dst-to-address-list add-src-to-address-list drop jump log notrack
+passthrough return``, default ``accept``, and no connection-tracking matchers (MikroTik "Firewall
+RAW", https://help.mikrotik.com/docs/x/LoCkBw; print shape as recorded by terraform-provider-routeros
+``routeros_ip_firewall_raw``: ``.id action bytes chain comment disabled dynamic invalid log log-prefix
+packets ...``). The lab forwards no real packets, so raw rules never change ping outcomes.
 
 Ordered tables (``place-before`` on add, ``move``), ``unset`` of matchers, ``bytes``/``packets``
 counters (always 0: the lab forwards no real packets through rules), ``log``/``log-prefix``
@@ -12,6 +20,10 @@ NAT_ACTIONS = ('accept', 'add-dst-to-address-list', 'add-src-to-address-list', '
                'log', 'masquerade', 'netmap', 'passthrough', 'redirect', 'return', 'same', 'socksify', 'src-nat')
 FILTER_ACTIONS = ('accept', 'add-dst-to-address-list', 'add-src-to-address-list', 'drop', 'fasttrack-connection', 'jump', 'log',
                   'passthrough', 'reject', 'return', 'tarpit')
+RAW_ACTIONS = ('accept', 'add-dst-to-address-list', 'add-src-to-address-list', 'drop', 'jump', 'log', 'notrack', 'passthrough',
+               'return')
+# matchers that depend on connection tracking do not exist in the RAW table
+CONNTRACK_MATCHERS = ('connection-mark', 'connection-state', 'connection-nat-state')
 REJECT_WITH = ('icmp-admin-prohibited', 'icmp-host-prohibited', 'icmp-host-unreachable', 'icmp-net-prohibited',
                'icmp-network-unreachable', 'icmp-port-unreachable', 'icmp-protocol-unreachable', 'tcp-reset')
 
@@ -69,4 +81,6 @@ def menus(v):
         Field('connection-nat-state', Str()),
         Field('reject-with', Enum(*REJECT_WITH)),
     ], verbs=FIREWALL, ordered=True, kind='rule', builtin_flag=None)
-    return [nat, filt]
+    raw = Menu('/ip/firewall/raw', [f for f in _common(v, RAW_ACTIONS) if f.name not in CONNTRACK_MATCHERS],
+               verbs=FIREWALL, ordered=True, kind='rule', builtin_flag=None)
+    return [nat, filt, raw]

@@ -189,39 +189,55 @@ def test_dynamic_catcher_is_a_warning_not_a_move():
     assert result['placement']['before'] == '*1' and 'dynamic rule *9' in warnings[0]
 
 
-def test_fasttrack_bypass_raw_notrack_both_directions_and_reverse_removal():
-    """The lab has no /ip/firewall/raw, so the raw half is planned against an in-memory session."""
-    from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import nat_accept_top
-    from tests.unit.plugins.module_utils.test_menu import FakeSession
+RAW = [{'chain': 'prerouting', 'action': 'drop', 'src-address': '10.0.0.0/16', 'comment': 'not ours: drop'},  # never a reason to move
+       {'chain': 'prerouting', 'action': 'accept', 'in-interface': 'ether1', 'comment': 'not ours: accept'},  # catches: accept ends raw
+       {'chain': 'output', 'action': 'notrack', 'comment': 'not ours: output'}]
 
-    class Session(FakeSession):
-        def move(self, menu, entry_id, destination, entry=None):
-            self.calls.append(('move', menu, entry_id, destination))
 
-    raw = [{'.id': '*4', 'chain': 'prerouting', 'action': 'drop', 'src-address': '10.0.0.0/16'},        # never a reason to move
-           {'.id': '*5', 'chain': 'prerouting', 'action': 'accept', 'in-interface': 'ether1'}]          # catches: accept ends raw
-    session = Session(menus={'/ip/firewall/nat': [dict(MASQ, **{'.id': '*1'})], '/ip/firewall/raw': raw})
-    params = dict(RULE, fasttrack_bypass=True)
-    result = nat_accept_top(session, params, check_mode=True, diff=True)
-    assert session.writes() == [] and result['changed']
-    assert result['commands'] == [
-        '/ip/firewall/nat/add =chain=srcnat =action=accept =src-address=192.168.1.0/24 =dst-address=10.0.0.0/16 =comment=vpc bypass '
-        '=place-before=*1',
-        '/ip/firewall/raw/add =chain=prerouting =action=notrack =src-address=192.168.1.0/24 =dst-address=10.0.0.0/16 =comment=vpc bypass '
-        '=place-before=*5',
-        '/ip/firewall/raw/add =chain=prerouting =action=notrack =src-address=10.0.0.0/16 =dst-address=192.168.1.0/24 =comment=vpc bypass '
-        '=place-before=*5']
-    assert len(result['diff']) == 3 and [r['action'] for r in result['fasttrack_bypass']] == ['created', 'created']
-    nat_accept_top(session, params)
-    assert [c[0] for c in session.writes()] == ['add', 'add', 'add']
+def raw_rows(lab, router):
+    api = labkit.connect(lab, router)
+    try:
+        return list(api.path('ip', 'firewall', 'raw'))
+    finally:
+        api.close()
 
-    note = {'comment': RULE['comment']}
-    ours = [{'.id': '*7', 'chain': 'prerouting', 'action': 'notrack', 'src-address': '192.168.1.0/24', 'dst-address': '10.0.0.0/16', **note},
-            {'.id': '*8', 'chain': 'prerouting', 'action': 'notrack', 'src-address': '10.0.0.0/16', 'dst-address': '192.168.1.0/24', **note}]
-    session = Session(menus={'/ip/firewall/nat': [{'.id': '*2', 'chain': 'srcnat', 'src-address': '192.168.1.0/24',
-                                                   'dst-address': '10.0.0.0/16', **note}, dict(MASQ, **{'.id': '*1'})],
-                             '/ip/firewall/raw': ours + raw})
-    warm = nat_accept_top(session, params)
-    assert warm['changed'] is False and session.writes() == []
-    gone = nat_accept_top(session, dict(params, state='absent'))
-    assert [c[2] for c in session.writes()] == ['*8', '*7', '*2'] and gone['changed']    # raw first, NAT rule last (DESIGN rule 6)
+
+@pytest.mark.parametrize('router', sorted(ROUTERS))
+def test_fasttrack_bypass_raw_notrack_against_the_lab(nlab, router, path):
+    """NAT accept rule plus both raw notrack rules (cloud-side §8) on the lab's /ip/firewall/raw: check mode writes
+    nothing, the real run places both notrack rules above the raw accept that would end the chain first (the drop
+    is never a reason), a warm run writes nothing, absent removes raw first and the NAT rule last (DESIGN rule 6)
+    and leaves every rule that is not ours as it was."""
+    api = labkit.connect(nlab, router)
+    try:
+        for rule in RAW:
+            api.path('ip', 'firewall', 'raw').add(**rule)
+    finally:
+        api.close()
+    before_raw, before_nat = raw_rows(nlab, router), dump(nlab, router)
+    accept_id = [r['.id'] for r in before_raw if r['action'] == 'accept'][0]
+    nlab.reset_counters(router)
+    args = dict(conn(nlab, router), **RULE, fasttrack_bypass=True)
+
+    check = path('nat_accept_top', args, check=True, diff=True)
+    assert check['changed'] and writes(nlab, router) == 0 and raw_rows(nlab, router) == before_raw
+    assert [r['action'] for r in check['fasttrack_bypass']] == ['created', 'created']
+
+    done = path('nat_accept_top', args)
+    assert done['changed'] and done['commands'] == check['commands'] and writes(nlab, router) == 3
+    rows = raw_rows(nlab, router)
+    ours = [r for r in rows if r.get('comment') == RULE['comment']]
+    assert [(r['chain'], r['action'], r['src-address'], r['dst-address']) for r in ours] == [
+        ('prerouting', 'notrack', '192.168.1.0/24', '10.0.0.0/16'), ('prerouting', 'notrack', '10.0.0.0/16', '192.168.1.0/24')]
+    order = [r['.id'] for r in rows]
+    assert all(order.index(r['.id']) < order.index(accept_id) for r in ours)
+    assert [r for r in rows if r not in ours] == before_raw        # unrelated raw rules untouched, same order
+
+    nlab.reset_counters(router)
+    warm = path('nat_accept_top', args)
+    assert warm['changed'] is False and writes(nlab, router) == 0
+
+    gone = path('nat_accept_top', dict(args, state='absent'))
+    assert gone['changed'] and [c.split(' ', 1)[0] for c in gone['commands']] == [
+        '/ip/firewall/raw/remove', '/ip/firewall/raw/remove', '/ip/firewall/nat/remove']
+    assert raw_rows(nlab, router) == before_raw and dump(nlab, router) == before_nat
