@@ -93,3 +93,21 @@ molecule: venv link
 
 clean:
 	rm -rf build tests/output .pytest_cache
+
+## bench: fleet benchmark (not part of `make test`, heavy): site.yml cold/warm, a ping floor and the
+## community.routeros baseline for each N; writes benchmarks/results/<date>.{json,md,png}. `make bench BENCH_N="10 50"`
+BENCH_N ?= 10 50 200
+BENCH_FORKS ?= 10
+BENCH_VENV := benchmarks/.venv-baseline
+BENCH_STAMP := $(BENCH_VENV)/.installed
+BENCH_DATE ?= $(shell date +%F)
+.PHONY: bench
+
+$(BENCH_STAMP): benchmarks/requirements-baseline.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --disable-pip-version-check -r benchmarks/requirements-baseline.txt
+	touch $(BENCH_STAMP)
+
+bench: venv link $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.run --n $(BENCH_N) --forks $(BENCH_FORKS) --date $(BENCH_DATE)
+	$(BENCH_VENV)/bin/python benchmarks/plot.py benchmarks/results/$(BENCH_DATE).json benchmarks/results/$(BENCH_DATE).png

@@ -22,8 +22,9 @@ import yaml
 VERSIONS = ('7.19.4', '7.16.2', '6.49.17')
 
 # What the site playbook writes on the router and the cloud connection must agree with.
-IKE = {'version': 2, 'exchange_mode': 'ike2', 'encryption': 'aes-256', 'hash': 'sha256', 'dh_group': 'modp2048', 'lifetime': '1d'}
-ESP = {'encryption': 'aes-256-cbc', 'auth': 'sha256', 'pfs_group': 'modp2048', 'lifetime': '1h'}
+# (Tencent 'recommended', spelled out so the community.routeros baseline writes exactly the same values.)
+IKE = {'version': 2, 'encryption': ['aes-256'], 'hash': 'sha256', 'dh_group': ['modp2048'], 'lifetime': '1d'}
+ESP = {'encryption': ['aes-256-cbc'], 'auth': ['sha256'], 'pfs_group': 'modp2048', 'lifetime': '1h'}
 CLOUD_IKE = {'version': 'IKEV2', 'encryption': 'AES-CBC-256', 'integrity': 'SHA-256', 'dh_group': 'GROUP14', 'lifetime': 86400}
 CLOUD_IPSEC = {'encryption': 'AES-CBC-256', 'integrity': 'SHA-256', 'pfs': 'DH-GROUP14', 'lifetime': 3600}
 
@@ -81,7 +82,7 @@ def lab_dict(count, negotiation_delay=0.5):
 
 
 def tunnels(p):
-    """The router's ``vpc_tunnel_tunnels`` (the input of playbooks/site.yml)."""
+    """The router's ``vpc_tunnel_tunnels`` (the input of the role vpc_tunnel, playbooks/site.yml)."""
     return [{
         'name': p['tunnel'],
         'cloud': 'tencent',
@@ -94,7 +95,7 @@ def tunnels(p):
     }]
 
 
-def inventory_dict(count, ports):
+def inventory_dict(count, ports, sheet_dir):
     hosts = {}
     for i in range(count):
         p = router_plan(i)
@@ -111,6 +112,7 @@ def inventory_dict(count, ports):
             'ansible_host': '127.0.0.1',
             'ansible_connection': 'local',
             'ansible_python_interpreter': '{{ ansible_playbook_python }}',
+            'vpc_tunnel_sheet_dir': sheet_dir,
             'vpc_tunnel_api': {'hostname': '{{ ansible_host }}', 'port': '{{ routeros_api_port }}', 'username': 'admin',
                                'password': '{{ routeros_password }}', 'timeout': 30},
         },

@@ -1,0 +1,47 @@
+"""Plot wall time against N from a fleet benchmark report (run in the baseline venv, which has matplotlib).
+
+    benchmarks/.venv-baseline/bin/python benchmarks/plot.py benchmarks/results/<date>.json benchmarks/results/<date>.png
+"""
+
+import json
+import sys
+
+import matplotlib
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402  pylint: disable=wrong-import-position
+
+SERIES = (('ours-cold', 'ours (site.yml) cold', 'tab:blue', '-', 'o'),
+          ('ours-warm', 'ours (site.yml) warm', 'tab:blue', '--', 's'),
+          ('cr-cold', 'community.routeros cold', 'tab:red', '-', 'o'),
+          ('cr-warm', 'community.routeros warm', 'tab:red', '--', 's'),
+          ('floor', 'floor: 1 x ansible.builtin.ping', 'tab:gray', ':', '^'))
+
+
+def main(src, dst):
+    with open(src, encoding='utf-8') as fh:
+        report = json.load(fh)
+    results = sorted(report['results'], key=lambda r: r['n'])
+    fig, ax = plt.subplots(figsize=(9, 5.5), dpi=110)
+    for case, label, color, style, marker in SERIES:
+        points = [(r['n'], r['runs'][case]['wall_s']) for r in results if case in r['runs']]
+        if points:
+            xs, ys = zip(*points, strict=True)
+            ax.plot(xs, ys, linestyle=style, marker=marker, color=color, label=label, linewidth=2)
+            ax.annotate(f'{ys[-1]:.0f} s', (xs[-1], ys[-1]), textcoords='offset points', xytext=(6, 0), fontsize=9, color=color,
+                        va='center')
+    ax.set_xlabel('routers (N)')
+    ax.set_ylabel('wall time (s)')
+    ax.set_title(f"Fleet rollout wall time vs fleet size ({report['host']['cpus']} CPUs, forks {report['forks']}, {report['date']})")
+    ax.set_xticks([r['n'] for r in results])
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc='upper left')
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    fig.tight_layout()
+    fig.savefig(dst)
+    print(f'wrote {dst}')
+
+
+if __name__ == '__main__':
+    main(sys.argv[1], sys.argv[2])
