@@ -70,7 +70,7 @@ sanity: venv
 	$(call record,sanity)
 
 unit: venv link
-	$(BIN)/python -m pytest -q -n 2 tests/unit tests/emulator
+	$(BIN)/python -m pytest -q -n 2 tests/unit tests/emulator tests/reliability
 	$(call record,unit)
 
 integration: venv link
