@@ -14,21 +14,21 @@ author:
 description:
   - 'Does ONE router''s whole tunnel set to cloud VPC VPN gateways over ONE API session (one login): the unit of work of the
     role C(vpclink.routeros.vpc_tunnel).'
-  - 'Per present tunnel it manages a phase 1 profile, a phase 2 proposal and a peer named O(tunnels[].name), the identity of that
-    peer, one policy per (local, remote) subnet pair, and with O(tunnels[].nat_bypass) one C(/ip/firewall/nat) accept rule per
-    pair placed above any rule that could catch the traffic (comment C(vpclink:<name>)); with O(tunnels[].fasttrack_bypass) two
+  - 'Per present tunnel it manages a phase 1 profile, a phase 2 proposal and a peer named C(name), the identity of that
+    peer, one policy per (local, remote) subnet pair, and with C(nat_bypass) one C(/ip/firewall/nat) accept rule per
+    pair placed above any rule that could catch the traffic (comment C(vpclink:<name>)); with C(fasttrack_bypass) two
     C(/ip/firewall/raw) notrack rules per pair.'
   - 'The IKE and ESP parameters default field by field to the cloud preset''s recommended values; explicit values are always
     written, RouterOS defaults (for example the default proposal''s C(pfs-group=modp1024)) are never relied on.'
   - 'O(mode=preflight) never contacts the router: it validates the input, resolves the presets, checks what the cloud accepts
-    and what no RouterOS version can do, warns about weak choices and NAT identity hygiene, and when O(tunnels[].cloud_side)
+    and what no RouterOS version can do, warns about weak choices and NAT identity hygiene, and when C(cloud_side)
     is given compares both ends field by field, failing with one line per mismatch. It returns the resolved parameters and
     the cloud-side settings in the cloud''s own vocabulary (C(cloud_sheet)).'
   - 'O(mode=apply) does the same checks (and fails before connecting), then in one session reads the RouterOS version once,
     checks every value against that version, reads each menu once, writes only what differs (one C(add) or C(set) per object,
     a C(move) only when a NAT rule above would catch the traffic) in dependency order, and waits until every verified tunnel
     is established (phase 1 established, every policy C(ph2-state=established), two SAs per policy), then the optional ping.'
-  - 'A tunnel with O(tunnels[].state=absent) is removed in reverse dependency order: exactly the keyed entries (profile,
+  - 'A tunnel with C(state=absent) is removed in reverse dependency order: exactly the keyed entries (profile,
     proposal, peer named after it, its identity, every policy of that peer, the firewall rules with its comment). Policies
     and firewall rules of a present tunnel whose subnet pair was dropped are removed too. Entries are never removed and
     re-created to change a value; default, dynamic, built-in and unrelated entries are never touched.'
@@ -98,8 +98,8 @@ options:
     default: true
 notes:
   - 'Cost per router and run: one login; the version read; one print per menu (profile, proposal, peer, identity, policy, NAT,
-    and raw only when a tunnel uses O(tunnels[].fasttrack_bypass) or is absent); the writes; then the verify polls.'
-  - 'Turning O(tunnels[].fasttrack_bypass) off does not remove existing raw rules; remove the tunnel (V(state=absent)) to remove them.'
+    and raw only when a tunnel uses C(fasttrack_bypass) or is absent); the writes; then the verify polls.'
+  - 'Turning C(fasttrack_bypass) off does not remove existing raw rules; remove the tunnel (V(state=absent)) to remove them.'
 seealso:
   - module: vpclink.routeros.ipsec_info
   - module: vpclink.routeros.nat_accept_top
@@ -159,7 +159,7 @@ tunnels:
   type: list
   elements: dict
 mismatches:
-  description: Field-by-field differences with O(tunnels[].cloud_side) (tunnel, field, router_value, cloud_value, severity, error_class, message).
+  description: Field-by-field differences with C(cloud_side) (tunnel, field, router_value, cloud_value, severity, error_class, message).
   returned: always
   type: list
   elements: dict

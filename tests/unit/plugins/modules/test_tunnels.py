@@ -56,7 +56,7 @@ def lab(tlab, monkeypatch):
         tlab.reset_counters(name)
     # The verify wait runs on the lab's ManualClock: a sleep advances lab time, and the deadline uses it too.
     monkeypatch.setattr(tunnels_utils, 'sleep', tlab.advance)
-    monkeypatch.setattr(tunnels_utils, 'monotonic', lambda: tlab.clock.monotonic())
+    monkeypatch.setattr(tunnels_utils, 'monotonic', tlab.clock.monotonic)
     return tlab
 
 
@@ -266,8 +266,8 @@ def test_check_mode_predicts_the_real_run_and_diff_masks_the_psk(lab, router, pa
     assert_no_secret(real)
     # a PSK change on the next run is an update of the identity only, masked in the diff
     lab.reset_counters(router)
-    changed = path('tunnels', args(lab, router, [tunnel(router, local_subnets=lans, fasttrack_bypass=True, psk=PSK2,
-                                                       verify={'enabled': False})]), diff=True)
+    new_psk = tunnel(router, local_subnets=lans, fasttrack_bypass=True, psk=PSK2, verify={'enabled': False})
+    changed = path('tunnels', args(lab, router, [new_psk]), diff=True)
     objects = [o for o in changed['tunnels'][0]['objects'] if o['action'] != 'unchanged']
     assert [(o['menu'], o['action'], o['changed_properties']) for o in objects] == [('/ip/ipsec/identity', 'updated', ['secret'])]
     (d,) = changed['diff']
