@@ -397,6 +397,9 @@ def preflight(params):
                 if m['severity'] != 'error':
                     warnings.append(f'{t["where"]}: {m["field"]}: {m["message"]}')
     out_tunnels = [_tunnel_view(t) for t in resolved if t is not None]
+    for view in out_tunnels:
+        # per tunnel too (the interface's tunnels[].warnings), besides the task's warnings
+        view['warnings'] = [w for w in warnings if w.startswith(f'tunnel {view["name"]!r}:')]
     result = {'changed': False, 'tunnels': out_tunnels, 'mismatches': mismatches, 'warnings': warnings, '_resolved': resolved}
     hard = [m for m in mismatches if m['severity'] == 'error']
     if errors:
