@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402  pylint: disable=wrong-import-posi
 
 SERIES = (('ours-cold', 'ours (site.yml) cold', 'tab:blue', '-', 'o'),
           ('ours-warm', 'ours (site.yml) warm', 'tab:blue', '--', 's'),
+          ('ours-nosheet-warm', 'ours warm, cloud sheet off (what-if)', 'tab:cyan', '-.', 'D'),
           ('cr-cold', 'community.routeros cold', 'tab:red', '-', 'o'),
           ('cr-warm', 'community.routeros warm', 'tab:red', '--', 's'),
           ('floor', 'floor: 1 x ansible.builtin.ping', 'tab:gray', ':', '^'))

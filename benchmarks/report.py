@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from benchmarks import fleet
 
-LABELS = {'ours-cold': 'ours cold', 'ours-warm': 'ours warm', 'floor': 'floor (ping)', 'cr-cold': 'community.routeros cold',
+LABELS = {'ours-cold': 'ours cold', 'ours-warm': 'ours warm', 'ours-nosheet-warm': 'ours warm, cloud sheet off (what-if)',
+          'floor': 'floor (ping)', 'cr-cold': 'community.routeros cold',
           'cr-warm': 'community.routeros warm'}
 
 
@@ -50,6 +51,8 @@ def ratios(res):
         'cr_over_ours_cold': _ratio(_get(res, 'cr-cold', 'wall_s'), _get(res, 'ours-cold', 'wall_s')),
         'cr_over_ours_warm': _ratio(_get(res, 'cr-warm', 'wall_s'), _get(res, 'ours-warm', 'wall_s')),
         'ours_over_floor_warm': _ratio(_get(res, 'ours-warm', 'wall_s'), _get(res, 'floor', 'wall_s')),
+        'nosheet_over_floor_warm': _ratio(_get(res, 'ours-nosheet-warm', 'wall_s'), _get(res, 'floor', 'wall_s')),
+        'cr_over_nosheet_warm': _ratio(_get(res, 'cr-warm', 'wall_s'), _get(res, 'ours-nosheet-warm', 'wall_s')),
         'cr_over_ours_cold_cpu': _ratio(_get(res, 'cr-cold', 'cpu_s'), _get(res, 'ours-cold', 'cpu_s')),
         'cr_over_ours_warm_cpu': _ratio(_get(res, 'cr-warm', 'cpu_s'), _get(res, 'ours-warm', 'cpu_s')),
     }
@@ -107,32 +110,36 @@ def markdown(report):
              f"negotiation_delay {report['negotiation_delay']} s. ansible-core ours {report['ansible_core']['ours']}, "
              f"baseline {report['ansible_core']['community.routeros']} (ansible 12.3.0, community.routeros 3.14.0).",
              f"site.yml / role / plugins at: `{report['site_yml_commit']}`.", '',
-             '| N | run | rc | wall s | ctrl CPU s | max RSS MB | lab CPU s | logins/router | sentences/router | writes/router | established |',
-             '|---|---|---|---|---|---|---|---|---|---|---|']
+             '| N | run | rc | wall s | ctrl CPU s | max RSS MB | lab CPU s | logins/router | sentences/router | writes/router | established '
+             '| load avg before |',
+             '|---|---|---|---|---|---|---|---|---|---|---|---|']
     for res in report['results']:
         for case, run in res['runs'].items():
             c = run['counters']
             lines.append(f"| {res['n']} | {LABELS.get(case, case)} | {run['rc']} | {run['wall_s']:.1f} | {run['cpu_s']:.1f} | "
                          f"{run['max_rss_mb']:.0f} | {_fmt(run.get('lab_cpu_s'))} | {c['logins']['mean']:g} | {c['sentences']['mean']:g} | "
-                         f"{c['writes']['mean']:g} | {run.get('established', '-')}{'/' + str(res['n']) if 'established' in run else ''} |")
+                         f"{c['writes']['mean']:g} | {run.get('established', '-')}{'/' + str(res['n']) if 'established' in run else ''} | "
+                         f"{run.get('load_1min_before', '-')} |")
     lines += ['', '## Ratios', '',
               '| N | CR/ours cold (wall) | CR/ours warm (wall) | ours/floor warm (wall) | CR/ours cold (CPU) | CR/ours warm (CPU) | '
-              'logins/router ours warm | logins/router CR warm | writes/object ours cold | writes/object CR cold |',
-              '|---|---|---|---|---|---|---|---|---|---|']
+              'logins/router ours warm | logins/router CR warm | writes/object ours cold | writes/object CR cold | '
+              'what-if sheet off: CR/ours warm | what-if sheet off: ours/floor warm |',
+              '|---|---|---|---|---|---|---|---|---|---|---|---|']
     for res in report['results']:
         r = ratios(res)
         lines.append(f"| {res['n']} | {_fmt(r.get('cr_over_ours_cold'), '{:.2f}')} | {_fmt(r.get('cr_over_ours_warm'), '{:.2f}')} | "
                      f"{_fmt(r.get('ours_over_floor_warm'), '{:.2f}')} | {_fmt(r.get('cr_over_ours_cold_cpu'), '{:.2f}')} | "
                      f"{_fmt(r.get('cr_over_ours_warm_cpu'), '{:.2f}')} | {_fmt(r.get('logins_per_router_ours-warm'), '{:g}')} | "
                      f"{_fmt(r.get('logins_per_router_cr-warm'), '{:g}')} | {_fmt(r.get('writes_per_object_ours-cold'), '{:.2f}')} | "
-                     f"{_fmt(r.get('writes_per_object_cr-cold'), '{:.2f}')} |")
+                     f"{_fmt(r.get('writes_per_object_cr-cold'), '{:.2f}')} | {_fmt(r.get('cr_over_nosheet_warm'), '{:.2f}')} | "
+                     f"{_fmt(r.get('nosheet_over_floor_warm'), '{:.2f}')} |")
     n, checks = targets(report)
     lines += ['', f'## Targets (judged at N={n})', '', '| target | met | evidence |', '|---|---|---|']
     for label, ok, evidence in checks:
         lines.append(f"| {label} | {'yes' if ok else '**NO**'} | {evidence.replace('|', '/')} |")
     res = max(report['results'], key=lambda r: r['n'])
     lines += ['', f"## Where the time goes (N={res['n']}, wall seconds per task, all hosts)", '']
-    for case in ('ours-cold', 'ours-warm', 'cr-cold', 'cr-warm', 'floor'):
+    for case in ('ours-cold', 'ours-warm', 'ours-nosheet-warm', 'cr-cold', 'cr-warm', 'floor'):
         run = res['runs'].get(case)
         if not run or not run['tasks']:
             continue

@@ -38,7 +38,16 @@ ORDERED = ('/ip/firewall/nat', '/ip/firewall/filter')
 STATUS = {'.id', 'bytes', 'packets', 'invalid', 'dynamic', 'active', 'ph2-state', 'ph2-count', 'sa-src-address', 'sa-dst-address',
           'responder', 'default', 'builtin', 'template'}
 WRITE_VERBS = ('add', 'set', 'remove', 'move', 'unset', 'enable', 'disable')
-CASES = ('ours-cold', 'ours-warm', 'floor', 'cr-cold', 'cr-warm')
+# case -> (play, reset the routers first?, extra ansible-playbook args)
+CASES = {
+    'ours-cold': ('ours', True, []),
+    'ours-warm': ('ours', False, []),
+    # what-if, same play and inventory: the role's cloud-sheet file/copy tasks (3 module executions per router) off
+    'ours-nosheet-warm': ('ours', False, ['-e', 'vpc_tunnel_write_sheet=false']),
+    'floor': ('floor', False, []),
+    'cr-cold': ('cr', True, []),
+    'cr-warm': ('cr', False, []),
+}
 
 
 # ----------------------------------------------------------------------------- lab control API
@@ -75,11 +84,12 @@ def proc_cpu(pid):
 
 
 # ----------------------------------------------------------------------------- one measured run
-def run_playbook(ansible_playbook, playbook, workdir, tag, env, lab_pid):
+def run_playbook(ansible_playbook, playbook, workdir, tag, env, lab_pid, extra=()):
     log = os.path.join(workdir, f'{tag}.log')
     timer = os.path.join(workdir, f'{tag}.tasks.json')
     env = dict(env, BENCH_TIMER_OUT=timer)
-    cmd = [ansible_playbook, '-i', os.path.join(workdir, 'inventory.yml'), playbook]
+    cmd = [ansible_playbook, '-i', os.path.join(workdir, 'inventory.yml'), playbook, *extra]
+    load0 = os.getloadavg()[0]
     lab_cpu0 = proc_cpu(lab_pid)
     t0 = time.perf_counter()
     with open(log, 'w', encoding='utf-8') as out:
@@ -97,6 +107,7 @@ def run_playbook(ansible_playbook, playbook, workdir, tag, env, lab_pid):
         'cpu_user_s': round(usage.ru_utime, 3), 'cpu_sys_s': round(usage.ru_stime, 3),
         'cpu_s': round(usage.ru_utime + usage.ru_stime, 3), 'max_rss_mb': round(usage.ru_maxrss / 1024, 1),
         'lab_cpu_s': round(lab_cpu1 - lab_cpu0, 3) if lab_cpu0 is not None and lab_cpu1 is not None else None,
+        'load_1min_before': round(load0, 2), 'load_1min_after': round(os.getloadavg()[0], 2),
         'tasks': tasks.get('tasks', []), 'log': os.path.relpath(log, ROOT),
     }
 
@@ -194,12 +205,12 @@ def bench_n(count, args, date):
         names = sorted(ports)
         snaps = {}
         for case in args.cases:
-            family, _sep, phase = case.partition('-')
-            if phase == 'cold':
+            family, cold, extra = CASES[case]
+            if cold:
                 ctl.reset_all(names)
             ctl.call('DELETE', '/counters')
-            print(f'   {case:10s} ...', end=' ', flush=True)
-            run = run_playbook(*plays[family], workdir, case, env, lab.proc.pid)
+            print(f'   {case:17s} ...', end=' ', flush=True)
+            run = run_playbook(*plays[family], workdir, case, env, lab.proc.pid, extra)
             run['counters'] = summarise_counters(ctl.call('GET', '/counters'))
             if family != 'floor':
                 deadline = time.monotonic() + max(10.0, 4 * args.negotiation_delay)
@@ -208,11 +219,11 @@ def bench_n(count, args, date):
                     if run['established'] == count or time.monotonic() > deadline:
                         break
                     time.sleep(0.5)
-            if phase == 'warm':
+            if case in ('ours-warm', 'cr-warm'):
                 snaps[family] = snapshot(ports, count)
             result['runs'][case] = run
             print(f"rc={run['rc']} wall={run['wall_s']:.1f}s cpu={run['cpu_s']:.1f}s rss={run['max_rss_mb']:.0f}MB "
-                  f"logins/router={run['counters']['logins']['mean']} writes/router={run['counters']['writes']['mean']}"
+                  f"logins/router={run['counters']['logins']['mean']} writes/router={run['counters']['writes']['mean']} load={run['load_1min_before']}"
                   + (f" established={run['established']}/{count}" if 'established' in run else ''), flush=True)
         if 'ours' in snaps and 'cr' in snaps:
             diffs = compare(snaps['ours'], snaps['cr'])
@@ -236,7 +247,7 @@ def main(argv=None):
     parser.add_argument('--forks', type=int, default=10)
     parser.add_argument('--negotiation-delay', type=float, default=0.5)
     parser.add_argument('--baseline-venv', default=os.path.join(HERE, '.venv-baseline'))
-    parser.add_argument('--cases', nargs='+', default=list(CASES), choices=CASES)
+    parser.add_argument('--cases', nargs='+', default=list(CASES), choices=list(CASES))
     parser.add_argument('--out', default=os.path.join(HERE, 'results'))
     parser.add_argument('--date', default=datetime.date.today().isoformat())
     args = parser.parse_args(argv)
