@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import logging
+import re
 import socket
 import ssl
 
@@ -55,6 +57,35 @@ except ImportError as _exc:  # the import sanity test and hosts without the libr
 else:
     LIBROUTEROS_IMPORT_ERROR = None
     HAS_LIBROUTEROS = True
+
+class _WireSecretFilter(logging.Filter):
+    """librouteros logs every API word at DEBUG, ``=password=`` and ``=secret=`` included: mask their values, so a
+    user who turns on debug logging (root logger at DEBUG) does not write the password and PSKs to a log (DESIGN rule 5)."""
+
+    _WORD = re.compile(r'(=(?:password|secret|ppk-secret|response|passphrase|private-key)=)[^\'"]*', re.IGNORECASE)
+
+    def __init__(self):
+        super(_WireSecretFilter, self).__init__()
+        self.values = set()   # the password and secrets of the sessions of this process (memory only)
+
+    def filter(self, record):
+        text = record.getMessage()
+        masked = self._WORD.sub(lambda m: m.group(1) + MASK, text)
+        for value in sorted(self.values, key=len, reverse=True):
+            masked = masked.replace(value, MASK)
+        if masked != text:
+            record.msg, record.args = masked, ()
+        return True
+
+
+def _guard_wire_log(*values):
+    logger = logging.getLogger('librouteros')
+    guard = next((f for f in logger.filters if isinstance(f, _WireSecretFilter)), None)
+    if guard is None:
+        guard = _WireSecretFilter()
+        logger.addFilter(guard)
+    guard.values.update(str(v) for v in values if v)
+
 
 PLAIN_PORT = 8728
 TLS_PORT = 8729
@@ -159,6 +190,7 @@ class Session:
     def add_secret(self, value):
         if value:
             self._secrets.append(str(value))
+            _guard_wire_log(value)
 
     def _fail(self, exc, menu, verb, entry):
         where = 'router {}, {} {}{}'.format(self.router, menu, verb, (f' of {entry}') if entry else '')
@@ -301,6 +333,7 @@ def connect(params, warn=None):
     if not HAS_LIBROUTEROS:
         raise RouterError('the Python library librouteros is required on the controller (pip install librouteros)',
                           exception=str(LIBROUTEROS_IMPORT_ERROR))
+    _guard_wire_log(params.get('password'))
     hostname = params['hostname']
     username = params['username']
     password = params.get('password') or ''
