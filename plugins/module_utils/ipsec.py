@@ -65,7 +65,7 @@ COMMENT = Field('comment', 'str', default='', description=['Comment on the entry
 DISABLED = Field('disabled', 'bool', default=False, description=['Whether the entry is disabled.'])
 
 PROFILE = MenuSpec('profile', '/ip/ipsec/profile', keys=('name',), flags=('default',), fields=[
-    Field('name', 'str', description=['Name of the phase 1 profile; the stable key of the entry.',
+    Field('name', 'name', description=['Name of the phase 1 profile; the stable key of the entry.',
                                       'The built-in V(default) profile is never changed or removed.']),
     Field('hash-algorithm', 'choice', PROFILE_HASH, default='sha1',
           description=['Phase 1 hash (integrity) algorithm.'] + _allowed_doc(PROFILE_HASH)),
@@ -89,7 +89,7 @@ PROFILE = MenuSpec('profile', '/ip/ipsec/profile', keys=('name',), flags=('defau
 ])
 
 PROPOSAL = MenuSpec('proposal', '/ip/ipsec/proposal', keys=('name',), flags=('default',), fields=[
-    Field('name', 'str', description=['Name of the phase 2 proposal; the stable key of the entry.',
+    Field('name', 'name', description=['Name of the phase 2 proposal; the stable key of the entry.',
                                       'The built-in V(default) proposal is never changed or removed.']),
     Field('auth-algorithms', 'multi', PROPOSAL_AUTH, default='sha1',
           description=['Phase 2 authentication algorithms (a set). A list or a comma string. Use V([]) with GCM ciphers.']
@@ -104,7 +104,7 @@ PROPOSAL = MenuSpec('proposal', '/ip/ipsec/proposal', keys=('name',), flags=('de
 ])
 
 PEER = MenuSpec('peer', '/ip/ipsec/peer', keys=('name',), flags=('dynamic',), fields=[
-    Field('name', 'str', description=['Name of the peer; the stable key of the entry.']),
+    Field('name', 'name', description=['Name of the peer; the stable key of the entry.']),
     Field('address', 'peer_address', dns_from=V7,
           description=['Remote gateway address or prefix; a plain address means /32 (IPv4) or /128 (IPv6).',
                        'RouterOS 7 also accepts a DNS name.']),
@@ -128,7 +128,7 @@ IDENTITY = MenuSpec('identity', '/ip/ipsec/identity', keys=('peer',), flags=('dy
           description=['Name of the peer (M(vpclink.routeros.ipsec_peer)); the stable key of the entry: one identity per peer.']),
     Field('auth-method', 'choice', AUTH_METHOD, default='pre-shared-key',
           description=['Authentication method.'] + _allowed_doc(AUTH_METHOD)),
-    Field('secret', 'str', sensitive=True,
+    Field('secret', 'secret', sensitive=True,
           description=['Pre-shared key. Never shown in results, diffs or errors; see O(update_secret).']),
     Field('generate-policy', 'choice', GENERATE_POLICY, default='no',
           description=['Generate policies dynamically from the peer\'s proposal.'] + _allowed_doc(GENERATE_POLICY)),

@@ -37,14 +37,16 @@ from ansible_collections.vpclink.routeros.plugins.module_utils.values import (
     normalise_duration,
     normalise_int,
     normalise_multi,
+    normalise_name,
     normalise_peer_address,
+    normalise_secret,
     normalise_str,
 )
 
 SECRET_CHANGED = '<secret changed>'
 SECRET_SET = '<secret set>'
 
-KINDS = ('str', 'bool', 'int', 'duration', 'choice', 'multi', 'cidr', 'address', 'peer_address', 'ike_id')
+KINDS = ('str', 'name', 'secret', 'bool', 'int', 'duration', 'choice', 'multi', 'cidr', 'address', 'peer_address', 'ike_id')
 
 _IKE_ID_PREFIXES = ('address:', 'fqdn:', 'user-fqdn:', 'key-id:', 'dn:')
 
@@ -114,6 +116,10 @@ class Field:
         kind = self.kind
         if kind == 'str':
             return normalise_str(value, label, sensitive=self.sensitive)
+        if kind == 'name':
+            return normalise_name(value, label)
+        if kind == 'secret':
+            return normalise_secret(value, label)
         if kind == 'bool':
             return normalise_bool(value, label)
         if kind == 'int':

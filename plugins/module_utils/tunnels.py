@@ -30,7 +30,6 @@ in the cloud sheet; the runner scrubs every result string as a last line of defe
 from __future__ import annotations
 
 import ipaddress
-import re
 import time
 
 from ansible_collections.vpclink.routeros.plugins.module_utils import cloud as cloudlib
@@ -40,6 +39,7 @@ from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import d
 from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import NAT, raw_spec
 from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import IDENTITY, PEER, POLICY, PROFILE, PROPOSAL
 from ansible_collections.vpclink.routeros.plugins.module_utils.menu import apply_plan, fetch, key_matches, plan_entry, plan_remove, validate_entry
+from ansible_collections.vpclink.routeros.plugins.module_utils.values import normalise_name, normalise_secret
 
 # Indirection so tests can drive the wait with the lab's ManualClock.
 monotonic = time.monotonic
@@ -54,7 +54,6 @@ IKE_KEYS = ('version', 'exchange_mode', 'encryption', 'hash', 'dh_group', 'prf',
 ESP_KEYS = ('encryption', 'auth', 'pfs_group', 'lifetime')
 VERIFY_KEYS = ('enabled', 'timeout', 'interval', 'ping')
 PING_KEYS = ('src_address', 'address', 'count')
-NAME_RE = re.compile(r'^[A-Za-z0-9._-]+$')
 # Runtime properties read with the planning print of /ip/ipsec/policy, so a run that wrote nothing
 # can use it as its first verify poll (one sentence less per warm run).
 POLICY_RUNTIME = ('active', 'ph2-state', 'ph2-count', 'invalid', 'sa-src-address', 'sa-dst-address', 'template')
@@ -194,8 +193,10 @@ def _resolve_one(index, raw, errors, warnings):
     where = f'tunnel {name!r}' if isinstance(name, str) and name else f'tunnels[{index}]'
     count = len(errors)
     _unknown_keys(raw, TUNNEL_KEYS, where, errors)
-    if not isinstance(name, str) or not NAME_RE.match(name):
-        errors.append(f'{where}: name: {name!r} is required and may contain only letters, digits, "-", "_" and "."')
+    if not isinstance(name, str) or not name:
+        errors.append(f'{where}: name: required; ASCII letters, digits, ".", "_" and "-"')
+    else:
+        _collect(errors, where, lambda: normalise_name(name, 'name'))
     state = raw.get('state') or 'present'
     if state not in ('present', 'absent'):
         errors.append(f'{where}: state: {state!r}; allowed: present, absent')
@@ -221,13 +222,17 @@ def _resolve_one(index, raw, errors, warnings):
         t['local_subnets'] = _cidrs(raw['local_subnets'], f'{where}: local_subnets', errors) if raw.get('local_subnets') else []
         t['remote_subnets'] = _cidrs(raw['remote_subnets'], f'{where}: remote_subnets', errors) if raw.get('remote_subnets') else []
     t['pairs'] = [(s, d) for s in t['local_subnets'] for d in t['remote_subnets']]
+    for local in t['local_subnets']:
+        for remote in t['remote_subnets']:
+            if _overlap(local, remote):
+                # A policy whose remote side covers the LAN would send the router's own LAN traffic into the tunnel.
+                errors.append(f'{where}: remote_subnets: {remote} overlaps local subnet {local}; the VPC and LAN ranges must be disjoint')
     psk = raw.get('psk')
     if present or psk is not None:
-        # Never put the value in a message (DESIGN rule 5).
-        if not isinstance(psk, str) or not psk:
-            errors.append(f'{where}: psk: required for state=present and must be a non-empty string')
-        elif psk != psk.strip():
-            errors.append(f'{where}: psk: has leading or trailing whitespace (a copy-paste error that makes the keys differ); remove it')
+        if not isinstance(psk, str):
+            errors.append(f'{where}: psk: required for state=present (a non-empty string)')
+        else:
+            _collect(errors, where, lambda: normalise_secret(psk, 'psk'))
     t['psk'] = psk if isinstance(psk, str) else None
 
     rec = cloudlib.PRESETS[cloud]['recommended']
@@ -329,6 +334,14 @@ def _issue_line(t, issue, version=None):
 
 def _overlap(a, b):
     return ipaddress.ip_network(a).overlaps(ipaddress.ip_network(b))
+
+
+def _collect(errors, where, check):
+    """Run one values.py check; its ValueError (which names field, value and what is allowed) becomes an error line."""
+    try:
+        check()
+    except ValueError as exc:
+        errors.append(f'{where}: {exc}')
 
 
 def preflight(params):

@@ -68,6 +68,31 @@ def normalise_str(value, field='value', sensitive=False):
     raise ValueError(f'{field}: {_shown(value, sensitive)} is not a string')
 
 
+# Names this collection creates (profile, proposal, peer, tunnel): other menus refer to them by name and
+# librouteros sends ASCII words, so keep them to plain tokens (no spaces, no non-ASCII).
+NAME_PATTERN = re.compile(r'^[A-Za-z0-9._-]+$')
+
+
+def normalise_name(value, field='name'):
+    """A name the collection creates; raises ValueError naming the field, value and what is allowed."""
+    text = normalise_str(value, field)
+    if not NAME_PATTERN.match(text):
+        raise ValueError(f"{field}: {text!r} is not allowed; use ASCII letters, digits, '.', '_' and '-' "
+                         '(other menus refer to it by name, and the API carries ASCII words)')
+    return text
+
+
+def normalise_secret(value, field='secret'):
+    """A pre-shared key: never empty, never with surrounding whitespace (a copy-paste error that makes
+    both ends' keys differ). The value itself is never part of the message."""
+    text = normalise_str(value, field, sensitive=True)
+    if not text:
+        raise ValueError(f'{field}: must be non-empty: an empty pre-shared key never authenticates')
+    if text != text.strip():
+        raise ValueError(f'{field}: has leading or trailing whitespace (a copy-paste error that makes the keys differ); remove it')
+    return text
+
+
 def normalise_bool(value, field='value'):
     """``yes``/``true``/True/``on`` are one value (DESIGN rule 4)."""
     if isinstance(value, bool):

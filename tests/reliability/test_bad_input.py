@@ -4,8 +4,6 @@
 names the field and the value (and, where there is a list, what is allowed). Table-driven: one row = one case.
 
 Rows: (id, module, router, args on top of a valid base, substrings the message must contain).
-A row marked ``GAP`` is a known gap: it is an ``xfail(strict=True)``, so it is reported, never counted as passing,
-and the day it is fixed the test says so.
 """
 
 import pytest
@@ -22,7 +20,6 @@ def t(**over):
     return {'tunnels': [dict(TUNNEL, **over)]}
 
 
-GAP = 'GAP'
 CASES = [
     # --- wrong types (argument spec) ------------------------------------------------------------------------
     ('profile-lifetime-list', 'ipsec_profile', 'v7', {'lifetime': ['1d']}, ['lifetime']),
@@ -90,20 +87,11 @@ CASES = [
     ('tunnels-duplicate-gateway', 'tunnels', 'v7', {'tunnels': [TUNNEL, dict(TUNNEL, name='vpc2', remote_subnets=['10.101.0.0/16'])]},
      [GW]),
 ]
-# known gaps, found by this catalogue: the object modules accept these (RouterOS would too), the role/tunnels do not
-KNOWN_GAPS = {
-    'identity-psk-empty': 'ipsec_identity accepts an empty secret (RouterOS accepts it too): only tunnels/role reject it',
-    'identity-psk-spaces': 'ipsec_identity writes a secret with surrounding spaces as given; only tunnels/role reject it',
-    'profile-name-space': 'object modules accept any RouterOS name (RouterOS allows spaces); tunnels restricts names',
-    'tunnels-overlap-local-remote': ('tunnels accepts a remote subnet that contains its own local subnet (192.168.10.0/24 vs '
-                                     '192.168.10.128/25) and writes a policy that would capture LAN traffic'),
-}
 assert len({c[0] for c in CASES}) == len(CASES)
 
 
 @pytest.mark.parametrize('case_id, module_name, router, over, needles',
-                         [pytest.param(*c, id=c[0], marks=[pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[c[0]])]
-                                       if c[0] in KNOWN_GAPS else []) for c in CASES])
+                         [pytest.param(*c, id=c[0]) for c in CASES])
 def test_bad_input_fails_before_any_write(rlab, case_id, module_name, router, over, needles):
     args = dict(conn(rlab, router), **BASE[module_name])
     args.update(over)
@@ -132,5 +120,5 @@ def test_bad_input_fails_before_any_write(rlab, case_id, module_name, router, ov
 
 def test_catalogue_size():
     """The figure docs/reliability.md states."""
-    assert len(CASES) == 54 and len(KNOWN_GAPS) == 4
+    assert len(CASES) == 54
     assert LAN and VPC
