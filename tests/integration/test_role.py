@@ -7,8 +7,6 @@ import yaml
 
 from tests.integration import kit
 
-pytestmark = pytest.mark.timeout(600) if hasattr(pytest.mark, 'timeout') else []
-
 # A hand-built tunnel, the guide's way, that the role must never touch.
 HAND_BUILT = {
     '/ip/firewall/nat': [{'chain': 'srcnat', 'action': 'masquerade', 'out-interface': 'ether1'}],
