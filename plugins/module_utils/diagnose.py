@@ -221,6 +221,8 @@ _PHASE_ORDER = ('config', 'phase1', 'phase2', 'data')
 #   DH/algorithm lines speak about phase 2, in an IKE context about phase 1.
 # ---------------------------------------------------------------------------------------------
 
+# An initiator refused in IKE_SA_INIT (N(NO_PROP)): its IKE proposal, or the responder speaks the other IKE
+# version (guide table, §9 "ROS ike2 -> v1-only cloud: NO_PROPOSAL_CHOSEN received").
 _P1_OR_VERSION = {'phase1_proposal': 0.6, 'ike_version': 0.4}
 _P2_OR_PFS = {'phase2_proposal': 0.55, 'pfs': 0.45}
 _V2_AUTH = {'psk': 0.55, 'identity': 0.45}
@@ -228,6 +230,14 @@ _V2_AUTH = {'psk': 0.55, 'identity': 0.45}
 # modes differ" and "IKE versions differ"; identity mismatches send it too (§9).
 _V1_AUTH = {'exchange_mode': 0.45, 'identity': 0.4, 'ike_version': 0.15}
 _ANY_NO_PROP = {'phase1_proposal': 0.45, 'phase2_proposal': 0.3, 'pfs': 0.25}
+# A NO_PROPOSAL_CHOSEN the router RECEIVED, in RouterOS's own words (the IKEv2 text is unverified, §9): phase 1
+# (proposal or IKE version), phase 2 (ESP proposal or PFS, "ROS initiator: NO_PROPOSAL_CHOSEN notify").
+_ROS_NO_PROP = {'phase1_proposal': 0.4, 'ike_version': 0.2, 'phase2_proposal': 0.2, 'pfs': 0.2}
+_ROS_NO_PROP_CTX = {'ike': _P1_OR_VERSION, 'esp': _P2_OR_PFS}
+# Silence: nothing answers, or a v2-only responder ignores IKEv1 (§9 IKE-version row).
+_SILENCE = {'no_response': 0.8, 'ike_version': 0.2}
+# Tencent "no peer config found by ID payload": ID *or* exchange mode (§9 exchange-mode row, TC-LOG).
+_ID_OR_MODE = {'identity': 0.55, 'exchange_mode': 0.45}
 
 
 def _p(regex, classes, strong=True, verified=True, ctx=None):
@@ -246,10 +256,12 @@ PATTERNS = (
     _p(r'does not match peers? id', 'identity'),
     _p(r'message lacks IDr payload', 'identity'),
     _p(r'Expecting IP address type in main mode', 'identity'),
-    # Tencent: the responder form is "ID *or* exchange mode" (TC-LOG), the initiator form names both IDs.
-    _p(r'initiator no peer config found by ID payload', 'identity'),
-    _p(r'no peer config found by ID payload', {'identity': 0.55, 'exchange_mode': 0.45}),
-    _p(r'no peer config found', 'identity'),
+    # Tencent: "...no peer config found by ID payload" means ID *or* exchange mode (§9 exchange-mode row,
+    # TC-LOG), in either form; the initiator form's configured/received IDs only re-rank (see _id_payload).
+    _p(r'no peer config found by ID payload', _ID_OR_MODE),
+    # strongSwan IKEv1 responder: the same lookup fails for an unknown ID and for a config of the other mode
+    # (a Main Mode initiator meets an aggressive-only connection): ID or mode, like Tencent's wording above.
+    _p(r'no peer config found', _ID_OR_MODE),
     # --- exchange mode -------------------------------------------------------------------------
     _p(r'Aggressive Mode PSK disabled', 'exchange_mode'),
     _p(r'not acceptable (Identity Protection|Aggressive) mode', 'exchange_mode', verified=False),
@@ -270,6 +282,8 @@ PATTERNS = (
     _p(r'IKE_AUTH (response|request) \d+ \[.*N\(AUTH_FAILED\)', _V2_AUTH),
     _p(r'reply notify: AUTHENTICATION_FAILED', _V2_AUTH),
     _p(r'AUTHENTICATION_FAILED error notify', _V1_AUTH),
+    # RouterOS IKEv1 (racoon) receiving the notify: "<ip> fatal AUTHENTICATION-FAILED notify messsage" (§8 FAQ form).
+    _p(r'fatal AUTHENTICATION-FAILED notify mes+age', _V1_AUTH, verified=False),
     _p(r'\[ ?HASH N\(AUTH_FAILED\) ?\]', {'identity': 0.55, 'exchange_mode': 0.45}),
     _p(r'AUTHENTICATION_FAILED|N\(AUTH_FAILED\)|authentication failure', {'psk': 0.4, 'identity': 0.35, 'exchange_mode': 0.25},
        strong=False),
@@ -306,7 +320,9 @@ PATTERNS = (
     _p(r'INFORMATIONAL_V1 request \S+ \[ ?N\(NO_PROP\) ?\]', 'phase1_proposal'),
     _p(r'IKE_SA_INIT response \d+ \[ ?N\(NO_PROP\) ?\]', _P1_OR_VERSION),
     _p(r'NO_PROPOSAL_CHOSEN notify error', _P1_OR_VERSION),
-    _p(r'fatal NO-PROPOSAL-CHOSEN notify mes+age', 'phase1_proposal', verified=False),
+    # RouterOS (racoon) receiving the notify: phase 1 (FAQ: "remote rejected our algorithms") or phase 2
+    # ("ROS initiator: NO_PROPOSAL_CHOSEN notify, ph2-state stays no-phase2", §9).
+    _p(r'fatal NO-PROPOSAL-CHOSEN notify mes+age', _ROS_NO_PROP, verified=False, ctx=_ROS_NO_PROP_CTX),
     _p(r'no suitable proposal found', 'phase1_proposal'),
     _p(r'failed to get valid proposal', 'phase1_proposal'),
     _p(r'rejected (hashtype|enctype|authtype|dh_group)|HASH mismatched|trns_id mismatched|authtype mismatched|'
@@ -316,16 +332,18 @@ PATTERNS = (
     _p(r'received proposals: IKE:|configured proposals: IKE:|no proposal found', 'phase1_proposal', strong=False),
     _p(r'failed to pre-process ph1 packet', 'phase1_proposal', strong=False),
     _p(r'NO_PROPOSAL_CHOSEN error notify', _ANY_NO_PROP, ctx={'esp': _P2_OR_PFS}),
-    _p(r'No Proposal Match Found|NO_PROPOSAL_CHOSEN|N\(NO_PROP\)', _ANY_NO_PROP, strong=False, ctx={'esp': _P2_OR_PFS}),
+    _p(r'No Proposal Match Found', _ANY_NO_PROP, strong=False, ctx={'esp': _P2_OR_PFS}),
+    _p(r'NO_PROPOSAL_CHOSEN|N\(NO_PROP\)', _ROS_NO_PROP, strong=False, ctx=_ROS_NO_PROP_CTX),
     # --- no response ---------------------------------------------------------------------------
     # IKEv1 "sending retransmit 1 of request message ID 0, seq 1", IKEv2 "retransmit 1 of request with message ID 0".
     # A v2-only gateway ignores IKEv1 (and the reverse), so silence is also a version mismatch (§9).
-    _p(r'retransmit \d+ of request (with )?message ID', {'no_response': 0.85, 'ike_version': 0.15}),
-    _p(r'giving up after \d+ retransmits|retransmission count exceeded', {'no_response': 0.85, 'ike_version': 0.15}),
-    _p(r'retransmit IKEv1 .*message', {'no_response': 0.85, 'ike_version': 0.15}),
-    _p(r'phase1 negotiation failed due to time up|Phase1NegotiationTimeout', {'no_response': 0.8, 'ike_version': 0.2}),
-    _p(r'phase2 negotiation failed due to time up waiting for phase1', {'no_response': 0.8, 'ike_version': 0.2}),
-    _p(r'reason of peer no response|Peer is not responsive', 'no_response'),
+    _p(r'retransmit \d+ of request (with )?message ID', _SILENCE),
+    _p(r'giving up after \d+ retransmits|retransmission count exceeded', _SILENCE),
+    _p(r'retransmit IKEv1 .*message', _SILENCE),
+    _p(r'phase1 negotiation failed due to time up|Phase1NegotiationTimeout', _SILENCE),
+    _p(r'phase2 negotiation failed due to time up waiting for phase1', _SILENCE),
+    # The cloud's own "no response" summary: still silence, so still possibly the other IKE version.
+    _p(r'reason of peer no response|peer no response|Peer is not responsive', _SILENCE),
     # --- lifetime, NAT-T, DPD (Alibaba keywords, §2) -------------------------------------------
     _p(r'long lifetime proposed', 'lifetime', verified=False),
     _p(r'unexpecting payload type 130', 'nat_t'),
@@ -386,6 +404,20 @@ def _line_text(row):
     return '', str(row)
 
 
+_ID_PAYLOAD = re.compile(r'configured\s*\[([^\]]*)\].*received\s*\[([^\]]*)\]', re.IGNORECASE)
+
+
+def _id_payload(message, classes):
+    """Tencent's initiator form names both IDs: different IDs lean to identity, equal IDs to the exchange mode.
+    Either way both classes stay candidates (the line alone never decides)."""
+    match = _ID_PAYLOAD.search(message)
+    if not match or set(classes) != set(_ID_OR_MODE):
+        return classes
+    if match.group(1).strip().lower() == match.group(2).strip().lower():
+        return {'exchange_mode': 0.7, 'identity': 0.3}
+    return {'identity': 0.7, 'exchange_mode': 0.3}
+
+
 def classify_line(message, context=None):
     """Classify one log line. Returns ``{'classes': {class: weight}, 'strong', 'verified'}`` or None.
 
@@ -393,9 +425,73 @@ def classify_line(message, context=None):
     for pattern in PATTERNS:
         if pattern['re'].search(message):
             classes = pattern['ctx'].get(context, pattern['classes']) if context else pattern['classes']
+            classes = _id_payload(message, classes)
             return {'classes': dict(classes), 'strong': pattern['strong'] and len(classes) == 1,
                     'verified': pattern['verified']}
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Log times and lines that disprove earlier lines
+# ---------------------------------------------------------------------------------------------
+
+_MONTHS = ('jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec')
+_TIME_FORMS = (
+    # v7: YYYY-MM-DD HH:MM:SS (entries not from today)
+    (re.compile(r'^(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})$'), 'ymd'),
+    # 6.49: mmm/dd HH:MM:SS (entries not from today)
+    (re.compile(r'^([a-z]{3})/(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})$', re.IGNORECASE), 'mmmd'),
+    # both: HH:MM:SS (today)
+    (re.compile(r'^(\d{1,2}):(\d{2}):(\d{2})$'), 'hms'),
+)
+_TODAY = (9999, 99, 99)
+
+
+def log_time_key(text):
+    """A RouterOS ``/log`` ``time`` -> a sortable tuple, or None when the text is not a time RouterOS prints.
+
+    v7: ``YYYY-MM-DD HH:MM:SS`` (older entries), ``HH:MM:SS`` (today); 6.49: ``mmm/dd HH:MM:SS`` (older days),
+    ``HH:MM:SS`` (today) (the forms the reference and ipsec_info give; §3.2 leaves the exact v7 rule open). A
+    time of today sorts after every dated one; a 6.49 date (no year) is taken as this year. Any other text:
+    None, and the caller keeps the order the router printed."""
+    text = str(text or '').strip()
+    for regex, form in _TIME_FORMS:
+        match = regex.match(text)
+        if not match:
+            continue
+        g = match.groups()
+        try:
+            if form == 'ymd':
+                return (int(g[0]), int(g[1]), int(g[2]), int(g[3]), int(g[4]), int(g[5]))
+            if form == 'mmmd':
+                return (9998, _MONTHS.index(g[0].lower()) + 1, int(g[1]), int(g[2]), int(g[3]), int(g[4]))
+            return _TODAY + (int(g[0]), int(g[1]), int(g[2]))
+        except ValueError:
+            return None
+    return None
+
+
+# A success line proves that every earlier failure of its phase (and of the phases before it) no
+# longer holds: the negotiation got past that point afterwards.
+_PHASE1_UP = re.compile(r'ISAKMP-SA established|new ike2 SA|IKE_SA \S+ established between', re.IGNORECASE)
+_PHASE2_UP = re.compile(r'IPsec-SA established|CHILD_SA \S+ established', re.IGNORECASE)
+
+
+def _proves(message):
+    """-> the phases a success line proves past (``{'config', 'phase1'}`` or with ``'phase2'``), or an empty set."""
+    if _PHASE2_UP.search(message):
+        return {'config', 'phase1', 'phase2'}
+    if _PHASE1_UP.search(message):
+        return {'config', 'phase1'}
+    return set()
+
+
+def _ordered(rows):
+    """Router rows in time order when every row carries a RouterOS time (stable), else as given."""
+    keys = [log_time_key(r.get('time')) if isinstance(r, dict) else None for r in rows]
+    if rows and all(k is not None for k in keys):
+        return [rows[i] for i in sorted(range(len(rows)), key=lambda i: (keys[i], i))]
+    return list(rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -616,51 +712,81 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
     stage = st['stage']
     notes = []
 
+    # Lines are history, the configuration is now: a class the current configuration disproves is
+    # ruled out whatever the log says (e.g. "initiator can't find identity for peer" logged before
+    # the identity was created), and a line that only speaks for such classes is not evidence.
+    disproved = dict(_disproved(state, st))
     sources = []
     router_msgs = []
-    for row in router_log or ():
+    for row in _ordered(list(router_log or ())):
         topics, message = _line_text(row)
         if topics and 'ipsec' not in topics:
             continue
+        # info.log_for marks a row it could not tie to the peer by name or address: 'attribution': None.
+        attributed = not (isinstance(row, dict) and 'attribution' in row and not row.get('attribution'))
         router_msgs.append(message)
-        sources.append(('router', topics, message))
+        sources.append(('router', topics, message, attributed))
     cloud_msgs = [str(line) for line in cloud_log or ()]
-    sources.extend(('cloud', '', line) for line in cloud_msgs)
+    sources.extend(('cloud', '', line, True) for line in cloud_msgs)
     contexts = {'router': _context(router_msgs, stage), 'cloud': _context(cloud_msgs, stage)}
+
+    # A later success line of the same end proves the negotiation got past phase 1 (and the
+    # configuration) after an earlier failure line: that failure line is stale.
+    proved_after = {}      # (where, phase) -> index of the last attributed success line proving it
+    for index, (where, _topics, message, attributed) in enumerate(sources):
+        if attributed:
+            for phase in _proves(message):
+                proved_after[(where, phase)] = index
 
     scores = {}
     why = {}
     decisive = {}      # class -> True if a verified decisive line, False if only unverified ones
     evidence = []
     seen_patterns = set()
-    for where, topics, message in sources:
+    hit_disproved = set()
+    stale = []
+    weak_used = False
+    for index, (where, topics, message, attributed) in enumerate(sources):
         hit = classify_line(message, contexts[where])
         if hit is None:
             continue
-        shown = redact('{}{}: {}'.format(where, ' ' + topics if topics else '', message.strip()), secrets)
+        shown = redact('{}{}{}: {}'.format(where, ' ' + topics if topics else '', '' if attributed else ' (names no peer)',
+                                           message.strip()), secrets)
+        classes = {}
+        for cls, weight in hit['classes'].items():
+            if cls in disproved:
+                hit_disproved.add(cls)
+            elif proved_after.get((where, CLASSES[cls]['phase']), -1) > index:
+                if shown not in stale:
+                    stale.append(shown)
+            else:
+                classes[cls] = weight if attributed else weight * 0.5
+        if not classes:
+            continue
+        strong = hit['strong'] and attributed and len(classes) == 1
         if shown not in evidence:
             evidence.append(shown)
-        key = (where, tuple(sorted(hit['classes'].items())))
+        weak_used = weak_used or not attributed
+        key = (where, tuple(sorted(classes.items())))
         first = key not in seen_patterns
         seen_patterns.add(key)
-        for cls, weight in hit['classes'].items():
+        for cls, weight in classes.items():
             if first:   # repetitions of the same kind of line add no weight
                 scores[cls] = scores.get(cls, 0.0) + weight
             why.setdefault(cls, [])
             if shown not in why[cls]:
                 why[cls].append(shown)
-            if hit['strong']:
+            if strong:
                 decisive[cls] = decisive.get(cls, False) or hit['verified']
 
-    # Lines are history, the configuration is now: a class the current configuration disproves is
-    # ruled out whatever the log says (e.g. "initiator can't find identity for peer" logged before
-    # the identity was created).
-    for cls, reason in _disproved(state, st):
-        if cls in scores:
-            del scores[cls]
-            decisive.pop(cls, None)
-            why.pop(cls, None)
-            notes.append(f'ruled out {cls}: {reason}; the log line is older than the configuration')
+    for cls in sorted(hit_disproved):
+        notes.append(f'ruled out {cls}: {disproved[cls]}; the log line is older than the configuration and is not shown as evidence')
+    if stale:
+        notes.append('not counted: {} line(s) older than a later success line of the same end ({})'.format(
+            len(stale), '; '.join(stale[:3])))
+    if weak_used:
+        notes.append('lines marked "(names no peer)" name neither this peer nor its address: they may be about another '
+                     'peer, so they rank candidates but never make the diagnosis certain')
 
     line_based = bool(scores)
     if stage in ('config',):

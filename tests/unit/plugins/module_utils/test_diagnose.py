@@ -301,3 +301,133 @@ def test_repeated_lines_do_not_outweigh_other_evidence():
 def test_non_ipsec_router_topics_are_ignored():
     result = diagnose(router_log=[ros('login failure for user admin: wrong password', 'system,error,critical')])
     assert result['class'] is None
+
+
+# --- lines the reference gives to more than one class: every class ranked, never certain ----------------------
+DOWN = {'active_peers': [{'state': 'message-1-sent', 'remote-address': '119.91.254.122'}], 'policies': [POLICY]}
+MULTI = [
+    # (router lines, state, classes that must all be candidates)
+    # §9 IKE-version row "ROS ike2 -> v1-only cloud: NO_PROPOSAL_CHOSEN received" and the FAQ's phase-1 reading
+    ([ros('got fatal error: NO_PROPOSAL_CHOSEN')], DOWN, {'phase1_proposal', 'ike_version'}),
+    ([ros('119.91.254.122 fatal NO-PROPOSAL-CHOSEN notify messsage, phase1 should be deleted.')], DOWN,
+     {'phase1_proposal', 'ike_version'}),
+    # guide table: IKEv1 AUTHENTICATION_FAILED = exchange modes (or versions) differ; §9: identities too
+    ([ros('119.91.254.122 fatal AUTHENTICATION-FAILED notify messsage, phase1 should be deleted.')], DOWN,
+     {'exchange_mode', 'identity', 'ike_version'}),
+    # §9: a v2-only responder ignores IKEv1 -> the same silence as an unreachable peer
+    ([ros('phase1 negotiation failed due to time up 113.87.48.200[500]<=>119.91.254.122[500] 5c2b:0')], DOWN,
+     {'no_response', 'ike_version'}),
+    ([ros('sending retransmit 1 of request message ID 0, seq 1', 'ipsec,info')], None, {'no_response', 'ike_version'}),
+]
+FIELD_OF['no_response'] = 'peer_address'
+
+
+@pytest.mark.parametrize('lines, state, classes', MULTI)
+def test_router_lines_of_several_classes_rank_all_of_them(lines, state, classes):
+    result = diagnose(state=state, router_log=lines)
+    names = [c['class'] for c in result['candidates']]
+    assert classes <= set(names), names
+    assert result['certain'] is False and result['class'] in classes
+    assert all(c['separate_by'] for c in result['candidates'] if c['class'] in classes)
+    assert result['separate_by']
+    # the comparison separates them: a mismatch of one field decides, equal fields rule the others out
+    for wanted in classes - {'no_response'}:
+        mismatch = {'field': FIELD_OF[wanted], 'router_value': 'a', 'cloud_value': 'b', 'severity': 'error', 'error_class': wanted}
+        resolved = diagnose(state=state, router_log=lines, comparison=[mismatch])
+        assert resolved['class'] == wanted and resolved['certain'] is True, resolved['candidates']
+
+
+@pytest.mark.parametrize('line', [
+    'IKE_SA_ESTABLISH_FAIL:Failed to establish IKE SA for the reason of responder no peer config found by ID payload, '
+    'received[ID_IPV4_ADDR:113.87.48.200]',
+    'IKE_SA_ESTABLISH_FAIL:Failed to establish IKE SA for the reason of initiator no peer config found by ID payload, '
+    'configured[ID_IPV4_ADDR:113.87.48.200], received[ID_IPV4_ADDR:113.87.48.200]'])
+def test_tencent_no_peer_config_by_id_payload_is_id_or_mode(line):
+    """§9 exchange-mode row: Tencent "no peer config found by ID payload" = ID *or* mode, in either form."""
+    result = diagnose(cloud_log=[line])
+    assert result['certain'] is False
+    assert {'identity', 'exchange_mode'} <= {c['class'] for c in result['candidates']}
+    for wanted, field in (('identity', 'local_id'), ('exchange_mode', 'ike.exchange_mode')):
+        resolved = diagnose(cloud_log=[line], comparison=[{'field': field, 'error_class': wanted, 'severity': 'error'}])
+        assert (resolved['class'], resolved['certain']) == (wanted, True)
+    # both compared and equal except the mode: the mode is what is left, certain
+    resolved = diagnose(cloud_log=[line], comparison={'mismatches': [], 'compared': ['local_id', 'remote_id']})
+    assert (resolved['class'], resolved['certain']) == ('exchange_mode', True)
+
+
+def test_tencent_initiator_form_ranks_by_the_ids_it_names():
+    differ = diagnose(cloud_log=['... initiator no peer config found by ID payload, configured[ID_IPV4_ADDR:1.1.1.1], '
+                                 'received[ID_IPV4_ADDR:2.2.2.2]'])
+    assert [c['class'] for c in differ['candidates']] == ['identity', 'exchange_mode'] and not differ['certain']
+    same = diagnose(cloud_log=['... initiator no peer config found by ID payload, configured[ID_IPV4_ADDR:1.1.1.1], '
+                               'received[ID_IPV4_ADDR:1.1.1.1]'])
+    assert [c['class'] for c in same['candidates']] == ['exchange_mode', 'identity'] and not same['certain']
+
+
+def test_strongswan_v1_main_mode_against_aggressive_config_is_not_a_certain_identity():
+    # strongSwan's IKEv1 responder finds no peer config for an unknown ID and for a config of the other mode alike
+    cloud = ['113.87.48.200[500] is initiating a Main Mode IKE_SA',
+             'looking for pre-shared key peer configs matching 119.91.254.122...113.87.48.200[113.87.48.200]',
+             'no peer config found', 'generating INFORMATIONAL_V1 request 7 [ HASH N(AUTH_FAILED) ]',
+             'IKE_SA_ESTABLISH_FAIL:Failed to establish IKE SA for the reason of responder no peer config found by ID payload, '
+             'received[ID_IPV4_ADDR:113.87.48.200]']
+    router = [ros('119.91.254.122 fatal AUTHENTICATION-FAILED notify messsage, phase1 should be deleted.')]
+    result = diagnose(state=DOWN, router_log=router, cloud_log=cloud)
+    assert result['certain'] is False
+    assert {'identity', 'exchange_mode'} <= {c['class'] for c in result['candidates'][:2]}
+
+
+# --- stale and foreign evidence ---------------------------------------------------------------------------------
+def test_stale_missing_identity_line_is_not_evidence():
+    state = {'peers': [PEER_ROW], 'identities': [{'peer': 'to_tencent', 'disabled': 'false'}], 'active_peers': [STUCK], 'policies': [POLICY]}
+    lines = STALE + [ros('119.91.254.122 fatal AUTHENTICATION-FAILED notify messsage, phase1 should be deleted.')]
+    result = diagnose(state=state, router_log=lines)
+    assert not any("can't find identity" in e for c in result['candidates'] for e in c['why'])
+    assert not any("can't find identity" in e for e in result['evidence']), result['evidence']
+    assert 'exchange_mode' in [c['class'] for c in result['candidates']]
+
+
+def test_a_later_success_line_makes_earlier_failures_stale():
+    lines = [ros('119.91.254.122 fatal NO-PROPOSAL-CHOSEN notify messsage, phase1 should be deleted.'),
+             ros('ISAKMP-SA established 113.87.48.200[500]-119.91.254.122[500] spi:1:2', 'ipsec,info'),
+             ros('phase1 negotiation failed due to time up 113.87.48.200[500]<=>119.91.254.122[500] 5c2b:0')]
+    result = diagnose(state=DOWN, router_log=lines)
+    assert result['class'] == 'no_response'
+    assert 'phase1_proposal' not in [c['class'] for c in result['candidates']]
+    assert not any('NO-PROPOSAL-CHOSEN' in e for e in result['evidence'])
+    assert any(n.startswith('not counted: 1 line(s) older than a later success line') for n in result['notes'])
+
+
+@pytest.mark.parametrize('times', [
+    ('2026-01-05 10:00:02', '2026-01-05 10:00:01', '2026-01-05 10:00:03'),   # v7, older days
+    ('10:00:02', '10:00:01', '10:00:03'),                                    # today (both versions)
+    ('jan/05 10:00:02', 'jan/05 10:00:01', 'jan/05 10:00:03'),               # 6.49, older days
+    ('2026-01-05 23:59:59', '2026-01-04 10:00:00', '10:00:03'),              # v7: dated entries before today's
+])
+def test_log_times_order_the_lines(times):
+    """Rows printed out of order are put in time order before "newer than the success line" is decided."""
+    fail, success, later = times
+    rows = [dict(ros('119.91.254.122 fatal NO-PROPOSAL-CHOSEN notify messsage, phase1 should be deleted.'), time=fail),
+            dict(ros('ISAKMP-SA established 113.87.48.200[500]-119.91.254.122[500] spi:1:2', 'ipsec,info'), time=success),
+            dict(ros('phase1 negotiation failed due to time up 113.87.48.200[500]<=>119.91.254.122[500] 5c2b:0'), time=later)]
+    result = diagnose(state=DOWN, router_log=rows)
+    assert 'phase1_proposal' in [c['class'] for c in result['candidates']], times   # the failure is newer than the success
+    rows[0]['time'], rows[1]['time'] = success, fail
+    result = diagnose(state=DOWN, router_log=rows)
+    assert 'phase1_proposal' not in [c['class'] for c in result['candidates']], times
+
+
+def test_log_time_key_forms():
+    from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import log_time_key
+    assert log_time_key('2026-01-05 10:00:02') < log_time_key('10:00:01')
+    assert log_time_key('jan/05 10:00:02') < log_time_key('feb/01 00:00:00') < log_time_key('00:00:00')
+    assert log_time_key('yesterday') is None and log_time_key(None) is None
+
+
+def test_a_line_that_names_no_peer_ranks_but_never_decides():
+    row = dict(ros('got fatal error: UNSUPPORTED_CRITICAL_PAYLOAD'), attribution=None)
+    result = diagnose(state=DOWN, router_log=[row])
+    assert result['class'] == 'customer_gateway' and result['certain'] is False
+    assert any('(names no peer)' in e for e in result['evidence'])
+    named = diagnose(state=DOWN, router_log=[dict(row, attribution='address')])
+    assert named['class'] == 'customer_gateway' and named['certain'] is True
