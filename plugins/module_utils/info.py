@@ -132,16 +132,45 @@ def _ping(session, probe):
             'success': received > 0}
 
 
-def _log_for(rows, peer, other_hosts):
+_IPV4 = re.compile(r'(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?![\w.]*\d)')
+# "... for peer: <name>" / "peer: <name>": RouterOS naming a configured peer (not an ADDR4:/FQDN: identity)
+_PEER_NAME = re.compile(r'\bpeer:\s*(?![A-Z0-9_]+:)([^\s,;\]]+)')
+
+
+def _names(message, name):
+    """True when ``name`` stands in ``message`` as a whole name (``vpc`` is not in ``vpc-gz``)."""
+    return bool(name) and re.search(r'(?<![\w.-])' + re.escape(name) + r'(?![\w-]|\.\w)', message) is not None
+
+
+def _log_for(rows, peer, other_hosts, other_names=()):
+    """The log rows about ``peer``, each with ``attribution``: how the line names the peer.
+
+    A line belongs to a peer only by what it says (reference routeros-api-ipsec-semantics §3.3): the
+    peer's name (``initiator can't find identity for peer: <name>``), its remote address or its
+    ``local-address`` -> ``attribution`` ``'name'`` or ``'address'``. A line naming another peer (by
+    name, by address, or a ``peer: <name>`` that is not this one) or only addresses that are not this
+    peer's is left out. A line naming no peer and no address at all (``got fatal error: ...``,
+    ``no suitable proposal found.``) may be about any peer: it is kept with ``attribution`` None, and
+    the diagnosis ranks it but never lets it decide alone."""
     host = _host(peer.get('address'))
-    name = str(peer.get('name'))
+    own = {h for h in (host, _host(peer.get('local-address'))) if h and h not in ('0.0.0.0', '::')}
+    name = str(peer.get('name') or '')
+    others = {h for h in other_hosts or () if h} - own
+    other_names = {str(n) for n in other_names or () if n and str(n) != name}
     picked = []
     for row in rows:
         message = str(row.get('message', ''))
-        if host and host in message or re.search(r'\b' + re.escape(name) + r'\b', message):
-            picked.append(row)
-        elif not any(h and h in message for h in other_hosts):
-            picked.append(row)          # a line naming no other peer may be about this one
+        addresses = set(_IPV4.findall(message))
+        named = {m.group(1) for m in _PEER_NAME.finditer(message)}
+        if _names(message, name):
+            attribution = 'name'
+        elif addresses & own or any(h in message for h in own if ':' in h):
+            attribution = 'address'
+        elif named or addresses or any(_names(message, n) for n in other_names) or any(h in message for h in others):
+            continue            # about another peer (or a stranger): never this peer's evidence
+        else:
+            attribution = None
+        picked.append(dict(row, attribution=attribution))
     return picked
 
 
@@ -184,8 +213,9 @@ def ipsec_info(session, params, check_mode=False, diff=False, warn=None):
     started = time.monotonic()
     reads0 = session.reads
     name = params.get('peer')
-    peers = [p for p in session.print_('/ip/ipsec/peer', proplist=PEER_PROPS, query={'name': name} if name else None)
-             if not _true(p.get('dynamic'))]
+    # every peer is read (one print either way): a log line naming another peer must not be attached to this one
+    all_peers = session.print_('/ip/ipsec/peer', proplist=PEER_PROPS)
+    peers = [p for p in all_peers if not _true(p.get('dynamic')) and (not name or p.get('name') == name)]
     identities = session.print_('/ip/ipsec/identity', proplist=IDENTITY_PROPS)
     result = {'changed': False, 'router': router, 'routeros_version': vtext, 'tunnels': [], 'polls': 0, 'waited': 0.0}
 
@@ -221,7 +251,8 @@ def ipsec_info(session, params, check_mode=False, diff=False, warn=None):
     result['log'] = [{'time': r.get('time'), 'topics': r.get('topics'), 'message': r.get('message')} for r in log_rows]
     secrets = []
 
-    hosts = {_host(p.get('address')) for p in peers}
+    hosts = {_host(p.get('address')) for p in all_peers}
+    peer_names = {str(p.get('name')) for p in all_peers if p.get('name')}
     for peer in peers:
         mine_active, mine_pol, mine_sa = _tunnel_state(peer, active, policies, sas)
         tunnel_ping = None
@@ -236,7 +267,7 @@ def ipsec_info(session, params, check_mode=False, diff=False, warn=None):
         if tunnel_ping is not None:
             state['ping'] = {'sent': tunnel_ping['sent'], 'received': tunnel_ping['received']}
             state['nat'] = nat_rows
-        lines = _log_for(log_rows, peer, hosts - {_host(peer.get('address'))})
+        lines = _log_for(log_rows, peer, hosts - {_host(peer.get('address'))}, peer_names - {str(peer.get('name'))})
         outcome = diagnose(state=state, router_log=lines, cloud_log=params.get('cloud_log'), comparison=params.get('cloud_side'),
                            secrets=secrets)
         phase1 = mine_active[0] if mine_active else None

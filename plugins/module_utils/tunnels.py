@@ -723,6 +723,7 @@ def _verify(session, resolved, result, rows_by_menu, reuse_policy_rows, warn):
             state['ping'] = {'sent': ping['sent'], 'received': ping['received']}
             state['nat'] = nat_rows
         others = {x['peer_address'] for x in resolved if x['peer_address'] and x['name'] != t['name']}
-        lines = info.log_for(log_rows, {'name': t['name'], 'address': t['peer_address']}, others)
+        other_names = {x['name'] for x in resolved if x['name'] != t['name']}
+        lines = info.log_for(log_rows, {'name': t['name'], 'address': t['peer_address']}, others, other_names)
         outcome = diagnose(state=state, router_log=lines, comparison=t.get('comparison'), secrets=[t['psk']] if t['psk'] else None)
         view['diagnosis'] = info.diagnosis_view(outcome)

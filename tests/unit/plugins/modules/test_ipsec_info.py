@@ -95,3 +95,41 @@ def test_runtime_established_with_ping_or_psk_mismatch(lab_factory, version, psk
         assert tunnel['ping']['success'] and tunnel['ping']['received'] > 0
     else:
         assert not result['healthy'] and tunnel['diagnosis']['class'] == 'psk', tunnel['diagnosis']
+
+
+def test_log_lines_are_attributed_by_what_they_name():
+    """A line belongs to a peer only by its name or address; a line about another peer is never attached."""
+    from ansible_collections.vpclink.routeros.plugins.module_utils.info import log_for
+
+    peer = {'name': 'to_tencent_hk', 'address': '119.91.254.122/32'}
+    rows = [{'topics': 'ipsec,error', 'message': "initiator can't find identity for peer: vpc-gz"},           # another peer, unknown here
+            {'topics': 'ipsec,error', 'message': "initiator can't find identity for peer: to_tencent_hk"},
+            {'topics': 'ipsec,error', 'message': '119.91.254.12 parsing packet failed, possible cause: wrong password'},
+            {'topics': 'ipsec,error', 'message': '119.91.254.122 fatal NO-PROPOSAL-CHOSEN notify messsage, phase1 should be deleted.'},
+            {'topics': 'ipsec,error', 'message': '10.5.107.112 failed to get valid proposal.'},                 # a stranger's address
+            {'topics': 'ipsec,error', 'message': 'got fatal error: AUTHENTICATION_FAILED'},                     # names nobody
+            {'topics': 'ipsec,error', 'message': "initiator can't find identity for peer: to_tencent_hk-2"}]
+    picked = log_for(rows, peer, set())
+    assert [(r['message'][:28], r['attribution']) for r in picked] == [
+        ("initiator can't find identit", 'name'), ('119.91.254.122 fatal NO-PROP', 'address'), ('got fatal error: AUTHENTICAT', None)]
+    # a known other peer, by name or address
+    other = log_for([{'message': 'phase1 negotiation failed due to time up 1.1.1.1[500]<=>203.0.113.7[500] a:0'},
+                     {'message': 'killing ike2 SA for vpc'}], peer, {'203.0.113.7'}, {'vpc'})
+    assert other == []
+
+
+@pytest.mark.parametrize('router', sorted(ROUTERS))
+def test_a_line_about_another_peer_is_not_shown_under_this_one(rlab, router, path):
+    configure(rlab, router)
+    api = labkit.connect(rlab, router)
+    try:
+        api.path('ip', 'ipsec', 'peer').add(name='vpc-gz', address='203.0.113.77/32', profile='default', **{'exchange-mode': 'ike2'})
+    finally:
+        api.close()
+    result = path('ipsec_info', dict(conn(rlab, router), peer='peer1'))
+    (tunnel,) = result['tunnels']
+    shown = json.dumps([tunnel['log'], tunnel['diagnosis']])
+    assert 'vpc-gz' not in shown, shown
+    # and the stale "can't find identity" line of peer1 itself (its identity exists now) is not evidence
+    assert "can't find identity" not in json.dumps(tunnel['diagnosis']['evidence'])
+    assert any('vpc-gz' in (r['message'] or '') for r in result['log']), 'the lab logs the line for vpc-gz'
