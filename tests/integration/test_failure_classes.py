@@ -117,22 +117,22 @@ def _block(out, host):
 
 
 def _diagnosis(out, host):
-    """(class, [ranked candidates]) from the role's failure message for ``host``."""
-    match = re.search(rf'{host}: tunnel vpc is not up: (\w+) \(phase [^)]*\)(.*?)fix: ', out, re.S)
+    """(class, certain, [ranked candidates], [evidence]) from the role's failure message for ``host``."""
+    match = re.search(rf'{host}: tunnel vpc is not up: (\w+) \(phase [^,)]*, (certain|likely)\)(.*?)fix: ', out, re.S)
     assert match, f'no diagnosis for {host}'
-    cands = re.search(r'candidates \(ranked\): ([\w, ]+)', match.group(2))
-    return match.group(1), [c.strip() for c in cands.group(1).split(',')] if cands else []
+    cands = re.search(r'candidates \(ranked\): ([\w, ]+)', match.group(3))
+    evidence = re.findall(r'evidence: ([^\n]*)', match.group(3))
+    candidates = [c.strip() for c in cands.group(1).split(',')] if cands else [match.group(1)]
+    return match.group(1), match.group(2) == 'certain', candidates, evidence
 
 
-# Through the role, the router's own lines do not separate these from another class (diagnose.py, 2026-11):
-# identity (AUTHENTICATION_FAILED: psk ranked first, identity second), pfs under IKEv1 (NO-PROPOSAL-CHOSEN:
-# traffic_selectors first, pfs ranked), exchange_mode (IKEv1 main vs cloud aggressive: the router sees no
-# answer -> no_response, exchange_mode NOT ranked) and ike_version (ike2 vs an IKEv1-only cloud:
-# NO_PROPOSAL_CHOSEN -> phase1_proposal, ike_version NOT ranked). For all four the cloud_side comparison must
-# name the class before any login, and diagnose.yml with the cloud's pasted log lines must name it exactly;
-# every other class must be diagnosed exactly by the role.
+# The router's own lines do not separate these from another class (cloud-side-and-diagnosis §9, guide table):
+# identity (IKEv2 AUTHENTICATION_FAILED: psk or identity), pfs under IKEv1 (NO-PROPOSAL-CHOSEN in phase 2: ESP
+# proposal or PFS, selectors by the state), exchange_mode (IKEv1 AUTHENTICATION-FAILED: mode, identity or
+# version) and ike_version (ike2 refused with NO_PROPOSAL_CHOSEN: proposal or version). For these the diagnosis
+# must not be certain and the right class must be among the ranked candidates; the cloud_side comparison must
+# name the class before any login. Every other class must be diagnosed first by the role.
 ROUTER_SIDE_AMBIGUOUS = {'exchange_mode', 'ike_version', 'identity', 'pfs'}
-RANKED_WHEN_AMBIGUOUS = {'identity', 'pfs'}
 
 
 def _fatal_block(out, host):
@@ -145,13 +145,18 @@ def test_failure_class_diagnosed_through_the_role(outcome, klass):
     run, side_run, side_logins, diag_run = outcome
     host = f'f{NAMES.index(klass) + 1}'
     assert run.recap[host]['failed'] == 1, run
-    found, candidates = _diagnosis(run.out, host)
+    found, certain, candidates, evidence = _diagnosis(run.out, host)
+    assert klass in candidates, (klass, found, candidates, _block(run.out, host))
     if klass in ROUTER_SIDE_AMBIGUOUS:
         assert CASES[klass][2], f'{klass}: needs a cloud_side case'
-        if klass in RANKED_WHEN_AMBIGUOUS:
-            assert klass in candidates, (klass, found, candidates)
+        assert not certain and len(candidates) > 1, (klass, found, candidates, _block(run.out, host))
     else:
-        assert (found, candidates[:1] or [found]) == (klass, [klass]), (klass, found, candidates, _block(run.out, host))
+        assert (found, candidates[:1]) == (klass, [klass]), (klass, found, candidates, _block(run.out, host))
+    if certain:
+        assert found == klass, (klass, found, _block(run.out, host))
+    # the peer was written before its identity, so the router logged "initiator can't find identity"; the identity
+    # exists now, so that line is stale and is not evidence of this failure
+    assert not any("can't find identity" in line for line in evidence), (klass, evidence)
     if CASES[klass][2]:
         assert side_run.recap[host]['failed'] == 1, side_run
         assert side_logins[host] == 0, (host, side_logins)
@@ -160,12 +165,9 @@ def test_failure_class_diagnosed_through_the_role(outcome, klass):
 
 
 # Tencent's own line for a main/aggressive mismatch ("no peer config found by ID payload") also means an ID
-# mismatch (cloud-side-and-diagnosis.md §9): with the cloud's lines, exchange_mode must at least be ranked.
+# mismatch (cloud-side-and-diagnosis.md §9): with the cloud's lines, exchange_mode must be ranked, not certain.
 PASTED_AMBIGUOUS = {'exchange_mode'}
-PASTED_PARAMS = [pytest.param(k, marks=pytest.mark.xfail(
-    strict=True, reason='diagnose.py reads Tencent "no peer config found by ID payload" as a certain identity mismatch; '
-                        'the reference says ID *or* exchange mode, so exchange_mode should be a ranked candidate'))
-    if k == 'exchange_mode' else k for k in NAMES]
+PASTED_PARAMS = NAMES
 
 
 @pytest.mark.parametrize('klass', PASTED_PARAMS)
@@ -176,6 +178,42 @@ def test_failure_class_with_pasted_cloud_log_via_diagnose_playbook(outcome, klas
     match = re.search(rf"- '{host} / vpc \(inventory tunnel\): DOWN(.*?)- 'cause: (\w+)(.*?)- 'fix: ", diag_run.out, re.S)
     assert match, diag_run.out[-4000:]
     if klass in PASTED_AMBIGUOUS:
+        assert re.search(r'not\s+certain\)', match.group(0)), (klass, match.group(0))
         assert re.search(rf"candidate \d+: {klass} ", match.group(3)), (klass, match.group(0))
     else:
         assert match.group(2) == klass, (klass, match.group(0))
+    assert "can't find identity" not in match.group(0), (klass, match.group(0))
+
+
+def _pasted(out, host):
+    """(class, certain, rank of each candidate) from diagnose.yml's lines for ``host``."""
+    block = re.search(rf"- '{host} / vpc \(inventory tunnel\): DOWN.*?- 'fix: ", out, re.S)
+    if not block:
+        return None, False, {}
+    text = block.group(0)
+    cause = re.search(r"- 'cause: (\w+) ", text)
+    certain = re.search(r'\(phase\s+\w+,\s+(certain|not\s+certain)\)', text)
+    ranks = {c: int(r) for r, c in re.findall(r"candidate\s+(\d+):\s+(\w+)\s", text)}
+    found = cause.group(1) if cause else None
+    return found, bool(certain and certain.group(1) == 'certain'), ranks or ({found: 1} if found else {})
+
+
+def test_report_per_class(outcome):
+    """The table of the issue (print with -rP): per class, top class / certain / rank of the true class, from the
+    router's lines only (site.yml), with the cloud's log pasted (diagnose.yml), with cloud_side (preflight)."""
+    run, side_run, _logins, diag_run = outcome
+    rows = ['class              | router lines only            | + cloud log                  | cloud_side']
+    for index, klass in enumerate(NAMES, start=1):
+        host = f'f{index}'
+        found, certain, candidates, _evidence = _diagnosis(run.out, host)
+        rank = candidates.index(klass) + 1 if klass in candidates else None
+        p_found, p_certain, p_ranks = _pasted(diag_run.out, host)
+        side = 'n/a'
+        if CASES[klass][2]:
+            side = 'preflight names it' if f'error_class: {klass}' in _fatal_block(side_run.out, host) else 'MISSED'
+        rows.append(f'{klass:<18} | {found:<15} {"certain" if certain else "likely ":<7} r{rank} | '
+                    f'{p_found or "-":<15} {"certain" if p_certain else "likely ":<7} r{p_ranks.get(klass)} | {side}')
+        assert rank is not None and p_ranks.get(klass) is not None, rows[-1]
+        assert not certain or found == klass, rows[-1]
+        assert not p_certain or p_found == klass, rows[-1]
+    print('\n'.join(rows))
