@@ -34,7 +34,7 @@ def log(msg):
 
 
 def run(cmd, *, env=None, cwd=None, check=True):
-    proc = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, check=False)
     if check and proc.returncode:
         sys.exit(f'artifact: FAILED: {" ".join(cmd)} (exit {proc.returncode})\n{proc.stdout}\n{proc.stderr}')
     return proc
