@@ -295,6 +295,10 @@ def _resolve_one(index, raw, errors, warnings):
                     probe[key] = str(ipaddress.ip_address(str(ping.get(key)).strip()))
                 except ValueError:
                     errors.append(f'{where}: verify.ping.{key}: {ping.get(key)!r} is not an IP address (required)')
+            src = probe.get('src_address')
+            if src and t['local_subnets'] and not any(ipaddress.ip_address(src) in ipaddress.ip_network(n) for n in t['local_subnets']):
+                errors.append(f'{where}: verify.ping.src_address: {src!r} is outside local_subnets ({", ".join(t["local_subnets"])}); '
+                              'use a LAN address of the router inside them (the policy only carries traffic from there)')
             count = ping.get('count', 3)
             if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100:
                 errors.append(f'{where}: verify.ping.count: {count!r}; allowed: 1..100')
@@ -385,11 +389,11 @@ def preflight(params):
             if issue['severity'] == 'error' and key in keys6:
                 allowed = sorted(set(cloudlib.routeros_values(issue['field'], '7.0') or ()) | set(cloudlib.routeros_values(issue['field'], '6.49') or ()))
                 line = f'{t["where"]}: {issue["field"]}: {issue["value"]!r}: {issue["message"]}'
-                if allowed and 'RouterOS' in issue['message']:
+                if allowed and issue['message'].startswith('RouterOS'):   # a cloud's limit lists what the cloud accepts
                     line += f'; allowed by RouterOS: {_allowed_text(allowed)}'
                 elif issue['field'] in cloudlib.ALGORITHM_FIELDS:
                     accepted = [cloudlib.to_routeros(t['cloud'], issue['field'], c) for c in cloudlib.accepted(t['cloud'], issue['field'])]
-                    line += f'; {t["cloud"]} accepts (RouterOS names): {_allowed_text([a for a in accepted if a])}'
+                    line += f'; allowed by {t["cloud"]} (RouterOS names): {_allowed_text([a for a in accepted if a])}'
                 errors.append(line)
             elif issue['severity'] == 'warning' and key in keys6:
                 warnings.append(f'{t["where"]}: {issue["field"]}: {issue["message"]}')
