@@ -226,7 +226,7 @@ def check_role_validation(venv, env, home, roles):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--python', default=sys.executable, help='interpreter for the fresh runtime venv')
     args = parser.parse_args()
     os.makedirs(WORK, exist_ok=True)
