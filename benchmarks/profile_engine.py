@@ -39,7 +39,7 @@ def params_for(i, port):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--n', type=int, default=6)
     parser.add_argument('--negotiation-delay', type=float, default=0.5)
     args = parser.parse_args(argv)

@@ -242,7 +242,7 @@ def bench_n(count, args, date):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--n', type=int, nargs='+', default=[10, 50, 200])
     parser.add_argument('--forks', type=int, default=10)
     parser.add_argument('--negotiation-delay', type=float, default=0.5)
