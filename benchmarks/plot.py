@@ -23,7 +23,7 @@ def main(src, dst):
     with open(src, encoding='utf-8') as fh:
         report = json.load(fh)
     results = sorted(report['results'], key=lambda r: r['n'])
-    fig, ax = plt.subplots(figsize=(9, 5.5), dpi=110)
+    fig, (ax, per) = plt.subplots(1, 2, figsize=(14, 6), dpi=100, gridspec_kw={'width_ratios': [3, 2]})
     for case, label, color, style, marker in SERIES:
         points = [(r['n'], r['runs'][case]['wall_s']) for r in results if case in r['runs']]
         if points:
@@ -31,14 +31,21 @@ def main(src, dst):
             ax.plot(xs, ys, linestyle=style, marker=marker, color=color, label=label, linewidth=2)
             ax.annotate(f'{ys[-1]:.0f} s', (xs[-1], ys[-1]), textcoords='offset points', xytext=(6, 0), fontsize=9, color=color,
                         va='center')
+            per.plot(xs, [1000 * y / x for x, y in points], linestyle=style, marker=marker, color=color, linewidth=2)
     ax.set_xlabel('routers (N)')
     ax.set_ylabel('wall time (s)')
-    ax.set_title(f"Fleet rollout wall time vs fleet size ({report['host']['cpus']} CPUs, forks {report['forks']}, {report['date']})")
-    ax.set_xticks([r['n'] for r in results])
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc='upper left')
-    ax.set_xlim(left=0)
-    ax.set_ylim(bottom=0)
+    ax.set_title('wall time of one playbook run')
+    per.set_xlabel('routers (N)')
+    per.set_ylabel('wall time per router (ms)')
+    per.set_title('per router (wall / N)')
+    for axis in (ax, per):
+        axis.set_xticks([r['n'] for r in results])
+        axis.grid(True, alpha=0.3)
+        axis.set_xlim(left=0)
+        axis.set_ylim(bottom=0)
+    ax.legend(loc='upper left', fontsize=9)
+    fig.suptitle(f"Fleet benchmark {report['date']}: {report['host']['cpus']} CPUs, forks {report['forks']}, "
+                 f"negotiation_delay {report['negotiation_delay']} s")
     fig.tight_layout()
     fig.savefig(dst)
     print(f'wrote {dst}')
