@@ -38,7 +38,7 @@ def _object_work(module_name):
 
 # module name -> (its own options, the work done with one session, its sensitive option names (or a
 # function params -> secret values, for secrets nested in lists), optional work BEFORE connecting:
-# ``before(params, warn) -> (stop, result)``; when ``stop`` the run ends without any connection,
+# ``before(params, warn, check_mode, diff) -> (stop, result)``; when ``stop`` the run ends without any connection,
 # else ``result`` is passed to the work as ``pre=``)
 MODULES = {name: (spec.argument_spec, _object_work(name), tuple(f.option for f in spec.sensitive), None) for name, spec in SPECS.items()}
 MODULES['nat_accept_top'] = (firewall.nat_argument_spec, firewall.nat_accept_top, (), None)
@@ -90,7 +90,7 @@ def run(module_name, params, check_mode=False, diff=False, connect_fn=None):
     before, pre = MODULES[module_name][3], None
     try:
         if before is not None:
-            stop, pre = before(params, warnings.append)
+            stop, pre = before(params, warnings.append, check_mode=check_mode, diff=diff)
             if stop:
                 result = pre
                 return _finish_run(module_name, params, result, warnings)

@@ -30,7 +30,12 @@ in the cloud sheet; the runner scrubs every result string as a last line of defe
 from __future__ import annotations
 
 import ipaddress
+import json
+import os
+import tempfile
 import time
+
+from ansible.module_utils.common.yaml import HAS_YAML, SafeDumper, yaml_dump
 
 from ansible_collections.vpclink.routeros.plugins.module_utils import cloud as cloudlib
 from ansible_collections.vpclink.routeros.plugins.module_utils import info
@@ -54,6 +59,9 @@ IKE_KEYS = ('version', 'exchange_mode', 'encryption', 'hash', 'dh_group', 'prf',
 ESP_KEYS = ('encryption', 'auth', 'pfs_group', 'lifetime')
 VERIFY_KEYS = ('enabled', 'timeout', 'interval', 'ping')
 PING_KEYS = ('src_address', 'address', 'count')
+# Verify poll: the first waits are short (a tunnel often comes up within a second), then they grow to the
+# configured interval: 0.25 s, 0.5 s, 1 s, then ``verify.interval`` (never longer than the interval).
+FIRST_WAITS = (0.25, 0.5, 1.0)
 # Runtime properties read with the planning print of /ip/ipsec/policy, so a run that wrote nothing
 # can use it as its first verify poll (one sentence less per warm run).
 POLICY_RUNTIME = ('active', 'ph2-state', 'ph2-count', 'invalid', 'sa-src-address', 'sa-dst-address', 'template')
@@ -65,6 +73,8 @@ def tunnels_argument_spec():
         mode=dict(type='str', default='apply', choices=['preflight', 'apply']),
         update_secret=dict(type='str', default='always', choices=['always', 'on_create'], no_log=False),
         fail_on_unhealthy=dict(type='bool', default=True),
+        sheet_file=dict(type='path'),
+        sheet_router=dict(type='str'),
     )
 
 
@@ -617,6 +627,7 @@ def tunnels_run(session, params, check_mode=False, diff=False, warn=None, pre=No
     not rolled back) when a verified tunnel is unhealthy and ``fail_on_unhealthy``."""
     pre = pre or preflight(params)
     result = tunnels_apply(session, params, check_mode=check_mode, diff=diff, warn=warn, pre=pre)
+    _add_sheet(result, pre.get('_sheet'))
     for text in pre['warnings']:
         if warn is not None:
             warn(text)
@@ -633,18 +644,89 @@ def tunnels_run(session, params, check_mode=False, diff=False, warn=None, pre=No
     return result
 
 
-def run_preflight(params, warn=None):
-    """The runner's pre-connection step: ``(stop, result)``. ``stop`` for ``mode: preflight`` and for any failure."""
+def run_preflight(params, warn=None, check_mode=False, diff=False):
+    """The runner's pre-connection step: ``(stop, result)``. ``stop`` for ``mode: preflight`` and for any failure.
+    When the preflight passes and ``sheet_file`` is given, the cloud sheet is written here, before any connection."""
     pre = preflight(params)
+    if not pre.get('failed') and params.get('sheet_file'):
+        try:
+            pre['_sheet'] = write_sheet(params, pre['tunnels'], check_mode=check_mode, diff=diff)
+        except OSError as exc:
+            pre.update(failed=True, msg=f'cannot write the cloud sheet {params["sheet_file"]}: {exc.strerror or exc}; '
+                                        'check that the directory is writable by the user running Ansible, or set another sheet_file '
+                                        '(nothing was done on the router)')
     if pre.get('failed') or params.get('mode') == 'preflight':
-        out = {k: v for k, v in pre.items() if k != '_resolved'}
+        out = {k: v for k, v in pre.items() if k not in ('_resolved', '_sheet')}
         out['logins'] = 0
         out['round_trips'] = 0
+        _add_sheet(out, pre.get('_sheet'))
         for text in out.pop('warnings', []):
             if warn is not None:
                 warn(text)
         return True, out
     return False, pre
+
+
+SHEET_HEADER = ('# Cloud-side settings for the tunnels of {router}, written by vpclink.routeros.tunnels (role vpclink.routeros.vpc_tunnel)\n'
+                '# from the same inventory that configured the router. The pre-shared key is never written: take it from the vault.\n')
+
+
+def sheet_text(router, tunnel_views, secrets=()):
+    """The cloud sheet file of one router: a header and ``{router, tunnels: {name: cloud_sheet}}`` as YAML (JSON without PyYAML)."""
+    data = {'router': router, 'tunnels': {v['name']: v['cloud_sheet'] for v in tunnel_views if v.get('cloud_sheet')}}
+    if HAS_YAML:
+        body = yaml_dump(data, Dumper=SafeDumper, indent=2, allow_unicode=True, default_flow_style=False, sort_keys=True)
+    else:
+        body = json.dumps(data, indent=2, sort_keys=True) + '\n'
+    text = SHEET_HEADER.format(router=router) + body
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, '********')   # the sheet never holds a PSK (the renderer uses a placeholder)
+    return text
+
+
+def write_sheet(params, tunnel_views, check_mode=False, diff=False):
+    """Write the cloud sheet to ``params['sheet_file']`` where this code runs (the controller for the action plugin),
+    creating directories as needed, only when the content differs. Check mode reports, never writes."""
+    path = os.path.abspath(os.path.expanduser(params['sheet_file']))
+    text = sheet_text(params.get('sheet_router') or params.get('hostname') or '', tunnel_views, tunnel_secrets(params))
+    try:
+        with open(path, encoding='utf-8') as fh:
+            before = fh.read()
+    except FileNotFoundError:
+        before = None
+    changed = before != text
+    if changed and not check_mode:
+        directory = os.path.dirname(path)
+        os.makedirs(directory, mode=0o755, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', dir=directory)
+        try:
+            with os.fdopen(fd, 'w', encoding='utf-8') as fh:
+                fh.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    out = {'path': path, 'changed': changed}
+    if diff and changed:
+        out['diff'] = {'before_header': path, 'after_header': path, 'before': before or '', 'after': text}
+    return out
+
+
+def _add_sheet(result, sheet):
+    """Report the sheet in a result: ``sheet_file``, ``sheet_changed``, ``changed`` and its diff."""
+    if not sheet:
+        return
+    result['sheet_file'] = sheet['path']
+    result['sheet_changed'] = sheet['changed']
+    result['changed'] = bool(result.get('changed')) or sheet['changed']
+    if sheet.get('diff'):
+        if isinstance(result.get('diff'), list):
+            result['diff'].insert(0, sheet['diff'])
+        else:
+            result['diff'] = [sheet['diff']]
 
 
 def _poll(session, version, policy_rows=None):
@@ -667,6 +749,11 @@ def _state_of(t, active, policies, sas):
     return up, mine_active, mine_pol, mine_sa
 
 
+def poll_wait(polls, interval):
+    """Seconds to wait after poll number ``polls`` (1-based): 0.25, 0.5, 1, then ``interval``; never above ``interval``."""
+    return min(interval, FIRST_WAITS[polls - 1] if polls <= len(FIRST_WAITS) else interval)
+
+
 def _verify(session, resolved, result, rows_by_menu, reuse_policy_rows, warn):
     todo = [t for t in resolved if t['state'] == 'present' and t['verify']['enabled']]
     views = {v['name']: v for v in result['tunnels']}
@@ -685,7 +772,7 @@ def _verify(session, resolved, result, rows_by_menu, reuse_policy_rows, warn):
         if not waiting:
             break
         remaining = min(t['verify']['timeout'] for t in waiting) - elapsed
-        sleep(max(0.0, min(interval, remaining)))
+        sleep(max(0.0, min(poll_wait(polls, interval), remaining)))
         active, policies, sas = _poll(session, version)
         polls += 1
     result['polls'] = polls

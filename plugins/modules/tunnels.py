@@ -70,8 +70,9 @@ options:
         V({IKEOptionsSpecification, IPSECOptionsSpecification, SecurityPolicyDatabaseSet, ...})); compared field by field.'
       - 'V(nat_bypass) (default V(true)): a NAT accept rule per pair. V(fasttrack_bypass) (default V(false)): raw notrack rules per
         pair, both directions.'
-      - 'V(verify): dict with V(enabled) (default V(true)), V(timeout) seconds (default 60), V(interval) seconds (default 2),
-        V(ping) (optional dict V(src_address), V(address), V(count) default 3).'
+      - 'V(verify): dict with V(enabled) (default V(true)), V(timeout) seconds (default 60), V(interval) seconds (default 2; the
+        longest wait between polls: the first waits are 0.25 s, 0.5 s and 1 s), V(ping) (optional dict V(src_address), V(address),
+        V(count) default 3).'
       - 'V(state): V(present) (default) or V(absent).'
       - 'Duplicate names, two present tunnels with the same V(peer_address) and overlapping selectors across tunnels are errors.'
     type: list
@@ -96,6 +97,23 @@ options:
       - 'Fail the task when a verified tunnel is not healthy, naming each with its diagnosis. The changes already made are kept.'
     type: bool
     default: true
+  sheet_file:
+    description:
+      - 'Write the cloud sheet (the settings each tunnel''s cloud side needs, in the cloud''s own vocabulary: C(tunnels[].cloud_sheet)
+        of every present tunnel) to this file, as YAML with a comment header; never the PSK.'
+      - 'The file is written where this code runs: through the action plugin (the normal case) that is the controller; when the
+        module itself runs (the fallback) it is the host the module runs on, which is the controller with C(connection=local).'
+      - 'Missing directories are created (mode C(0755)); the file (mode C(0644)) is written only when its content differs, so a
+        re-run reports no change. It is written after a passing preflight, before any router contact, in both modes; a failing
+        preflight writes nothing.'
+      - 'In check mode the file is not written; C(sheet_changed) says whether it would be. With diff mode the file''s before
+        and after are part of the diff.'
+    type: path
+  sheet_router:
+    description:
+      - 'The router name written into the cloud sheet (its C(router) key and header). Default: O(hostname).'
+      - 'The role passes C(inventory_hostname).'
+    type: str
 notes:
   - 'Cost per router and run: one login; the version read; one print per menu (profile, proposal, peer, identity, policy, NAT,
     and raw only when a tunnel uses C(fasttrack_bypass) or is absent); the writes; then the verify polls.'
@@ -121,6 +139,8 @@ EXAMPLES = r"""
         public_address: 113.87.48.200
         local_id: address:113.87.48.200
         cloud_side: "{{ tencent_connection }}"
+    sheet_file: "{{ playbook_dir }}/cloud-sheets/{{ inventory_hostname }}.yml"
+    sheet_router: "{{ inventory_hostname }}"
 
 - name: Apply and verify
   vpclink.routeros.tunnels:
@@ -138,7 +158,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 changed:
-  description: Whether anything was (or, in check mode, would be) written.
+  description: Whether anything was (or, in check mode, would be) written, on the router or to O(sheet_file).
   returned: always
   type: bool
 router:
@@ -177,9 +197,19 @@ logins:
   returned: always
   type: int
 polls:
-  description: Verify polls made (each reads active-peers, policies and installed SAs).
+  description:
+    - 'Verify polls made (each reads active-peers, policies and installed SAs). The waits between polls are 0.25 s, 0.5 s, 1 s,
+      then the smallest C(verify.interval) of the verified tunnels (never longer than that interval), up to C(verify.timeout).'
   returned: when a tunnel was verified
   type: int
+sheet_file:
+  description: Absolute path of the cloud sheet file written (or, in check mode, that would be written).
+  returned: when O(sheet_file) is given and the preflight passed
+  type: str
+sheet_changed:
+  description: Whether the cloud sheet file was (or, in check mode, would be) created or rewritten; counts in C(changed).
+  returned: when O(sheet_file) is given and the preflight passed
+  type: bool
 """
 
 from ansible_collections.vpclink.routeros.plugins.module_utils.runner import run_module  # noqa: E402 (Ansible modules document before importing)

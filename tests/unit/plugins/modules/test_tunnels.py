@@ -4,8 +4,10 @@
 Tencent-vocabulary lab clouds, through the action plugin and the module; the wait runs on the lab's ManualClock."""
 
 import json
+import math
 
 import pytest
+import yaml
 
 from ansible_collections.vpclink.routeros.plugins.module_utils import tunnels as tunnels_utils
 from tests import labkit
@@ -103,6 +105,10 @@ def test_cold_run_one_write_per_object_then_warm_run_writes_nothing(lab, router,
     assert t['healthy'] is True and t['phase1']['state'] == 'established' and t['phase2'][0]['ph2_state'] == 'established'
     assert t['sas']['count'] >= 2 and t['ping']['received'] > 0 and 'diagnosis' not in t
     assert cold['routeros_version'].startswith(ROUTERS[router][0]) and cold['round_trips'] == sentences(lab, router)   # the lab does not count /login
+    # the lab establishes after 2 s: polls at 0, 0.25, 0.75, 1.75 and 2.75 s (waits 0.25, 0.5, 1, then the 1 s interval)
+    assert 2 <= cold['polls'] <= 6 and cold['waited'] <= 3, (cold['polls'], cold['waited'])
+    # version + 6 menu prints + 6 writes + 3 sentences per poll + ping
+    assert cold['round_trips'] <= 1 + 6 + 6 + 3 * cold['polls'] + 1, cold['round_trips']
     assert_no_secret(cold)
 
     lab.reset_counters(router)
@@ -232,6 +238,8 @@ def test_mismatched_cloud_is_diagnosed(lab, router, change, expected, path):
     assert t['healthy'] is False and t['diagnosis']['class'] == expected, t['diagnosis']
     assert "tunnel 'tc1': not healthy" in result['msg'] and t['diagnosis']['fix'] in result['msg'] and 'not rolled back' in result['msg']
     assert lab.counters(router)['logins'] == 1
+    # never up: polls at 0, 0.25, 0.75, 1.75, then every second until the 8 s timeout
+    assert result['polls'] <= 3 + math.ceil(8 / 1) + 1, result['polls']
     assert_no_secret(result)
     lab.reset_counters(router)
     soft = path('tunnels', dict(a, fail_on_unhealthy=False))
@@ -274,3 +282,57 @@ def test_check_mode_predicts_the_real_run_and_diff_masks_the_psk(lab, router, pa
     assert d['after']['secret'] == '<secret changed>' and d['before']['secret'] == '********'
     assert lab.counters(router)['writes'] == 1
     assert_no_secret(changed)
+
+
+def test_poll_waits_start_short_and_back_off_to_the_interval():
+    waits = [tunnels_utils.poll_wait(n, 2.0) for n in range(1, 7)]
+    assert waits == [0.25, 0.5, 1.0, 2.0, 2.0, 2.0]
+    assert [tunnels_utils.poll_wait(n, 0.4) for n in range(1, 4)] == [0.25, 0.4, 0.4]   # never above the interval
+    assert [tunnels_utils.poll_wait(n, 0.1) for n in range(1, 3)] == [0.1, 0.1]
+
+
+def test_cloud_sheet_file_written_once_check_mode_and_diff(lab, path, tmp_path):
+    sheet = tmp_path / 'deep' / 'dir' / 'v7.yml'
+    a = args(lab, 'v7', [tunnel(verify={'enabled': False})], mode='preflight', sheet_file=str(sheet), sheet_router='v7')
+    check = path('tunnels', a, check=True, diff=True)
+    assert not check.get('failed'), check.get('msg')
+    assert check['changed'] and check['sheet_changed'] and check['sheet_file'] == str(sheet) and not sheet.exists()
+    assert check['diff'][0]['after_header'] == str(sheet) and 'PropoEncryAlgorithm' in check['diff'][0]['after']
+    first = path('tunnels', a)
+    assert first['changed'] and first['sheet_changed'] and sheet.exists() and 'diff' not in first
+    text = sheet.read_text(encoding='utf-8')
+    assert PSK not in text and text.startswith('# Cloud-side settings for the tunnels of v7')
+    data = yaml.safe_load(text)
+    assert data['router'] == 'v7' and set(data['tunnels']) == {'tc1'}
+    assert data['tunnels']['tc1'] == first['tunnels'][0]['cloud_sheet']
+    assert oct(sheet.stat().st_mode & 0o777) == '0o644'
+    mtime = sheet.stat().st_mtime_ns
+    again = path('tunnels', a, diff=True)
+    assert again['changed'] is False and again['sheet_changed'] is False and 'diff' not in again
+    assert sheet.stat().st_mtime_ns == mtime
+    assert lab.counters('v7')['logins'] == 0
+    # mode apply writes it too (before connecting), and a router run that changes nothing stays changed=false
+    sheet.unlink()
+    applied = path('tunnels', dict(a, mode='apply'))
+    assert not applied.get('failed'), applied.get('msg')
+    assert applied['sheet_changed'] and applied['changed'] and sheet.read_text(encoding='utf-8') == text
+    warm = path('tunnels', dict(a, mode='apply'))
+    assert warm['changed'] is False and warm['sheet_changed'] is False and warm['commands'] == []
+    for result in (check, first, again, applied, warm):
+        assert_no_secret(result)
+
+
+def test_cloud_sheet_not_written_when_the_preflight_fails(lab, path, tmp_path):
+    sheet = tmp_path / 'v7.yml'
+    side = json.loads(json.dumps(TENCENT_SIDE))
+    side['IPSECOptionsSpecification'].update(IntegrityAlgorithm='SHA1')
+    bad = path('tunnels', args(lab, 'v7', [tunnel(cloud_side=side)], sheet_file=str(sheet)))
+    assert bad['failed'] and not sheet.exists() and 'sheet_file' not in bad and bad['logins'] == 0
+
+
+def test_cloud_sheet_unwritable_path_fails_before_any_login(lab, tmp_path):
+    blocker = tmp_path / 'file'
+    blocker.write_text('x', encoding='utf-8')
+    result = run_action_path('tunnels', args(lab, 'v7', [tunnel()], sheet_file=str(blocker / 'v7.yml')))
+    assert result['failed'] and 'cannot write the cloud sheet' in result['msg'] and str(blocker) in result['msg']
+    assert lab.counters('v7')['logins'] == 0
