@@ -161,10 +161,13 @@ def check_docs(venv, env, home, coll):
     for role in roles:
         fqcn = f'vpclink.routeros.{role}'
         proc = run([doc, '-t', 'role', fqcn], env=env, cwd=home)
-        if 'OPTIONS' not in proc.stdout or 'ERROR' in proc.stderr:
-            fail(f'ansible-doc -t role {fqcn} did not render:\n{proc.stdout[:2000]}\n{proc.stderr}')
-    if roles:
-        log(f'ansible-doc renders the role argument specs: {" ".join(roles)}')
+        data = json.loads(run([doc, '-t', 'role', '--json', fqcn], env=env, cwd=home).stdout)[fqcn]
+        entry_points = sorted(data.get('entry_points', {}))
+        missing = [e for e in entry_points if f'ENTRY POINT: *{e}*' not in proc.stdout]
+        if not entry_points or missing or 'options' not in proc.stdout.lower() or 'ERROR' in proc.stderr:
+            fail(f'ansible-doc -t role {fqcn} did not render (entry points {entry_points}, missing {missing}):\n'
+                 f'{proc.stdout[:2000]}\n{proc.stderr}')
+        log(f'ansible-doc renders role {fqcn}: entry points {" ".join(entry_points)}')
     return modules, roles
 
 
@@ -219,10 +222,12 @@ def check_role_validation(venv, env, home, roles):
         proc = run([os.path.join(venv, 'bin', 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', f'role-{role}.yml'],
                    env=env, cwd=home, check=False)
         out = proc.stdout + proc.stderr
-        if proc.returncode == 0 or 'Validating arguments against arg spec' not in out or 'argument spec validation' not in out.lower():
-            fail(f'role {role}: bad input did not fail on the argument spec (exit {proc.returncode}):\n{out[-3000:]}')
-        lines = [line.strip() for line in out.splitlines() if 'argument spec validation' in line.lower() or '"msg"' in line]
-        log(f'role {role}: bad input fails on the argument spec, no router needed: {lines[0][:160] if lines else ""}')
+        expected = ('Validating arguments against arg spec', 'Validation of arguments failed',
+                    f'missing required arguments: {role}_api', f"'{role}_tunnels' is of type str")
+        if proc.returncode == 0 or not all(text in out for text in expected):
+            fail(f'role {role}: bad input did not fail on the argument spec (exit {proc.returncode}); expected {expected}:\n{out[-3000:]}')
+        log(f'role {role}: bad input fails on the argument spec without any router ("Validation of arguments failed: ... '
+            f'missing required arguments: {role}_api ...")')
 
 
 def main():
