@@ -674,6 +674,7 @@ SHEET_HEADER = ('# Cloud-side settings for the tunnels of {router}, written by v
 def sheet_text(router, tunnel_views, secrets=()):
     """The cloud sheet file of one router: a header and ``{router, tunnels: {name: cloud_sheet}}`` as YAML (JSON without PyYAML)."""
     data = {'router': router, 'tunnels': {v['name']: v['cloud_sheet'] for v in tunnel_views if v.get('cloud_sheet')}}
+    data = json.loads(json.dumps(data))   # plain str/int/list/dict (the controller's values may carry Ansible's tagged types)
     if HAS_YAML:
         body = yaml_dump(data, Dumper=SafeDumper, indent=2, allow_unicode=True, default_flow_style=False, sort_keys=True)
     else:

@@ -34,6 +34,12 @@ def test_create_and_idempotent_rerun_with_several_tunnels(lab_factory, tmp_path)
     inventory = kit.write_inventory(tmp_path, lab, tunnels)
     hand_before = kit.config_state(lab, 'r7')
 
+    # check mode: nothing written, neither on the routers nor the cloud sheets on the controller
+    check = kit.playbook('site.yml', inventory, '--check')
+    assert check.rc == 0, check
+    assert not (tmp_path / 'sheets').exists() and lab.counters('r7')['writes'] == 0 and lab.counters('r6')['writes'] == 0
+    assert 'r7 / vpc-gz (tencent):' in check.out, check
+
     first = kit.playbook('site.yml', inventory)
     assert first.rc == 0, first
     assert first.recap['r7']['changed'] >= 1 and first.recap['r6']['changed'] >= 1, first
@@ -54,8 +60,10 @@ def test_create_and_idempotent_rerun_with_several_tunnels(lab_factory, tmp_path)
 
     lab.reset_counters('r7')
     lab.reset_counters('r6')
+    sheet_mtime = (tmp_path / 'sheets' / 'r7.yml').stat().st_mtime_ns
     second = kit.playbook('site.yml', inventory)
     assert second.rc == 0, second
+    assert (tmp_path / 'sheets' / 'r7.yml').stat().st_mtime_ns == sheet_mtime   # unchanged sheet: not rewritten
     assert all(row['changed'] == 0 for row in second.recap.values()), second
     for router in ('r7', 'r6'):
         counters = lab.counters(router)
