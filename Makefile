@@ -39,7 +39,9 @@ lines-reset:
 
 ## next-line: sanity, unit and integration on ansible-core 2.21 (Python 3.12+) in $(NEXT_VENV)
 next-line:
-	@if [ -z "$(NEXT_PYTHON)" ]; then \
+	@if [ -z "$(NEXT_PYTHON)" ] && [ "$(origin NEXT_PYTHON)" != file ]; then \
+		echo "ansible-core 2.21: SKIPPED, NEXT_PYTHON was set empty ($(origin NEXT_PYTHON))" | tee -a $(LINES); \
+	elif [ -z "$(NEXT_PYTHON)" ]; then \
 		echo "ansible-core 2.21: SKIPPED, no working Python 3.12+ found (python3.12..3.14, ~/.pyenv/versions/3.1x)" | tee -a $(LINES); \
 	else \
 		echo "== ansible-core 2.21 line: $(NEXT_PYTHON) in $(NEXT_VENV)"; \
