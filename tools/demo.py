@@ -77,7 +77,7 @@ def main():
         before = hand_built_entries(lab)
 
         print('\n== 1. Roll the inventory tunnels out (site.yml) ==', flush=True)
-        rc, _ = playbook('site.yml')
+        rc, _output = playbook('site.yml')
         if rc:
             print(f'\nmake demo: the rollout failed (exit {rc}); see the play output above.')
             return rc
@@ -102,7 +102,7 @@ def main():
 
         router, peer, cloud = HAND_BUILT
         print(f'\n== 3. Why does the hand-built tunnel {router}/{peer} not come up? (diagnose.yml, router side only) ==', flush=True)
-        rc, _ = playbook('diagnose.yml', '--limit', router, '-e', f'diagnose_peer={peer}')
+        rc, _output = playbook('diagnose.yml', '--limit', router, '-e', f'diagnose_peer={peer}')
         if rc:
             return rc
         log = control(lab, 'GET', f'/clouds/{cloud}/log')

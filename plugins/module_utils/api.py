@@ -58,6 +58,7 @@ else:
     LIBROUTEROS_IMPORT_ERROR = None
     HAS_LIBROUTEROS = True
 
+
 class _WireSecretFilter(logging.Filter):
     """librouteros logs every API word at DEBUG, ``=password=`` and ``=secret=`` included: mask their values, so a
     user who turns on debug logging (root logger at DEBUG) does not write the password and PSKs to a log (DESIGN rule 5)."""

@@ -120,8 +120,8 @@ CLASSES = {
     'phase2_proposal': {
         'phase': 'phase2', 'title': 'ESP (phase 2) encryption or integrity algorithms differ',
         'fields': ('esp.encryption', 'esp.auth'), 'eliminable': True,
-        'fix': ('Make the ESP proposal identical: RouterOS /ip/ipsec/proposal enc-algorithms=, auth-algorithms= and the cloud\'s '
-                'EncryptAlgorithm, IntegrityAlgorithm (Terraform ipsec_encrypt_algorithm, ipsec_integrity_algorithm). RouterOS '
+        'fix': ('Make the ESP proposal identical: RouterOS /ip/ipsec/proposal enc-algorithms and auth-algorithms must equal the cloud\'s '
+                'EncryptAlgorithm and IntegrityAlgorithm (Terraform ipsec_encrypt_algorithm, ipsec_integrity_algorithm). RouterOS '
                 'ESP has no sha384.'),
         'separate_by': ('the responder\'s lines: "no acceptable ENCRYPTION_ALGORITHM found" / "no acceptable '
                         'INTEGRITY_ALGORITHM found"; or the preflight comparison of esp.encryption/esp.auth'),

@@ -66,7 +66,7 @@ DISABLED = Field('disabled', 'bool', default=False, description=['Whether the en
 
 PROFILE = MenuSpec('profile', '/ip/ipsec/profile', keys=('name',), flags=('default',), fields=[
     Field('name', 'name', description=['Name of the phase 1 profile; the stable key of the entry.',
-                                      'The built-in V(default) profile is never changed or removed.']),
+                                       'The built-in V(default) profile is never changed or removed.']),
     Field('hash-algorithm', 'choice', PROFILE_HASH, default='sha1',
           description=['Phase 1 hash (integrity) algorithm.'] + _allowed_doc(PROFILE_HASH)),
     Field('prf-algorithm', 'choice', PRF, default='auto', min_version=V7,
@@ -90,7 +90,7 @@ PROFILE = MenuSpec('profile', '/ip/ipsec/profile', keys=('name',), flags=('defau
 
 PROPOSAL = MenuSpec('proposal', '/ip/ipsec/proposal', keys=('name',), flags=('default',), fields=[
     Field('name', 'name', description=['Name of the phase 2 proposal; the stable key of the entry.',
-                                      'The built-in V(default) proposal is never changed or removed.']),
+                                       'The built-in V(default) proposal is never changed or removed.']),
     Field('auth-algorithms', 'multi', PROPOSAL_AUTH, default='sha1',
           description=['Phase 2 authentication algorithms (a set). A list or a comma string. Use V([]) with GCM ciphers.']
           + _allowed_doc(PROPOSAL_AUTH)),

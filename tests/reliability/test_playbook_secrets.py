@@ -97,10 +97,10 @@ def test_no_secret_anywhere_in_any_playbook_run(lab_factory, tmp_path, monkeypat
 
 def _run_all(lab_factory, tmp_path, monkeypatch, lab_log):
     routers = [kit.router_entry(name, index, version) for name, index, version in ROUTERS]
-    cloud = kit.cloud_entry('gz', 1, [(name, index, [f'{kit.lan(index)}/24']) for name, index, _ in ROUTERS])
+    cloud = kit.cloud_entry('gz', 1, [(name, index, [f'{kit.lan(index)}/24']) for name, index, _version in ROUTERS])
     cloud['connections'][1]['psk'] = WRONG_CLOUD_PSK
     lab = kit.start_lab(lab_factory, routers, [cloud], delay=0.3, retry=1)
-    tunnels = {name: [kit.tunnel('vpc-gz', name, index, 1, verify=dict(VERIFY))] for name, index, _ in ROUTERS}
+    tunnels = {name: [kit.tunnel('vpc-gz', name, index, 1, verify=dict(VERIFY))] for name, index, _version in ROUTERS}
     inventory = kit.write_inventory(tmp_path, lab, tunnels)
     out_dir = tmp_path / 'out'
     monkeypatch.setenv('ANSIBLE_LOG_PATH', str(out_dir / 'ansible.log'))

@@ -13,8 +13,7 @@ from tests import labkit
 from tests.reliability.conftest import BUILDERS, PSK, SECRETS, STEPS, TUNNEL, assert_clear_failure, config_state, conn, ok
 from tests.unit.plugins.modules.conftest import run_action_path
 
-MODULE_RUNS = [(module_name, args) for module_name, args in STEPS] + [('tunnels', {'tunnels': [TUNNEL]}),
-                                                                      ('ipsec_info', {'peer': 'vpc', 'log_lines': 50})]
+MODULE_RUNS = list(STEPS) + [('tunnels', {'tunnels': [TUNNEL]}), ('ipsec_info', {'peer': 'vpc', 'log_lines': 50})]
 # every way a run can end: (label, fault to set or None, check, diff)
 MODES = [('check+diff', None, True, True), ('real+diff', None, False, True), ('warm+diff', None, False, True),
          ('trap-on-identity-add', {'kind': 'trap', 'command': '/ip/ipsec/identity/add', 'message': f'failure: echo secret={PSK}'},
@@ -140,11 +139,11 @@ def test_two_runs_at_once_leave_no_duplicate(rlab, builder):
         barrier = threading.Barrier(2)
         results = [None, None]
 
-        def run(slot, barrier=barrier, results=results):
+        def run(slot, barrier, results):
             barrier.wait()
             results[slot] = build(rlab, name)
 
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+        threads = [threading.Thread(target=run, args=(i, barrier, results)) for i in range(2)]
         for thread in threads:
             thread.start()
         for thread in threads:
