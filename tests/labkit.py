@@ -56,6 +56,15 @@ def running_lab(routers=None, clock=None, **kwargs):
         server.stop()
 
 
+def fresh(lab, names):
+    """Put routers of a shared lab back to their lab-file state for the next test: config, faults, counters."""
+    for name in names:
+        lab.reset(name)
+        lab.clear_faults(name)
+        lab.reset_counters(name)
+    return lab
+
+
 def tls_wrapper(lab, hostname='127.0.0.1', cafile=None):
     """An ``ssl_wrapper`` for librouteros that validates the lab certificate (or ``cafile``) for ``hostname``."""
     context = ssl.create_default_context(cafile=cafile or lab.ca_path)

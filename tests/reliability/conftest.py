@@ -129,11 +129,7 @@ def rel_lab():
 
 @pytest.fixture
 def rlab(rel_lab):
-    for name in VERSIONS:
-        rel_lab.reset(name)
-        rel_lab.clear_faults(name)
-        rel_lab.reset_counters(name)
-    return rel_lab
+    return labkit.fresh(rel_lab, VERSIONS)
 
 
 # a message says what to do: one of these imperative phrases (DESIGN rule 7)

@@ -26,11 +26,7 @@ def shared_lab():
 
 @pytest.fixture
 def rlab(shared_lab):
-    for name in ROUTERS:
-        shared_lab.reset(name)
-        shared_lab.clear_faults(name)
-        shared_lab.reset_counters(name)
-    return shared_lab
+    return labkit.fresh(shared_lab, ROUTERS)
 
 
 def conn(lab, name, **extra):

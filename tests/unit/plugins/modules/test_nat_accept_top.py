@@ -23,10 +23,7 @@ def nat_lab():
 
 @pytest.fixture
 def nlab(nat_lab):
-    for name in ROUTERS:
-        nat_lab.reset(name)
-        nat_lab.reset_counters(name)
-    return nat_lab
+    return labkit.fresh(nat_lab, ROUTERS)
 
 
 def dump(lab, router):
