@@ -45,8 +45,9 @@ Result::
 
 from __future__ import annotations
 
-import ipaddress
 import re
+
+from ansible_collections.vpclink.routeros.plugins.module_utils.rule_match import SRCNAT_TRANSLATING, Flow, chains_of, first_in_the_way
 
 # ---------------------------------------------------------------------------------------------
 # The failure classes. 'fields' are the preflight comparison fields (cloud.compare) that decide the
@@ -499,45 +500,19 @@ def _ordered(rows):
 # ---------------------------------------------------------------------------------------------
 
 def _nat_catches(nat_rows, policies):
-    """Return the first srcnat rule that would translate tunnel traffic, or None when an accept comes first.
+    """Return the first srcnat rule that could translate tunnel traffic, or None when none could before an
+    accept rule that takes all of it.
 
-    §8: masquerade changes the source before the policy lookup, so the packet no longer matches the
-    policy. A masquerade with ipsec-policy=out,none skips packets that match a policy (defconf)."""
-    pairs = []
-    for pol in policies or ():
-        try:
-            pairs.append((ipaddress.ip_network(str(pol.get('src-address')), strict=False),
-                          ipaddress.ip_network(str(pol.get('dst-address')), strict=False)))
-        except ValueError:
-            continue
-    if not pairs:
-        return None
-
-    def covers(rule_value, net):
-        if not rule_value:
-            return True
-        negate = str(rule_value).startswith('!')
-        try:
-            rule_net = ipaddress.ip_network(str(rule_value).lstrip('!'), strict=False)
-        except ValueError:
-            return False
-        inside = net.version == rule_net.version and net.subnet_of(rule_net)
-        return not inside if negate else inside
-
-    for rule in nat_rows or ():
-        if rule.get('chain') != 'srcnat' or _truthy(rule.get('disabled', False)):
-            continue
-        if not any(covers(rule.get('src-address'), src) and covers(rule.get('dst-address'), dst) for src, dst in pairs):
-            continue
-        action = rule.get('action', 'accept')
-        if action == 'accept':
-            return None
-        if action in ('masquerade', 'src-nat', 'netmap', 'same'):
-            if 'out,none' in str(rule.get('ipsec-policy', '')):
-                continue
-            # out-interface(-list) matchers are taken to match: LAN->VPC traffic leaves through the WAN.
-            return rule
-    return None
+    A masquerade changes the source before the IPsec policy lookup, so the packet no longer matches the policy
+    (MikroTik IPsec manual, "NAT and Fasttrack Bypass": https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec).
+    Each policy's selectors are one flow; ``rule_match`` decides, as it does for the placement of our accept rule."""
+    flows = [Flow(p.get('src-address'), p.get('dst-address'), into_policy=True) for p in policies or ()]
+    flows = [flow for flow in flows if flow.known]
+    chains = chains_of(nat_rows or ())
+    found = [first_in_the_way(chains.get('srcnat', []), flow, SRCNAT_TRANSLATING, chains) for flow in flows]
+    rules = [rule for rule, _why in filter(None, found)]
+    order = [id(row) for row in chains.get('srcnat', [])]
+    return min(rules, key=lambda rule: order.index(id(rule))) if rules else None
 
 
 def read_state(state):

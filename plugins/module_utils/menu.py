@@ -193,10 +193,11 @@ class MenuSpec:
         self.query_keys = tuple(query_keys if query_keys is not None else self.keys)
         self.sensitive = [f for f in self.fields if f.sensitive]
         self.has_update_secret = bool(self.sensitive) if has_update_secret is None else has_update_secret
-        # ``placement``: an object with ``chain`` (name) and ``catches(row, desired, version)`` ->
-        # reason text or None, for ordered menus (firewall): the entry must stand above every rule that
-        # would catch its traffic first. The engine places it on add (place-before) and moves it only
-        # when such a rule is above it (anchor §7 lesson 7; reference §4.2).
+        # ``placement``: an object with ``chain`` (name), ``matchers`` (properties to print) and
+        # ``catches(row, desired, rows)`` -> reason text or None, for ordered menus (firewall): the entry
+        # must stand above every rule that would catch its traffic first. The engine places it on add
+        # (``place-before``) and moves it (``move``) only when such a rule is above it, so a rule in a good
+        # position is never churned.
         self.placement = placement
         for key in self.keys:
             if self.by_name[key].fixed is None:
@@ -439,7 +440,7 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
     attrs = {name: spec.by_name[name].to_api(value, version) for name, value in changes.items()}
     after_values = dict(before_values)
     after_values.update(changes)
-    place = _placement_plan(spec, rows, row, desired, version, router, _warn) if spec.placement is not None else None
+    place = _placement_plan(spec, rows, row, desired, router, _warn) if spec.placement is not None else None
     destination = place['before'] if place else None
     if row is None:
         result.update(changed=True, action='created', id=None)
@@ -548,7 +549,7 @@ def _command_text(spec, verb, attrs, entry_id=None):
     return ' '.join(words)
 
 
-def _placement_plan(spec, rows, row, desired, version, router, warn):
+def _placement_plan(spec, rows, row, desired, router, warn):
     """Where the entry must stand in its chain. ``rows`` are the chain's rows in print order.
 
     Returns ``{'before': .id or None, 'reason', 'before_index', 'after_index'}``: ``before`` is the
@@ -563,9 +564,7 @@ def _placement_plan(spec, rows, row, desired, version, router, warn):
     for other in rows:
         if ours is not None and other.get('.id') == ours:
             break
-        if _protected(other, ('disabled',)):
-            continue            # a disabled rule catches nothing
-        why = placement.catches(other, desired, version)
+        why = placement.catches(other, desired, rows)
         if why is None:
             continue
         if _protected(other, ('dynamic',)):

@@ -92,6 +92,8 @@ def test_rules_that_cannot_catch_do_not_force_a_move(nlab, router, path):
     {'chain': 'srcnat', 'action': 'masquerade', 'src-address-list': 'lan'},            # unknown list: could match
     {'chain': 'srcnat', 'action': 'src-nat', 'dst-address': '!10.0.5.0/24', 'to-addresses': '203.0.113.1'},   # negation leaves part
     {'chain': 'srcnat', 'action': 'netmap', 'src-address': '192.168.1.128/25', 'to-addresses': '100.64.0.0/25'},  # overlaps
+    {'chain': 'srcnat', 'action': 'masquerade', 'src-address': '192.168.1.0/25', 'out-interface': 'ether1'},  # half the LAN
+    {'chain': 'srcnat', 'action': 'jump', 'jump-target': 'to-wan'},    # the target chain may masquerade
 ])
 def test_a_catching_rule_above_is_repaired_with_one_move(nlab, catcher, path):
     router = 'v7'
