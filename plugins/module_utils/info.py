@@ -30,6 +30,7 @@ import time
 
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import RouterError
 from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import diagnose
+from ansible_collections.vpclink.routeros.plugins.module_utils.rule_match import MATCHERS
 
 V7 = (7, 0, 0)
 
@@ -44,7 +45,8 @@ ACTIVE_PEER_PROPS = {6: ['.id', 'local-address', 'remote-address', 'state', 'sid
 SA_PROPS = ['.id', 'spi', 'src-address', 'dst-address', 'state', 'auth-algorithm', 'enc-algorithm', 'enc-key-size', 'add-lifetime',
             'addtime', 'expires-in', 'current-bytes', 'current-packets', 'seen-traffic']   # never enc-key/auth-key
 LOG_PROPS = ['.id', 'time', 'topics', 'message']
-NAT_PROPS = ['.id', 'chain', 'action', 'src-address', 'dst-address', 'ipsec-policy', 'out-interface', 'disabled', 'dynamic']
+# Every matcher: the diagnosis must see what limits an accept rule (protocol, ports, ...) before it trusts it.
+NAT_PROPS = ['.id'] + list(MATCHERS)
 
 NOT_CONFIGURED_FIX = ('Configure the tunnel first: /ip/ipsec/profile, proposal, peer, identity and policy (the vpclink.routeros '
                       'ipsec_* modules, or the vpc_tunnel role), then run ipsec_info again.')
