@@ -680,17 +680,9 @@ def _disproved(state, st):
     return out
 
 
-def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secrets=None):
-    """Diagnose one tunnel. See the module docstring for the shapes."""
-    secrets = [s for s in (secrets or ()) if s]
-    st = read_state(state)
-    stage = st['stage']
-    notes = []
-
-    # Lines are history, the configuration is now: a class the current configuration disproves is
-    # ruled out whatever the log says (e.g. "initiator can't find identity for peer" logged before
-    # the identity was created), and a line that only speaks for such classes is not evidence.
-    disproved = dict(_disproved(state, st))
+def _log_sources(router_log, cloud_log, stage):
+    """The lines to classify: ``[(where, topics, message, attributed)]`` (router rows in time order, then the
+    cloud's lines) and each end's context for ``classify_line`` (``{'router': ..., 'cloud': ...}``)."""
     sources = []
     router_msgs = []
     for row in _ordered(list(router_log or ())):
@@ -703,19 +695,28 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
         sources.append(('router', topics, message, attributed))
     cloud_msgs = [str(line) for line in cloud_log or ()]
     sources.extend(('cloud', '', line, True) for line in cloud_msgs)
-    contexts = {'router': _context(router_msgs, stage), 'cloud': _context(cloud_msgs, stage)}
+    return sources, {'router': _context(router_msgs, stage), 'cloud': _context(cloud_msgs, stage)}
 
-    # A later success line of the same end proves the negotiation got past phase 1 (and the
-    # configuration) after an earlier failure line: that failure line is stale.
-    proved_after = {}      # (where, phase) -> index of the last attributed success line proving it
+
+def _proved_after(sources):
+    """A later success line of the same end proves the negotiation got past phase 1 (and the configuration)
+    after an earlier failure line: that failure line is stale. -> ``{(where, phase): index of the last attributed
+    success line proving it}``."""
+    proved_after = {}
     for index, (where, _topics, message, attributed) in enumerate(sources):
         if attributed:
             for phase in _proves(message):
                 proved_after[(where, phase)] = index
+    return proved_after
 
+
+def _score_lines(sources, contexts, disproved, secrets):
+    """Classify every line. -> ``(scores, why, decisive, evidence, notes)``: ``scores`` {class: weight}, ``why``
+    {class: [shown lines]}, ``decisive`` {class: True if a verified decisive line, False if only unverified ones}."""
+    proved_after = _proved_after(sources)
     scores = {}
     why = {}
-    decisive = {}      # class -> True if a verified decisive line, False if only unverified ones
+    decisive = {}
     evidence = []
     seen_patterns = set()
     hit_disproved = set()
@@ -754,15 +755,20 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
             if strong:
                 decisive[cls] = decisive.get(cls, False) or hit['verified']
 
-    for cls in sorted(hit_disproved):
-        notes.append(f'ruled out {cls}: {disproved[cls]}; the log line is older than the configuration and is not shown as evidence')
+    notes = [f'ruled out {cls}: {disproved[cls]}; the log line is older than the configuration and is not shown as evidence'
+             for cls in sorted(hit_disproved)]
     if stale:
         notes.append('not counted: {} line(s) older than a later success line of the same end ({})'.format(
             len(stale), '; '.join(stale[:3])))
     if weak_used:
         notes.append('lines marked "(names no peer)" name neither this peer nor its address: they may be about another '
                      'peer, so they rank candidates but never make the diagnosis certain')
+    return scores, why, decisive, evidence, notes
 
+
+def _with_state(st, scores, why, decisive, notes):
+    """Weigh the line scores against what the runtime state says now. -> ``(scores, why, decisive)``."""
+    stage = st['stage']
     line_based = bool(scores)
     if stage in ('config',):
         scores = dict(st['classes'])
@@ -781,7 +787,7 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
         factors = _STAGE_FACTOR[stage]
         fitting = [c for c in scores if factors.get(CLASSES[c]['phase'], 1.0) >= 1.0]
         if scores and not fitting and stage == 'phase1_up':
-            # Phase 1 is up now, so phase-1 failures in the log are from earlier attempts (§10 tree 3).
+            # Phase 1 is up now, so phase-1 failures in the log are from earlier attempts.
             notes.append('phase 1 is established now: the phase-1 errors in the log ({}) are from earlier attempts'.format(', '.join(sorted(scores))))
             decisive = {}
         for cls in [c for c in decisive if c not in fitting]:
@@ -795,42 +801,37 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
                 why.setdefault(cls, list(st['facts']))
     elif stage == 'up' and scores:
         notes.append('The tunnel is up now; the log lines below describe earlier failures')
+    return scores, why, decisive
 
-    healthy = None
-    if stage == 'up':
-        healthy = True
-    elif stage is not None or scores:
-        healthy = False
 
-    # --- comparison: confirm or rule out ------------------------------------------------------
+def _with_comparison(comparison, scores, why, decisive, evidence, notes, secrets):
+    """Confirm classes the preflight comparison found mismatched, rule out those it found equal (in place).
+    -> whether a class was ruled out."""
     mism, compared = _comparison(comparison)
     ruled_out = False
-    if mism is not None and scores and not healthy:
-        for cls in list(scores):
-            spec = CLASSES[cls]
-            if cls in mism:
-                scores[cls] = scores[cls] + 1.0
-                decisive[cls] = True
-                why.setdefault(cls, []).extend(_mismatch_text(m, secrets) for m in mism[cls])
-                evidence.extend(_mismatch_text(m, secrets) for m in mism[cls])
-            elif spec['eliminable'] and spec['fields'] and (compared is None or all(f in compared for f in spec['fields'])) and len(scores) > 1:
-                del scores[cls]
-                decisive.pop(cls, None)
-                ruled_out = True
-                notes.append(f"ruled out {cls}: the preflight comparison found {'/'.join(spec['fields'])} equal on both ends")
-        other = sorted(set(mism) - set(scores))
-        if other:
-            notes.append('other preflight mismatches: {}'.format(', '.join(other)))
+    if mism is None or not scores:
+        return ruled_out
+    for cls in list(scores):
+        spec = CLASSES[cls]
+        if cls in mism:
+            scores[cls] = scores[cls] + 1.0
+            decisive[cls] = True
+            why.setdefault(cls, []).extend(_mismatch_text(m, secrets) for m in mism[cls])
+            evidence.extend(_mismatch_text(m, secrets) for m in mism[cls])
+        elif spec['eliminable'] and spec['fields'] and (compared is None or all(f in compared for f in spec['fields'])) and len(scores) > 1:
+            del scores[cls]
+            decisive.pop(cls, None)
+            ruled_out = True
+            notes.append(f"ruled out {cls}: the preflight comparison found {'/'.join(spec['fields'])} equal on both ends")
+    other = sorted(set(mism) - set(scores))
+    if other:
+        notes.append('other preflight mismatches: {}'.format(', '.join(other)))
+    return ruled_out
 
-    result = {'healthy': healthy, 'class': None, 'certain': False, 'phase': None, 'title': '', 'fix': '',
-              'evidence': [redact(f, secrets) for f in st['facts']] + evidence if not healthy else evidence,
-              'candidates': [], 'stage': stage, 'notes': notes}
-    if healthy:
-        result.update({'certain': True, 'title': 'tunnel established', 'evidence': [redact(f, secrets) for f in st['facts']]})
-        return result
-    if not scores:
-        return result
 
+def _ranked(result, scores, why, decisive, ruled_out):
+    """Fill ``result`` with the candidates in rank order, the best one and whether it is certain."""
+    notes = result['notes']
     total = sum(scores.values())
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], _PHASE_ORDER.index(CLASSES[kv[0]]['phase']), kv[0]))
     candidates = []
@@ -852,3 +853,35 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
     if not certain and len(candidates) > 1:
         result['separate_by'] = '; '.join('{}: {}'.format(c['class'], c['separate_by']) for c in candidates if c['separate_by'])
     return result
+
+
+def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secrets=None):
+    """Diagnose one tunnel. See the module docstring for the shapes.
+
+    Stages: read the state; classify the log lines (a class the current configuration disproves is ruled out
+    whatever the log says, and a line that only speaks for such classes is not evidence: lines are history, the
+    configuration is now); weigh them against the state; confirm or rule out with the preflight comparison; rank."""
+    secrets = [s for s in (secrets or ()) if s]
+    st = read_state(state)
+    stage = st['stage']
+    disproved = dict(_disproved(state, st))
+    sources, contexts = _log_sources(router_log, cloud_log, stage)
+    scores, why, decisive, evidence, notes = _score_lines(sources, contexts, disproved, secrets)
+    scores, why, decisive = _with_state(st, scores, why, decisive, notes)
+
+    healthy = None
+    if stage == 'up':
+        healthy = True
+    elif stage is not None or scores:
+        healthy = False
+    ruled_out = False if healthy else _with_comparison(comparison, scores, why, decisive, evidence, notes, secrets)
+
+    result = {'healthy': healthy, 'class': None, 'certain': False, 'phase': None, 'title': '', 'fix': '',
+              'evidence': [redact(f, secrets) for f in st['facts']] + evidence if not healthy else evidence,
+              'candidates': [], 'stage': stage, 'notes': notes}
+    if healthy:
+        result.update({'certain': True, 'title': 'tunnel established', 'evidence': [redact(f, secrets) for f in st['facts']]})
+        return result
+    if not scores:
+        return result
+    return _ranked(result, scores, why, decisive, ruled_out)
