@@ -361,13 +361,39 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
         if warn is not None:
             warn(text)
 
-    state, update_secret, desired, label = entry['state'], entry['update_secret'], entry['desired'], entry['label']
     version = session.version_tuple
-    vtext = session.version
-    router = session.router
+    row = _find(session, spec, entry, rows)
+    result = {'changed': False, 'router': session.router, 'routeros_version': session.version, 'menu': spec.path, 'commands': []}
+    plan = {'result': result, 'ops': [], 'label': entry['label'], 'diff': diff, 'warnings': warnings, 'before': None, 'after': None,
+            'version': version}
+    before_values = _before_values(spec, row, version)
 
-    # 2. Find by stable key (DESIGN rule 3).
-    matches = [row for row in rows if key_matches(spec, row, desired, version)]
+    if entry['state'] == 'absent':
+        if row is None:
+            result.update(action='unchanged', id=None, entry={})
+            return plan
+        return _plan_remove(spec, plan, row, before_values, version)
+
+    changes, secret_notes = _changes(spec, row, entry['desired'], entry['update_secret'], version)
+    if references:
+        _check_references(session, spec, entry['label'], changes, check_mode, _warn)
+    place = _placement_plan(spec, rows, row, entry['desired'], session.router, _warn) if spec.placement is not None else None
+    _plan_writes(spec, plan, row, changes, place)
+    after_values = dict(before_values)
+    after_values.update(changes)
+    plan['after_values'] = after_values
+    if changes:
+        result['changed_properties'] = sorted(changes)
+    if secret_notes:
+        result['secret_notes'] = secret_notes
+    plan['before'], plan['after'] = _views(spec, row, before_values, after_values, changes, place, result['id'], version)
+    return plan
+
+
+def _find(session, spec, entry, rows):
+    """Step 2: the one row with the entry's stable key, or None. A protected match or several matches are errors."""
+    router, label = session.router, entry['label']
+    matches = [row for row in rows if key_matches(spec, row, entry['desired'], session.version_tuple)]
     protected = [(row, _protected(row, spec.flags)) for row in matches]
     protected = [(row, flag) for row, flag in protected if flag]
     if protected:
@@ -381,48 +407,47 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
         raise RouterError(f'router {router}, {spec.path}, {label}: {len(ids)} entries match this key ({", ".join(ids)}); refusing to guess '
                           'which one is ours. Remove the duplicates on the router (keep one) and run again.',
                           router=router, menu=spec.path, entry=label, ids=ids, step='find')
-    row = matches[0] if matches else None
+    return matches[0] if matches else None
 
-    result = {'changed': False, 'router': router, 'routeros_version': vtext, 'menu': spec.path, 'commands': []}
-    plan = {'result': result, 'ops': [], 'label': label, 'diff': diff, 'warnings': warnings, 'before': None, 'after': None,
-            'version': version}
 
-    before_values = {}
+def _before_values(spec, row, version):
+    """The row's canonical values (a secret the router hides is left out)."""
+    values = {}
     if row is not None:
         for field in spec.fields:
             if field.available(version):
                 value = _current(field, row, version)
                 if value is not None and not (field.sensitive and field.name not in row):
-                    before_values[field.name] = value
+                    values[field.name] = value
+    return values
 
-    # 3. Plan.
-    if state == 'absent':
-        if row is None:
-            result.update(action='unchanged', id=None, entry={})
-            return plan
-        return _plan_remove(spec, plan, row, before_values, version)
 
+def _changes(spec, row, desired, update_secret, version):
+    """Step 3a: ``({name: canonical value to write}, {secret name: why it is written})``."""
     changes = {}
     secret_notes = {}
     if row is None:
-        for name, value in desired.items():
-            changes[name] = value
-    else:
-        for name, value in desired.items():
-            if name in spec.keys:
-                continue
-            field = spec.by_name[name]
-            if field.sensitive and field.name not in row:
-                # The router hides the secret (no "sensitive" policy, reference §7 item 12).
-                if update_secret == 'always':
-                    changes[name] = value
-                    secret_notes[name] = 'hidden by the router; written because update_secret=always'
-                continue
-            if _current(field, row, version) != value:
+        return dict(desired), secret_notes
+    for name, value in desired.items():
+        if name in spec.keys:
+            continue
+        field = spec.by_name[name]
+        if field.sensitive and field.name not in row:
+            # The router hides the secret (an API user without the "sensitive" policy).
+            if update_secret == 'always':
                 changes[name] = value
+                secret_notes[name] = 'hidden by the router; written because update_secret=always'
+            continue
+        if _current(field, row, version) != value:
+            changes[name] = value
+    return changes, secret_notes
 
-    # References: checked only for values that will be written (second runs cost nothing).
-    for name, value in changes.items() if references else ():
+
+def _check_references(session, spec, label, changes, check_mode, warn):
+    """Step 3b: every referenced entry a change names must exist (checked only for values that will be
+    written, so second runs cost nothing). A missing one fails, or warns in check mode."""
+    router, version, vtext = session.router, session.version_tuple, session.version
+    for name, value in changes.items():
         field = spec.by_name[name]
         if not field.reference or value in (None, '') or value in field.builtin_refs:
             continue
@@ -432,20 +457,22 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
             text = (f'{field.name} (option {field.option}) = {field.to_api(value, version)!r}: no such entry in {ref_path} on router {router}; '
                     'allowed: the name of an existing entry there. Create it first (order: profile, proposal -> peer -> identity -> policy) or fix the name.')
             if check_mode:
-                _warn('check mode: ' + text + ' A real run fails here unless an earlier task creates it.')
+                warn('check mode: ' + text + ' A real run fails here unless an earlier task creates it.')
             else:
                 raise RouterError(f'router {router}, {spec.path}, {label}: invalid reference, nothing was changed: {text}',
                                   router=router, menu=spec.path, entry=label, step='validate', routeros_version=vtext)
 
+
+def _plan_writes(spec, plan, row, changes, place):
+    """Step 3c: the add, or the set and the move, with their command texts."""
+    result = plan['result']
+    version = plan['version']
     attrs = {name: spec.by_name[name].to_api(value, version) for name, value in changes.items()}
-    after_values = dict(before_values)
-    after_values.update(changes)
-    place = _placement_plan(spec, rows, row, desired, router, _warn) if spec.placement is not None else None
     destination = place['before'] if place else None
     if row is None:
         result.update(changed=True, action='created', id=None)
         if destination:
-            attrs['place-before'] = destination   # reference §4.2: add ... place-before=<.id>
+            attrs['place-before'] = destination   # add ... place-before=<.id>: the new rule goes directly above it
         result['commands'].append(_command_text(spec, 'add', attrs))
         plan['ops'].append(('add', attrs))
     else:
@@ -462,16 +489,13 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
     if place:
         result['placement'] = {'before': destination, 'reason': place['reason'], 'chain': spec.placement.chain,
                                'position': place['after_index']}
-    plan['after_values'] = after_values
-    if changes:
-        result['changed_properties'] = sorted(changes)
-    if secret_notes:
-        result['secret_notes'] = secret_notes
 
+
+def _views(spec, row, before_values, after_values, changes, place, entry_id, version):
+    """The diff's before and after (secrets masked; for ordered menus the position in the chain, 0 = first)."""
     before_view = _entry_view(spec, before_values, row.get('.id'), version) if row is not None else {}
-    after_view = _entry_view(spec, after_values, result['id'], version)
+    after_view = _entry_view(spec, after_values, entry_id, version)
     if place:
-        # Position in the chain (0 = first rule of the chain), so a diff shows a move too.
         if row is not None:
             before_view['position'] = place['before_index']
         after_view['position'] = place['after_index']
@@ -481,8 +505,7 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
             after_view[name] = SECRET_CHANGED if row is not None else SECRET_SET
             if row is not None and name not in before_view:
                 before_view[name] = MASK
-    plan['before'], plan['after'] = before_view, after_view
-    return plan
+    return before_view, after_view
 
 
 def plan_remove(session, spec, row, label, diff=False):
