@@ -10,7 +10,7 @@ Public:
 * ``connect(params, warn=None)`` -- open, TLS-wrap, log in, return a ``Session``.
 * ``Session`` -- ``version``/``version_tuple`` (read once), ``print_``, ``add``, ``set_``, ``remove``, ``close``.
 * ``RouterError`` -- every foreseeable failure, with a message naming router, menu, entry,
-  RouterOS's own text and the next step (DESIGN rule 7). The connection password never appears.
+  RouterOS's own text and the next step. The connection password never appears.
 * ``HAS_LIBROUTEROS`` / ``LIBROUTEROS_IMPORT_ERROR`` for ``missing_required_lib('librouteros')``.
 """
 
@@ -61,7 +61,7 @@ else:
 
 class _WireSecretFilter(logging.Filter):
     """librouteros logs every API word at DEBUG, ``=password=`` and ``=secret=`` included: mask their values, so a
-    user who turns on debug logging (root logger at DEBUG) does not write the password and PSKs to a log (DESIGN rule 5)."""
+    user who turns on debug logging (root logger at DEBUG) does not write the password and PSKs to a log."""
 
     _WORD = re.compile(r'(=(?:password|secret|ppk-secret|response|passphrase|private-key)=)[^\'"]*', re.IGNORECASE)
 
@@ -92,7 +92,7 @@ PLAIN_PORT = 8728
 TLS_PORT = 8729
 MASK = '********'
 
-# !trap categories, reference §1.4.
+# !trap categories (MikroTik API manual, https://help.mikrotik.com/docs/spaces/ROS/pages/47579160/API).
 _TRAP_HINTS = {
     0: 'the item or command does not exist on this router',
     1: 'RouterOS rejected an argument value',
@@ -138,7 +138,7 @@ def _is_loopback(hostname):
 
 
 def _trap_text(exc):
-    """RouterOS's own words for a trap (several traps are joined, as librouteros does, §1.9)."""
+    """RouterOS's own words for a trap (several traps are joined, as librouteros does)."""
     if isinstance(exc, MultiTrapError):
         return ', '.join(_trap_text(t) for t in exc.traps)
     return str(getattr(exc, 'message', None) or exc).replace('\r\n', ', ')
@@ -226,7 +226,7 @@ class Session:
 
     # -- reads --------------------------------------------------------------
     def print_(self, menu, proplist=None, query=None, entry=None, words=None):
-        """One ``print`` with ``.proplist`` and ``?=k=v`` query words (implicit AND), DESIGN rule 8.
+        """One ``print`` with ``.proplist`` and ``?=k=v`` query words (implicit AND): one round trip.
 
         ``words``: ready ``?`` query words (e.g. ``?=name=a ?=name=b ?#|``) appended after ``query``."""
         query_words = list(words or [])
@@ -247,7 +247,7 @@ class Session:
 
     @property
     def version(self):
-        """RouterOS version text such as ``7.16.2``, read once per session (§1.2 of the anchor: CR re-reads it per path)."""
+        """RouterOS version text such as ``7.16.2``, read once per session, not once per menu."""
         if self._version is None:
             rows = self.print_('/system/resource', proplist=['version'])
             raw = str(rows[0].get('version', '')) if rows else ''
@@ -276,7 +276,7 @@ class Session:
         self._call(menu, 'set', entry, words)
 
     def move(self, menu, entry_id, destination, entry=None):
-        """``move =numbers=<id> =destination=<id>``: place ``entry_id`` before ``destination`` (reference §4.2)."""
+        """``move =numbers=<id> =destination=<id>``: place ``entry_id`` before ``destination`` (as the console's ``move``)."""
         self.writes += 1
         self._call(menu, 'move', entry, [f'=numbers={entry_id}', f'=destination={destination}'])
 

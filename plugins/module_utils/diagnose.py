@@ -3,9 +3,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Tunnel diagnosis: runtime state + log lines -> failure class, evidence, fix.
 
-Pure functions: no network, no AnsibleModule. Knowledge comes from
-reference/guide-en.md (error table), reference/cloud-side-and-diagnosis.md §8-§10 and
-reference/routeros-api-ipsec-semantics.md §2.9-§2.11 and §3.
+Pure functions: no network, no AnsibleModule. The failure classes and their fixes follow MikroTik's IPsec
+manual (https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec, including "NAT and Fasttrack Bypass"),
+the log texts of RouterOS, strongSwan (https://docs.strongswan.org/) and the clouds' IPsec VPN troubleshooting
+pages (Tencent Cloud, Alibaba Cloud, AWS Site-to-Site VPN).
 
 Entry point::
 
@@ -215,29 +216,28 @@ _PHASE_ORDER = ('config', 'phase1', 'phase2', 'data')
 # - One line is classified by the FIRST pattern that matches it, so specific patterns come first.
 # - A pattern with one class and strong=True is decisive for that class; several classes = the line
 #   alone does not separate them (ranked by weight).
-# - verified=False: text expected from racoon/strongSwan source, not seen in a RouterOS log
-#   (cloud-side-and-diagnosis §9 "(exp)"); §11: such a line must not be the sole evidence of a
-#   certain diagnosis.
+# - verified=False: text expected from the racoon/strongSwan source, not seen in a RouterOS log:
+#   such a line must not be the sole evidence of a certain diagnosis.
 # - 'ctx' overrides: in an ESP context (the same end logged "proposals: ESP:" or phase 1 is up) the
 #   DH/algorithm lines speak about phase 2, in an IKE context about phase 1.
 # ---------------------------------------------------------------------------------------------
 
 # An initiator refused in IKE_SA_INIT (N(NO_PROP)): its IKE proposal, or the responder speaks the other IKE
-# version (guide table, §9 "ROS ike2 -> v1-only cloud: NO_PROPOSAL_CHOSEN received").
+# version (RouterOS with ike2 against an IKEv1-only cloud gateway receives NO_PROPOSAL_CHOSEN).
 _P1_OR_VERSION = {'phase1_proposal': 0.6, 'ike_version': 0.4}
 _P2_OR_PFS = {'phase2_proposal': 0.55, 'pfs': 0.45}
 _V2_AUTH = {'psk': 0.55, 'identity': 0.45}
-# ALI-FAQ (the guide's table) lists the IKEv1 AUTHENTICATION_FAILED notify under both "exchange
-# modes differ" and "IKE versions differ"; identity mismatches send it too (§9).
+# Alibaba Cloud's VPN FAQ lists the IKEv1 AUTHENTICATION_FAILED notify under both "exchange
+# modes differ" and "IKE versions differ"; identity mismatches send it too.
 _V1_AUTH = {'exchange_mode': 0.45, 'identity': 0.4, 'ike_version': 0.15}
 _ANY_NO_PROP = {'phase1_proposal': 0.45, 'phase2_proposal': 0.3, 'pfs': 0.25}
-# A NO_PROPOSAL_CHOSEN the router RECEIVED, in RouterOS's own words (the IKEv2 text is unverified, §9): phase 1
+# A NO_PROPOSAL_CHOSEN the router RECEIVED, in RouterOS's own words (the IKEv2 text is unverified): phase 1
 # (proposal or IKE version), phase 2 (ESP proposal or PFS, "ROS initiator: NO_PROPOSAL_CHOSEN notify").
 _ROS_NO_PROP = {'phase1_proposal': 0.4, 'ike_version': 0.2, 'phase2_proposal': 0.2, 'pfs': 0.2}
 _ROS_NO_PROP_CTX = {'ike': _P1_OR_VERSION, 'esp': _P2_OR_PFS}
-# Silence: nothing answers, or a v2-only responder ignores IKEv1 (§9 IKE-version row).
+# Silence: nothing answers, or a v2-only responder ignores IKEv1.
 _SILENCE = {'no_response': 0.8, 'ike_version': 0.2}
-# Tencent "no peer config found by ID payload": ID *or* exchange mode (§9 exchange-mode row, TC-LOG).
+# Tencent "no peer config found by ID payload": ID *or* exchange mode (Tencent Cloud's VPN connection log).
 _ID_OR_MODE = {'identity': 0.55, 'exchange_mode': 0.45}
 
 
@@ -257,8 +257,8 @@ PATTERNS = (
     _p(r'does not match peers? id', 'identity'),
     _p(r'message lacks IDr payload', 'identity'),
     _p(r'Expecting IP address type in main mode', 'identity'),
-    # Tencent: "...no peer config found by ID payload" means ID *or* exchange mode (§9 exchange-mode row,
-    # TC-LOG), in either form; the initiator form's configured/received IDs only re-rank (see _id_payload).
+    # Tencent: "...no peer config found by ID payload" means ID *or* exchange mode, in either form; the
+    # initiator form's configured/received IDs only re-rank (see _id_payload).
     _p(r'no peer config found by ID payload', _ID_OR_MODE),
     # strongSwan IKEv1 responder: the same lookup fails for an unknown ID and for a config of the other mode
     # (a Main Mode initiator meets an aggressive-only connection): ID or mode, like Tencent's wording above.
@@ -283,7 +283,7 @@ PATTERNS = (
     _p(r'IKE_AUTH (response|request) \d+ \[.*N\(AUTH_FAILED\)', _V2_AUTH),
     _p(r'reply notify: AUTHENTICATION_FAILED', _V2_AUTH),
     _p(r'AUTHENTICATION_FAILED error notify', _V1_AUTH),
-    # RouterOS IKEv1 (racoon) receiving the notify: "<ip> fatal AUTHENTICATION-FAILED notify messsage" (§8 FAQ form).
+    # RouterOS IKEv1 (racoon) receiving the notify: "<ip> fatal AUTHENTICATION-FAILED notify messsage" (the form MikroTik's IPsec FAQ quotes).
     _p(r'fatal AUTHENTICATION-FAILED notify mes+age', _V1_AUTH, verified=False),
     _p(r'\[ ?HASH N\(AUTH_FAILED\) ?\]', {'identity': 0.55, 'exchange_mode': 0.45}),
     _p(r'AUTHENTICATION_FAILED|N\(AUTH_FAILED\)|authentication failure', {'psk': 0.4, 'identity': 0.35, 'exchange_mode': 0.25},
@@ -322,7 +322,7 @@ PATTERNS = (
     _p(r'IKE_SA_INIT response \d+ \[ ?N\(NO_PROP\) ?\]', _P1_OR_VERSION),
     _p(r'NO_PROPOSAL_CHOSEN notify error', _P1_OR_VERSION),
     # RouterOS (racoon) receiving the notify: phase 1 (FAQ: "remote rejected our algorithms") or phase 2
-    # ("ROS initiator: NO_PROPOSAL_CHOSEN notify, ph2-state stays no-phase2", §9).
+    # (RouterOS as initiator: NO_PROPOSAL_CHOSEN notify, ph2-state stays no-phase2).
     _p(r'fatal NO-PROPOSAL-CHOSEN notify mes+age', _ROS_NO_PROP, verified=False, ctx=_ROS_NO_PROP_CTX),
     _p(r'no suitable proposal found', 'phase1_proposal'),
     _p(r'failed to get valid proposal', 'phase1_proposal'),
@@ -337,7 +337,7 @@ PATTERNS = (
     _p(r'NO_PROPOSAL_CHOSEN|N\(NO_PROP\)', _ROS_NO_PROP, strong=False, ctx=_ROS_NO_PROP_CTX),
     # --- no response ---------------------------------------------------------------------------
     # IKEv1 "sending retransmit 1 of request message ID 0, seq 1", IKEv2 "retransmit 1 of request with message ID 0".
-    # A v2-only gateway ignores IKEv1 (and the reverse), so silence is also a version mismatch (§9).
+    # A v2-only gateway ignores IKEv1 (and the reverse), so silence is also a version mismatch.
     _p(r'retransmit \d+ of request (with )?message ID', _SILENCE),
     _p(r'giving up after \d+ retransmits|retransmission count exceeded', _SILENCE),
     _p(r'retransmit IKEv1 .*message', _SILENCE),
@@ -345,7 +345,7 @@ PATTERNS = (
     _p(r'phase2 negotiation failed due to time up waiting for phase1', _SILENCE),
     # The cloud's own "no response" summary: still silence, so still possibly the other IKE version.
     _p(r'reason of peer no response|peer no response|Peer is not responsive', _SILENCE),
-    # --- lifetime, NAT-T, DPD (Alibaba keywords, §2) -------------------------------------------
+    # --- lifetime, NAT-T, DPD (Alibaba Cloud's log keywords) ----------------------------------
     _p(r'long lifetime proposed', 'lifetime', verified=False),
     _p(r'unexpecting payload type 130', 'nat_t'),
     _p(r'DPD: remote seems to be dead|message has no hash payload', 'dpd'),
@@ -357,7 +357,7 @@ _IKE_CTX = re.compile(r'proposals?: IKE:|\bIKE:[A-Z0-9_]+/|IKE_SA_INIT|ph1 packe
 _PEER_DOWN_STATES = ('spawning', 'starting', 'message-1-sent', 'message-1-received', 'no-phase1', 'expired')
 
 # ---------------------------------------------------------------------------------------------
-# Redaction (DESIGN rule 5: secrets never leave).
+# Redaction: secrets never leave.
 # ---------------------------------------------------------------------------------------------
 
 _SECRET_KV = re.compile(r'((?:secret|password|ppk-secret|pre-?shared-?key|PreShareKey|psk)\s*[=:]\s*"?)([^\s",]+)', re.IGNORECASE)
@@ -452,7 +452,7 @@ def log_time_key(text):
     """A RouterOS ``/log`` ``time`` -> a sortable tuple, or None when the text is not a time RouterOS prints.
 
     v7: ``YYYY-MM-DD HH:MM:SS`` (older entries), ``HH:MM:SS`` (today); 6.49: ``mmm/dd HH:MM:SS`` (older days),
-    ``HH:MM:SS`` (today) (the forms the reference and ipsec_info give; §3.2 leaves the exact v7 rule open). A
+    ``HH:MM:SS`` (today) (when v7 starts printing the date is not documented). A
     time of today sorts after every dated one; a 6.49 date (no year) is taken as this year. Any other text:
     None, and the caller keeps the order the router printed."""
     text = str(text or '').strip()
@@ -496,7 +496,7 @@ def _ordered(rows):
 
 
 # ---------------------------------------------------------------------------------------------
-# Runtime state (§10 decision tree)
+# Runtime state
 # ---------------------------------------------------------------------------------------------
 
 def _nat_catches(nat_rows, policies):

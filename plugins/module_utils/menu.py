@@ -2,18 +2,19 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""THE reconcile engine (DESIGN rules 2-8): find -> validate -> compare -> plan -> apply.
+"""The reconcile engine: find -> validate -> compare -> plan -> apply.
 
 A ``MenuSpec`` describes one RouterOS menu: its API path, the stable key, the fields with their
 kinds, allowed values per RouterOS major version, minimum versions, sensitivity and references
 to other menus. ``reconcile(session, spec, params, check_mode, diff)`` makes the router match
-``params`` and returns a plain result dict; it never needs ``AnsibleModule`` (DESIGN rule 9).
+``params`` and returns a plain result dict; it never needs ``AnsibleModule`` (action plugins run it
+in the controller's own process).
 
 Decisions (documented in the modules too):
 
-* Only the options the user gives are compared and written (anchor §7 lesson 10): RouterOS owns
+* Only the options the user gives are compared and written: RouterOS owns
   the defaults. A field the router omits from ``print`` counts as its RouterOS default
-  (reference §2.1 item 1) when the spec knows it.
+  (RouterOS leaves properties at their default out of ``print``) when the spec knows it.
 * References (peer -> profile, identity -> peer, policy -> peer/proposal) must exist before any
   write. A missing one fails the run naming the field, the value and the menu to create it in.
   In check mode it is a warning instead, because an earlier task of the same play would have
@@ -58,8 +59,8 @@ def _vtext(version):
 class Field:
     """One RouterOS property of a menu.
 
-    ``choices``: a tuple, or a dict ``{major_version: tuple}`` (6 and 7, reference §2.13). For
-    ``multi`` fields the tuple order is RouterOS's canonical print order (§2.1 item 3).
+    ``choices``: a tuple, or a dict ``{major_version: tuple}`` (RouterOS 6 and 7 differ). For
+    ``multi`` fields the tuple order is the order RouterOS prints the values in.
     ``default``: what the router means when ``print`` omits the property (value or
     ``{major: value}``); ``None`` means "unknown/unset".
     """
@@ -178,7 +179,7 @@ class Field:
 
 class MenuSpec:
     """One menu: ``kind`` (label used in messages), API ``path``, ``keys`` (RouterOS names), fields,
-    ``flags`` that mark entries we never touch (DESIGN rule 3), ``query_keys`` sent as ``?`` words
+    ``flags`` that mark entries we never touch (RouterOS's default, dynamic or built-in ones), ``query_keys`` sent as ``?`` words
     (the others are compared after normalisation, e.g. CIDRs)."""
 
     def __init__(self, kind, path, keys, fields, flags=('default', 'dynamic'), query_keys=None, has_update_secret=None,
@@ -245,7 +246,7 @@ def _mask_value(field, value):
 
 def validate_entry(session, spec, params):
     """Step 1 of the engine: check one entry's ``params`` against this router's version, before any
-    read of the menu or any write (DESIGN rule 7). Returns the entry dict the other steps take:
+    read of the menu or any write, so bad input changes nothing. Returns the entry dict the other steps take:
     ``{'params', 'state', 'update_secret', 'desired', 'key_values', 'label'}``. Raises ``RouterError``."""
     state = params.get('state') or 'present'
     for field in spec.sensitive:
@@ -300,7 +301,7 @@ def proplist(spec, version, extra=()):
 
 def query_words(spec, entries, extra=()):
     """``?`` words selecting the rows of all ``entries`` (and ``extra`` ``{key: value}`` selections) in ONE print
-    (reference routeros-api-ipsec-semantics §1.5: each word pushes a result, ``?#|`` ORs the top two,
+    (MikroTik API manual, "Queries", https://help.mikrotik.com/docs/spaces/ROS/pages/47579160/API: each word pushes a result, ``?#|`` ORs the top two,
     the stack is ANDed at the end). One selection is plain AND words; several are ``?#&``-joined per
     selection and ``?#|``-joined between selections."""
     selections = []
@@ -320,7 +321,7 @@ def query_words(spec, entries, extra=()):
 
 
 def fetch(session, spec, entries, extra_selections=(), extra_props=(), label=None):
-    """ONE print of ``spec``'s menu covering every entry (DESIGN rule 8): ``.proplist`` and ``?`` queries."""
+    """ONE print of ``spec``'s menu covering every entry (few round trips per run): ``.proplist`` and ``?`` queries."""
     if label is None:
         label = entries[0]['label'] if len(entries) == 1 else f'{len(entries)} {spec.kind} entries'
     props = proplist(spec, session.version_tuple, extra_props)
@@ -510,7 +511,7 @@ def _views(spec, row, before_values, after_values, changes, place, entry_id, ver
 
 def plan_remove(session, spec, row, label, diff=False):
     """A plan that removes ``row`` (found by the caller through its key or owner mark; never a
-    flagged entry, DESIGN rule 3)."""
+    flagged entry: those belong to RouterOS)."""
     flag = _protected(row, spec.flags)
     if flag:
         raise RouterError(f'router {session.router}, {spec.path}, {label}: entry {row.get(".id")} is flagged {flag}=true; it is never removed.',
@@ -578,7 +579,7 @@ def _placement_plan(spec, rows, row, desired, router, warn):
     Returns ``{'before': .id or None, 'reason', 'before_index', 'after_index'}``: ``before`` is the
     first enabled, non-dynamic rule ABOVE the entry (or anywhere, for a new entry, which RouterOS
     appends at the end) that could catch its traffic first. Dynamic rules cannot have a rule placed
-    above them (anchor §2.6, nasnet PR #509): they are reported as a warning instead.
+    above them (RouterOS keeps dynamic rules where it put them): they are reported as a warning instead.
     """
     placement = spec.placement
     ours = row.get('.id') if row is not None else None
