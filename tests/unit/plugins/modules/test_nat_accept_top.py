@@ -240,3 +240,29 @@ def test_fasttrack_bypass_raw_notrack_against_the_lab(nlab, router, path):
     assert gone['changed'] and [c.split(' ', 1)[0] for c in gone['commands']] == [
         '/ip/firewall/raw/remove', '/ip/firewall/raw/remove', '/ip/firewall/nat/remove']
     assert raw_rows(nlab, router) == before_raw and dump(nlab, router) == before_nat
+
+
+@pytest.mark.parametrize('catcher', [
+    {'chain': 'srcnat', 'action': 'masquerade', 'src-address': '192.168.10.0/25', 'out-interface': 'ether1'},   # half the LAN
+    {'chain': 'srcnat', 'action': 'jump', 'jump-target': 'to-wan'},                # the masquerade is in the jumped-to chain
+])
+def test_a_rule_in_the_way_breaks_the_ping_is_diagnosed_and_repaired(lab_factory, catcher, path):
+    """Against a lab tunnel that is up: the rule makes the ping fail, ipsec_info names the NAT class, nat_accept_top
+    places our accept rule above that rule (the same rule_match decision) and the ping goes through."""
+    from tests.emulator.test_runtime import LAN, LAN_IP, VPC, VPC_HOST, start
+
+    lab, api = start(lab_factory)
+    nat = api.path('ip', 'firewall', 'nat')
+    top = list(nat)[0]['.id']
+    nat.add(chain='to-wan', action='masquerade', **{'out-interface': 'ether1'})
+    in_the_way = nat.add(**dict(catcher, **{'place-before': top}))
+    api.close()
+    lab.advance(5)
+    probe = dict(conn(lab, 'r'), peer='tc', ping={'src_address': LAN_IP, 'address': VPC_HOST})
+    broken = path('ipsec_info', probe)
+    (tunnel,) = broken['tunnels']
+    assert not broken['healthy'] and tunnel['diagnosis']['class'] == 'nat_bypass', tunnel['diagnosis']
+    placed = path('nat_accept_top', dict(conn(lab, 'r'), src_address=LAN, dst_address=VPC, comment='vpc bypass'))
+    assert placed['action'] == 'created' and placed['placement']['before'] == in_the_way
+    repaired = path('ipsec_info', probe)
+    assert repaired['healthy'] and repaired['tunnels'][0]['ping']['success'], repaired['tunnels'][0].get('diagnosis')
