@@ -71,3 +71,17 @@ def report_files(routers, dest, playbook, secrets=(), generated=None):
     report = build_report(routers, playbook, secrets=secrets, generated=generated)
     written = write_report(report, dest)
     return dict(written, totals=report['totals'], generated=report['generated'])
+
+
+def run(params, playbook):
+    """The task result of the module and of the action plugin for validated ``params``: never raises for
+    bad records or an unwritable directory, returns ``failed`` and a message naming the cause instead."""
+    dest = params.get('dest') or 'reports'
+    try:
+        return report_files(params['routers'], dest, playbook, secrets=params.get('secrets') or ())
+    except ValueError as exc:
+        return {'failed': True, 'changed': False, 'msg': f'fleet_report: {exc}. Nothing was written.'}
+    except OSError as exc:
+        return {'failed': True, 'changed': False,
+                'msg': f'fleet_report: cannot write the report into {os.path.abspath(os.path.expanduser(dest))}: {exc.strerror or exc}. '
+                       'Check that the directory is writable by the user running Ansible, or set another dest.'}
