@@ -198,6 +198,7 @@ def _cell(text, sort=None, cls=None, raw=False):
 
 # Columns of counts and durations: right-aligned, header included.
 _RIGHT_ALIGNED = ('up', 'uptime', 'sas', 'bytes', 'ping')
+_FOLD_AT = 90   # characters of a fix shown before it folds
 _NONE = '<span class="none">&mdash;</span>'
 
 
@@ -231,13 +232,19 @@ def _ping_cell(ping):
 
 
 def _long_text(text, cls):
-    """Long texts (fixes run to several sentences) fold behind their first sentence."""
+    """Long texts (fixes run to several sentences) fold behind their first sentence, or their first words."""
     if not text:
         return _cell(_NONE, sort='', cls=cls, raw=True)
-    first, dot, rest = text.partition('. ')
-    if len(text) <= 140 or not rest:
+    if len(text) <= _FOLD_AT:
         return _cell(text, cls=cls)
-    return _cell(f'<details><summary>{_e(first + dot.strip())}</summary>{_e(rest)}</details>', sort=text.lower(), cls=cls, raw=True)
+    first, dot, _rest = text.partition('. ')
+    if dot and len(first) < _FOLD_AT:
+        head, tail = first + '.', text[len(first) + 2:]
+    else:
+        cut = text.rfind(' ', 0, _FOLD_AT)
+        cut = cut if cut > 0 else _FOLD_AT
+        head, tail = text[:cut] + ' \u2026', '\u2026 ' + text[cut:].lstrip()
+    return _cell(f'<details><summary>{_e(head)}</summary>{_e(tail)}</details>', sort=text.lower(), cls=cls, raw=True)
 
 
 def _table(table_id, heads, rows, empty_text):
@@ -256,7 +263,7 @@ def _row(state, cells):
 def _router_rows(report):
     rows = []
     for router in report['routers']:
-        tunnels = router['tunnels']
+        tunnels = [t for t in router['tunnels'] if t['state'] != 'absent']   # removed as asked: not expected up
         up = sum(1 for t in tunnels if t['state'] == 'up')
         rows.append(_row(router['status'], [
             _cell(router['name'], cls='name'),
