@@ -50,6 +50,7 @@ ATTENTION = ('failed', 'unreachable', 'not_run', 'partial', 'down', 'not_verifie
 # Worst first: the order in which the HTML page sorts its rows by default.
 SEVERITY = ('unreachable', 'failed', 'down', 'partial', 'not_run', 'not_verified', 'absent', 'up', 'ok')
 
+
 def argument_spec():
     """Options of ``vpclink.routeros.fleet_report`` (module file and action plugin)."""
     return dict(

@@ -74,5 +74,6 @@ def render_junit(report):
         root.set(key, str(value))
     root.set('errors', '0')
     root.set('time', '0')
-    ET.indent(root)
+    if hasattr(ET, 'indent'):   # Python 3.9+; the module fallback may run on an older target Python
+        ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding='unicode') + '\n'

@@ -34,8 +34,8 @@ description:
 attributes:
   check_mode:
     description:
-      - The report files are written in check mode too, with the states the check found (V(not_verified) for tunnels it
-        did not verify): they are the run's output, not managed state.
+      - 'The report files are written in check mode too, with the states the check found (V(not_verified) for tunnels it
+        did not verify): they are the run''s output, not managed state.'
     support: full
   diff_mode:
     description: No diff; the report files are the output.
