@@ -26,8 +26,8 @@ OUTPUT = os.path.join(ROOT, 'tests', 'output')
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
 WINDOW = (1400, 1050)   # the whole sample fleet in one picture
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason='Chromium is not installed, the report page was not rendered '
-                                                          '(Debian: apt-get install chromium chromium-driver)')
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason='Chromium is not installed, the report page was not rendered (Debian: apt-get install chromium chromium-driver)')
 
 
 def chromium(tmp_path, *args):
