@@ -314,7 +314,9 @@ def _shown_time(iso):
 
 def render_html(report):
     totals = report['totals']
-    playbook = report['playbook'] or 'playbook'
+    playbook = report['playbook']
+    ran = f'Playbook <strong>{_e(playbook)}</strong> &middot; ' if playbook else ''
+    title = f'Fleet report: {_e(playbook)}' if playbook else 'Fleet report'
     router_heads = [('name', 'Router', False), ('state', 'Status', True), ('up', 'Tunnels up', True), ('message', 'Message', False)]
     tunnel_heads = [('router', 'Router', False), ('name', 'Tunnel', False), ('state', 'State', True), ('uptime', 'Uptime', True),
                     ('sas', 'SAs', True), ('bytes', 'Bytes', True), ('ping', 'Ping', True), ('cause', 'Cause', False), ('fix', 'Fix', False)]
@@ -324,13 +326,13 @@ def render_html(report):
         '<head>',
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<title>Fleet report: {_e(playbook)}</title>',
+        f'<title>{title}</title>',
         f'<style>{_CSS}</style>',
         '</head>',
         '<body>',
         '<header>',
         '<h1>Fleet report</h1>',
-        f'<p class="meta">Playbook <strong>{_e(playbook)}</strong> &middot; generated <time datetime="{_e(report["generated"])}">'
+        f'<p class="meta">{ran}Generated <time datetime="{_e(report["generated"])}">'
         f'{_e(_shown_time(report["generated"]))}</time></p>',
         '</header>',
         '<section class="totals" aria-label="Totals">',
