@@ -73,6 +73,12 @@ def _mapping(value):
     return value if isinstance(value, dict) else {}
 
 
+def _shown(value):
+    """A bad value as an error message shows it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + '...'
+
+
 def _int_or_none(value):
     try:
         return int(value)
@@ -86,7 +92,7 @@ def tunnel_state(view, where):
     is the desired state, not a reading, so it defers to ``healthy``."""
     state = view.get('state')
     if state is not None and state not in TUNNEL_STATES + ('present',):
-        raise ValueError(f'{where}.state: {state!r} is not a tunnel state; allowed: {", ".join(TUNNEL_STATES)} '
+        raise ValueError(f'{where}.state: {_shown(state)} is not a tunnel state; allowed: {", ".join(TUNNEL_STATES)} '
                          '(or present, with healthy true/false/absent)')
     if state in TUNNEL_STATES:
         return state
@@ -173,12 +179,12 @@ def _fix(view, secrets):
     fix = _text(view['fix'] if 'fix' in view else _mapping(view.get('diagnosis')).get('fix'))
     # The fixes are the diagnosis catalogue's own text ("set ... secret= (the identity of this peer)"), so the
     # secret=... pattern masking would garble them: they are masked only when they hold a known secret value.
-    return redact(fix, secrets) if any(s and s in fix for s in secrets) else fix
+    return redact(fix, secrets) if any(s in fix for s in secrets) else fix
 
 
 def _tunnel_entry(view, where, router_status, secrets):
     if not isinstance(view, dict):
-        raise ValueError(f'{where}: {view!r} is not a tunnel (a dict with at least a name)')
+        raise ValueError(f'{where}: {_shown(view)} is not a tunnel (a dict with at least a name)')
     name = view.get('name') if view.get('name') is not None else view.get('peer')
     if name in (None, ''):
         raise ValueError(f'{where}.name: missing; every tunnel needs a name (or peer, as ipsec_info returns it)')
@@ -198,16 +204,16 @@ def _tunnel_entry(view, where, router_status, secrets):
 
 def _router_entry(record, where, secrets):
     if not isinstance(record, dict):
-        raise ValueError(f'{where}: {record!r} is not a router record (a dict with name, status, message, tunnels)')
+        raise ValueError(f'{where}: {_shown(record)} is not a router record (a dict with name, status, message, tunnels)')
     name = record.get('name')
     if name in (None, ''):
         raise ValueError(f'{where}.name: missing; every router record needs the router name (inventory_hostname)')
     status = record.get('status')
     if status not in ROUTER_STATUSES:
-        raise ValueError(f'{where}.status: {status!r} is not a router status; allowed: {", ".join(ROUTER_STATUSES)}')
+        raise ValueError(f'{where}.status: {_shown(status)} is not a router status; allowed: {", ".join(ROUTER_STATUSES)}')
     tunnels = record.get('tunnels') or []
     if not isinstance(tunnels, list):
-        raise ValueError(f'{where}.tunnels: {tunnels!r} is not a list of tunnels')
+        raise ValueError(f'{where}.tunnels: {_shown(tunnels)} is not a list of tunnels')
     entries = [_tunnel_entry(t, f'{where}.tunnels[{i}]', status, secrets) for i, t in enumerate(tunnels)]
     message = _text(record.get('message'))
     not_up = [t['name'] for t in entries if t['state'] in ('down', 'partial')]
@@ -242,7 +248,10 @@ def build_report(routers, playbook, secrets=(), generated=None):
     if not isinstance(routers, list):
         raise ValueError(f'routers: {type(routers).__name__} given; a list of router records is needed')
     secrets = [str(s) for s in secrets or () if s]
-    entries = [_router_entry(r, f'routers[{i}]', secrets) for i, r in enumerate(routers)]
+    try:
+        entries = [_router_entry(r, f'routers[{i}]', secrets) for i, r in enumerate(routers)]
+    except ValueError as exc:   # the bad value is quoted: it may be a secret in the wrong place
+        raise ValueError(redact(str(exc), secrets)) from None
     return {'generated': generated or now_iso(), 'playbook': redact(playbook, secrets), 'routers': entries, 'totals': totals(entries)}
 
 

@@ -109,6 +109,12 @@ def test_bad_records_name_the_record_the_field_and_what_is_allowed(records, word
         assert word in str(exc.value)
 
 
+def test_a_secret_in_the_wrong_place_is_not_quoted_by_the_error():
+    with pytest.raises(ValueError) as exc:
+        build_report([{'name': 'r1', 'status': PSK}], 'site.yml', secrets=[PSK])
+    assert 'routers[0].status' in str(exc.value) and PSK not in str(exc.value)
+
+
 def test_no_secret_in_any_file_and_fixes_stay_readable():
     report = sample_report()
     for text in (render_json(report), render_html(report), render_junit(report)):
