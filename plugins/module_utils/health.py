@@ -87,7 +87,7 @@ def _reason(phase1, pairs, down, sas, ping):
     if not phase1['established']:
         return 'phase 1 is not established (active-peers state: {})'.format(phase1['state'] or 'no row')
     if not pairs:
-        return 'no enabled IPsec policy (selector pair) for this peer'
+        return 'no IPsec policy (selector pair) with action=encrypt for this peer'
     if down:
         return 'phase 2 is up for {} of {} selector pairs; down: {}'.format(len(pairs) - len(down), len(pairs), ', '.join(down))
     if sas['mature'] < sas['needed']:
