@@ -43,7 +43,7 @@ notes:
   - 'Works on RouterOS 6.49 and 7.x. On 6.49 C(active-peers) has no C(id), C(spii), C(spir) or C(port). C(/log) times are
     returned as the router prints them (the format differs between 6.49 and 7.x).'
   - 'O(timeout) is the API socket timeout of every read; O(wait_timeout) bounds the whole wait.'
-  - 'Diagnosis classes are those of the reference failure catalogue (e.g. V(psk), V(identity), V(phase1_proposal),
+  - 'Diagnosis classes are the failure classes of this collection (e.g. V(psk), V(identity), V(phase1_proposal),
     V(phase2_proposal), V(pfs), V(traffic_selectors), V(no_response), V(nat_bypass), V(data_path)), plus
     V(not_configured) when no matching peer exists.'
 seealso:
