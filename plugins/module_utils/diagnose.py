@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.vpclink.routeros.plugins.module_utils.health import PARTIAL, UP, tunnel_health
 from ansible_collections.vpclink.routeros.plugins.module_utils.rule_match import SRCNAT_TRANSLATING, Flow, chains_of, first_in_the_way
 
 # ---------------------------------------------------------------------------------------------
@@ -519,7 +520,9 @@ def read_state(state):
     """Summarise runtime state: ``{'stage', 'facts': [evidence lines], 'classes': {class: weight}, 'decisive': set}``.
 
     stages: None (no state), 'config' (disabled/invalid/missing entries), 'down' (no phase 1),
-    'phase1_up' (phase 1 up, phase 2 not), 'up' (SAs in place), 'up_no_traffic' (SAs up, probe failed)."""
+    'phase1_up' (phase 1 up, but phase 2 or its SAs missing for at least one selector pair: a partially up
+    tunnel is here too, with the pairs that are down among the facts), 'up' (SAs in place for every pair),
+    'up_no_traffic' (SAs up, probe failed). Up or not is ``health.tunnel_health``'s decision."""
     out = {'stage': None, 'facts': [], 'classes': {}, 'decisive': set()}
     if not state:
         return out
@@ -552,10 +555,9 @@ def read_state(state):
 
     if not any(k in state for k in ('active_peers', 'policies', 'installed_sa')):
         return out
-    established = [p for p in peers if p.get('state') == 'established']
+    verdict = tunnel_health(peers, policies, sas, state.get('ping'))
     for p in peers:
         facts.append('active-peers: remote-address={} state={} ph2-total={}'.format(p.get('remote-address', '?'), p.get('state', '?'), p.get('ph2-total', '?')))
-    ph2_up = [p for p in policies if p.get('ph2-state') == 'established' or _truthy(p.get('active', False))]
     for p in policies:
         facts.append('policy {} -> {}: ph2-state={} active={}'.format(
             p.get('src-address', '?'), p.get('dst-address', '?'), p.get('ph2-state', '?'), p.get('active', '?')))
@@ -563,25 +565,25 @@ def read_state(state):
     if sas:
         facts.append(f'installed-sa: {len(sas)} SA(s), {len(mature)} mature')
 
-    if not established:
+    if not verdict['phase1']['established']:
         out['stage'] = 'down'
         if not peers:
             facts.append('active-peers: no row for the cloud gateway (phase 1 never started or never got an answer)')
-        # §10 tree 1: no row, or stuck in message-1-sent -> reachability, version, CGW IP.
+        # No row, or stuck in message-1-sent: nothing answers, the other IKE version, or the cloud expects another address.
         out['classes'] = {'no_response': 0.6, 'ike_version': 0.25, 'customer_gateway': 0.15}
         return out
-    if policies and not ph2_up or (not policies and len(mature) < 2):
+    if verdict['status'] != UP:
         out['stage'] = 'phase1_up'
-        # §10 tree 3: phase 1 up, phase 2 down -> TS, ESP proposal, PFS.
+        if verdict['status'] == PARTIAL:
+            facts.append('partially up: ' + verdict['reason'])
+        # Phase 1 up, phase 2 down (for some pairs): the selectors, the ESP proposal or PFS differ.
         out['classes'] = {'traffic_selectors': 0.4, 'phase2_proposal': 0.35, 'pfs': 0.25}
         return out
 
     out['stage'] = 'up'
-    ping = state.get('ping')
-    if ping is None:
+    if verdict['ping'] is None:
         return out
-    ok = _truthy(ping) if not isinstance(ping, dict) else _int(ping.get('received', 0)) > 0
-    if ok:
+    if verdict['ping']['answered']:
         facts.append('ping through the tunnel: answered')
         return out
     out['stage'] = 'up_no_traffic'
@@ -597,7 +599,7 @@ def read_state(state):
     nat_ok = state.get('nat') is not None
     if nat_ok:
         facts.append('/ip/firewall/nat: an accept rule stands before any masquerade for the tunnel traffic')
-    remote = {_host(p.get('remote-address')) for p in established}
+    remote = {_host(p.get('remote-address')) for p in peers if p.get('state') == 'established'}
     out_bytes = sum(_int(s.get('current-bytes')) for s in mature if _host(s.get('dst-address')) in remote)
     in_bytes = sum(_int(s.get('current-bytes')) for s in mature if _host(s.get('src-address')) in remote)
     if mature:
