@@ -1,6 +1,8 @@
 """The RouterOS lab: a fleet of emulated RouterOS routers speaking the real binary API.
 
-Written from ``reference/`` only; it never imports ``plugins/`` (DESIGN.md rule 1).
+Written from MikroTik's public documentation and public RouterOS output, separately from the collection: it
+never imports ``plugins/`` (and ``plugins/`` never imports it), so a wrong belief on one side shows up as a
+failing test instead of agreeing with itself (docs/architecture.md, house rules).
 
 Layers (each file has one purpose):
 

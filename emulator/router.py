@@ -33,11 +33,11 @@ subclasses it (or duck-types the same methods) and is installed with ``router.se
 * ``on_tick()``                     optional; called before every command, to advance with the clock.
 * ``ping(attrs) -> replies``        ``/ping`` over the API: ``!re`` per probe then ``!done`` (may raise Trap).
 
-Choices on open questions (reference §7) are documented next to the code that makes them; in
+Choices where public sources disagree or are silent are documented next to the code that makes them; in
 short: unknown v6 menus answer one trap ``no such command prefix``; bad ids are ``no such item``
 (v6) / ``no such item (4)`` (v7) without category; built-ins refuse removal with
 ``failure: can not remove default entry``; duplicates and in-use entries use RouterOS's generic
-``failure: ...`` pattern (§1.8); secrets are printed in clear (§7 item 12, see menus/ipsec.py).
+``failure: ...`` pattern; secrets are printed in clear (see menus/ipsec.py).
 """
 
 import time
@@ -54,12 +54,12 @@ from emulator.table import Table, format_id, parse_id
 WRITE_VERBS = frozenset({'add', 'set', 'remove', 'move', 'unset', 'enable', 'disable', 'comment', 'reset',
                          'reset-counters', 'reset-counters-all', 'kill-connections', 'flush'})
 
-# print options accepted (and ignored) over the API, reference §2.1.4.
+# print options accepted (and ignored) over the API, as a real router does.
 PRINT_OPTIONS = frozenset({'.proplist', 'count-only', 'detail', 'brief', 'terse', 'without-paging', 'show-ids',
                            'show-sensitive', 'stats', 'all', 'dynamic', 'static', 'value-list', 'as-value', 'interval',
                            'follow', 'follow-only', 'append', 'from', 'group-by'})
 
-# Seeding applies spec.config in dependency order (DESIGN rule 6), whatever order the lab file uses.
+# Seeding applies spec.config in dependency order (referenced entries first), whatever order the lab file uses.
 SEED_ORDER = ('/interface', '/ip/address', '/ip/ipsec/profile', '/ip/ipsec/proposal', '/ip/ipsec/policy/group',
               '/ip/ipsec/mode-config', '/ip/ipsec/peer', '/ip/ipsec/identity', '/ip/ipsec/policy')
 
@@ -249,7 +249,7 @@ class Router:
                 self.log('system,error,critical', f'login failure for user {username}{where} via api')
 
     def log(self, topics, message, at=None):
-        """Append a /log row. Time: v7 'YYYY-MM-DD HH:MM:SS', v6 'HH:MM:SS' (§3.2/§7 item 11 open: chosen).
+        """Append a /log row. Time: v7 'YYYY-MM-DD HH:MM:SS', v6 'HH:MM:SS' (as public v6/v7 log prints show; the API form is not documented: chosen).
         ``at`` (epoch seconds) stamps an event that happened earlier than now (the runtime catching up)."""
         stamp = time.gmtime(self._wall() if at is None else at)
         text = time.strftime('%Y-%m-%d %H:%M:%S' if self.v7 else '%H:%M:%S', stamp)
@@ -297,9 +297,9 @@ class Router:
                     # a known directory with an unknown command word, e.g. /ip/ipsec/print
                     raise Trap('no such command')
                 if self.v7:
-                    # §1.8, field v7.4-7.14: two traps, librouteros raises MultiTrapError.
+                    # as API users report for v7.4-7.14: two traps, librouteros raises MultiTrapError.
                     raise MultiTrap(Trap(f'no such command or directory ({parts[i]})'), Trap('no such command prefix'))
-                # v6: other clients only ever surfaced this one text (§1.8); one trap chosen.
+                # v6: other clients only ever surfaced this one text; one trap chosen.
                 raise Trap('no such command prefix')
         raise Trap('no such command')
 
@@ -345,11 +345,11 @@ class Router:
 
     # ------------------------------------------------------------------ errors
     def _unknown_parameter(self, name):
-        # §1.8: v7 names the argument; v6 (napalm-ros reports on 6.33-6.49) does not.
+        # v7 names the argument; v6 (napalm-ros reports on 6.33-6.49) does not.
         return Trap(f'unknown parameter {name}' if self.v7 else 'unknown parameter')
 
     def _no_such_item(self):
-        # §1.8 / §7 item 14: text per version; category varies in mocks, none is sent.
+        # text per version (as API clients report it); the category varies between client mocks, none is sent.
         return Trap('no such item (4)' if self.v7 else 'no such item')
 
     @staticmethod
@@ -370,7 +370,7 @@ class Router:
             raise Trap(f'invalid value for argument {name}', ARGUMENT_VALUE) from None
 
     def _store(self, menu, values, name, parsed):
-        """Store a parsed value; hidden defaults and empty comments are dropped (not printed, §2.1.1)."""
+        """Store a parsed value; hidden defaults and empty comments are dropped (RouterOS does not print them)."""
         fld = menu.field(name)
         if (not fld.show_default and fld.default is not None and fld.type.equal(parsed, fld.default)) or \
                 (name == 'comment' and parsed == ''):
@@ -429,13 +429,13 @@ class Router:
 
     @staticmethod
     def _duplicate(menu):
-        # §1.8 / §7 item 4: the IPsec text is unknown; RouterOS's generic "failure: already have ..." pattern,
+        # the IPsec text is not documented; RouterOS's generic "failure: already have ..." pattern,
         # in the form verified for interfaces ("already have interface with such name"), is used for every menu.
         return Trap(f'failure: already have {menu.kind} with such name', ARGUMENT_VALUE)
 
     # ------------------------------------------------------------------ ids
     def _resolve(self, menu, text):
-        """``*HEX``, names (named menus), console positional numbers, comma lists -> entries (§1.5, §4.2)."""
+        """``*HEX``, names (named menus), console positional numbers, comma lists -> entries (as ``remove``/``move`` accept them)."""
         table = self.tables[menu.path]
         out = []
         for token in str(text).split(','):
@@ -527,8 +527,8 @@ class Router:
         targets = self._targets(menu, attrs)
         for entry in targets:
             if entry.builtin:
-                # §7 item 4: text not found; the console manual says default entries "cannot be removed
-                # manually" [CONSOLE-DOC], so refuse with RouterOS's "failure:" style.
+                # the text is not documented; MikroTik's "Command Line Interface" manual says default entries "cannot be
+                # removed manually", so refuse with RouterOS's "failure:" style.
                 raise Trap('failure: can not remove default entry', ARGUMENT_VALUE)
             if menu.in_use:
                 reason = menu.in_use(self, menu, entry, targets)
