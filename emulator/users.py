@@ -136,8 +136,8 @@ def _group(raw, field, known, where):
     if not isinstance(name, str) or not name.strip():
         _fail(where, f'{field}.name', name, 'expected a non-empty group name')
     policy = raw.get('policy', [])
-    if isinstance(policy, str):
-        policy = policy.split(',')
+    if isinstance(policy, str):           # a RouterOS list, "api,read,!write"; "" grants nothing
+        policy = [item for item in policy.split(',') if item.strip()]
     if not isinstance(policy, list):
         _fail(where, f'{field}.policy', policy, 'expected a list of policy names, e.g. [api, read, write, test]')
     granted = set()
