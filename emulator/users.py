@@ -62,7 +62,7 @@ class AccountError(ValueError):
 @dataclasses.dataclass(frozen=True)
 class Account:
     name: str
-    password: str
+    password: str = dataclasses.field(repr=False)     # never in a repr, a log line or a test failure
     group: str
     policies: frozenset
 
