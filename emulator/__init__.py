@@ -1,7 +1,6 @@
 """The RouterOS lab: a fleet of emulated RouterOS routers speaking the real binary API.
 
-Written from public sources (MikroTik manuals, field reports, RFCs, cloud API docs), cited next to the code
-that uses them; it never imports ``plugins/`` and ``plugins/`` never imports it (docs/architecture.md).
+Written from ``reference/`` only; it never imports ``plugins/`` (DESIGN.md rule 1).
 
 Layers (each file has one purpose):
 

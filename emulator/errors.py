@@ -1,17 +1,13 @@
 """RouterOS's own error texts, raised inside the router model and turned into ``!trap`` replies.
 
-Texts come from RouterOS replies quoted in public client code and issue threads (each cited where it is
-used); categories from MikroTik's API manual (https://help.mikrotik.com/docs/display/ROS/API, "!trap").
+Texts and categories come from reference/routeros-api-ipsec-semantics.md §1.4 and §1.8.
 """
 
-# !trap categories (API manual)
+# !trap categories, reference §1.4
 MISSING_ITEM = 0
 ARGUMENT_VALUE = 1
 INTERRUPTED = 2
 GENERAL = 4
-
-# A command the user's group has no policy for (no write, no test, no read); sources in users.py.
-NOT_ENOUGH_PERMISSIONS = 'not enough permissions (9)'
 
 
 class Trap(Exception):
@@ -30,9 +26,12 @@ class Trap(Exception):
 
 
 class MultiTrap(Exception):
-    """Several traps for one command, e.g. an unknown menu on v7 (`no such command or directory (x)` then `no such command prefix`)."""
+    """Several traps for one command, e.g. an unknown menu on v7 (reference §1.8)."""
 
     def __init__(self, *traps):
         super().__init__(', '.join(t.message for t in traps))
         self.traps = traps
 
+
+# A command the user's group has no policy for (no write, no test, no read); sources in users.py.
+NOT_ENOUGH_PERMISSIONS = 'not enough permissions (9)'

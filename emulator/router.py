@@ -34,12 +34,11 @@ subclasses it (or duck-types the same methods) and is installed with ``router.se
 * ``on_tick()``                     optional; called before every command, to advance with the clock.
 * ``ping(attrs) -> replies``        ``/ping`` over the API: ``!re`` per probe then ``!done`` (may raise Trap).
 
-Where no public source gives RouterOS's exact behaviour the lab makes a choice, documented next to the
-code that makes it; in short: unknown v6 menus answer one trap ``no such command prefix``; bad ids are
-``no such item`` (v6) / ``no such item (4)`` (v7) without category; built-ins refuse removal with
+Choices on open questions (reference §7) are documented next to the code that makes them; in
+short: unknown v6 menus answer one trap ``no such command prefix``; bad ids are ``no such item``
+(v6) / ``no such item (4)`` (v7) without category; built-ins refuse removal with
 ``failure: can not remove default entry``; duplicates and in-use entries use RouterOS's generic
-``failure: ...`` pattern; secrets are printed in clear to a user whose group has the ``sensitive``
-policy and as ``*****`` to others; every command needs its policy (``users.py``).
+``failure: ...`` pattern (§1.8); secrets are printed in clear (§7 item 12, see menus/ipsec.py).
 """
 
 import time
@@ -56,13 +55,12 @@ from emulator.table import Table, format_id, parse_id
 WRITE_VERBS = frozenset({'add', 'set', 'remove', 'move', 'unset', 'enable', 'disable', 'comment', 'reset',
                          'reset-counters', 'reset-counters-all', 'kill-connections', 'flush'})
 
-# print options accepted (and ignored) over the API: the v7 /console/inspect print arguments
-# (github.com/tikoci/restraml inspect dumps); `where` is not among them over the API (API manual).
+# print options accepted (and ignored) over the API, reference §2.1.4.
 PRINT_OPTIONS = frozenset({'.proplist', 'count-only', 'detail', 'brief', 'terse', 'without-paging', 'show-ids',
                            'show-sensitive', 'stats', 'all', 'dynamic', 'static', 'value-list', 'as-value', 'interval',
                            'follow', 'follow-only', 'append', 'from', 'group-by'})
 
-# Seeding applies spec.config in dependency order (what an entry references first), whatever order the lab file uses.
+# Seeding applies spec.config in dependency order (DESIGN rule 6), whatever order the lab file uses.
 SEED_ORDER = ('/interface', '/ip/address', '/ip/ipsec/profile', '/ip/ipsec/proposal', '/ip/ipsec/policy/group',
               '/ip/ipsec/mode-config', '/ip/ipsec/peer', '/ip/ipsec/identity', '/ip/ipsec/policy')
 
@@ -256,7 +254,7 @@ class Router:
                 self.log('system,error,critical', f'login failure for user {username}{where} via api')
 
     def log(self, topics, message, at=None):
-        """Append a /log row. Time: v7 'YYYY-MM-DD HH:MM:SS', v6 'HH:MM:SS' (the v7 format is not documented: chosen).
+        """Append a /log row. Time: v7 'YYYY-MM-DD HH:MM:SS', v6 'HH:MM:SS' (§3.2/§7 item 11 open: chosen).
         ``at`` (epoch seconds) stamps an event that happened earlier than now (the runtime catching up)."""
         stamp = time.gmtime(self._wall() if at is None else at)
         text = time.strftime('%Y-%m-%d %H:%M:%S' if self.v7 else '%H:%M:%S', stamp)
@@ -306,11 +304,9 @@ class Router:
                     # a known directory with an unknown command word, e.g. /ip/ipsec/print
                     raise Trap('no such command')
                 if self.v7:
-                    # two traps on v7.4-7.14, librouteros raises MultiTrapError (github.com/home-assistant/core
-                    # issue 68115, github.com/tomaae/homeassistant-mikrotik_router issue 328).
+                    # §1.8, field v7.4-7.14: two traps, librouteros raises MultiTrapError.
                     raise MultiTrap(Trap(f'no such command or directory ({parts[i]})'), Trap('no such command prefix'))
-                # v6: other clients only ever surfaced this one text (github.com/nshttpd/mikrotik-exporter
-                # issue 64); one trap chosen.
+                # v6: other clients only ever surfaced this one text (§1.8); one trap chosen.
                 raise Trap('no such command prefix')
         raise Trap('no such command')
 
@@ -356,12 +352,11 @@ class Router:
 
     # ------------------------------------------------------------------ errors
     def _unknown_parameter(self, name):
-        # v7 names the argument (github.com/terraform-routeros/terraform-provider-routeros issue 679, 7.18);
-        # v6 does not (napalm-ros pull request 165, 6.33-6.49).
+        # §1.8: v7 names the argument; v6 (napalm-ros reports on 6.33-6.49) does not.
         return Trap(f'unknown parameter {name}' if self.v7 else 'unknown parameter')
 
     def _no_such_item(self):
-        # text per version, as public clients compare it; the category varies between mocks, none is sent.
+        # §1.8 / §7 item 14: text per version; category varies in mocks, none is sent.
         return Trap('no such item (4)' if self.v7 else 'no such item')
 
     @staticmethod
@@ -382,8 +377,7 @@ class Router:
             raise Trap(f'invalid value for argument {name}', ARGUMENT_VALUE) from None
 
     def _store(self, menu, values, name, parsed):
-        """Store a parsed value; hidden defaults and empty comments are dropped: RouterOS omits such a property
-        from print (e.g. peer port=500 in the terraform-routeros resource captures)."""
+        """Store a parsed value; hidden defaults and empty comments are dropped (not printed, §2.1.1)."""
         fld = menu.field(name)
         if (not fld.show_default and fld.default is not None and fld.type.equal(parsed, fld.default)) or \
                 (name == 'comment' and parsed == ''):
@@ -442,13 +436,13 @@ class Router:
 
     @staticmethod
     def _duplicate(menu):
-        # the IPsec text is not published; RouterOS's generic "failure: already have ..." pattern,
+        # §1.8 / §7 item 4: the IPsec text is unknown; RouterOS's generic "failure: already have ..." pattern,
         # in the form verified for interfaces ("already have interface with such name"), is used for every menu.
         return Trap(f'failure: already have {menu.kind} with such name', ARGUMENT_VALUE)
 
     # ------------------------------------------------------------------ ids
     def _resolve(self, menu, text):
-        """``*HEX``, names (named menus), console positional numbers, comma lists -> entries (API manual; console manual for positions)."""
+        """``*HEX``, names (named menus), console positional numbers, comma lists -> entries (§1.5, §4.2)."""
         table = self.tables[menu.path]
         out = []
         for token in str(text).split(','):
@@ -540,9 +534,8 @@ class Router:
         targets = self._targets(menu, attrs)
         for entry in targets:
             if entry.builtin:
-                # text not published; the console manual says default entries "cannot be removed
-                # manually" (https://help.mikrotik.com/docs/display/ROS/Command+Line+Interface), so refuse
-                # in RouterOS's "failure:" style.
+                # §7 item 4: text not found; the console manual says default entries "cannot be removed
+                # manually" [CONSOLE-DOC], so refuse with RouterOS's "failure:" style.
                 raise Trap('failure: can not remove default entry', ARGUMENT_VALUE)
             if menu.in_use:
                 reason = menu.in_use(self, menu, entry, targets)

@@ -2,9 +2,7 @@
 
 The router model only sees ``execute(command, attrs, queries)`` (contract in ``__init__.py``);
 everything that belongs to the connection rather than to the router lives here.
-Sentences are handled strictly one at a time (librouteros never multiplexes: it writes one sentence and
-reads its reply before the next). Protocol facts below are from MikroTik's API manual, https://help.mikrotik.com/docs/display/ROS/API;
-the reply texts it does not quote are from field reports, cited where they are used.
+Sentences are handled strictly one at a time (librouteros never multiplexes, reference §1.9).
 """
 
 import asyncio
@@ -19,20 +17,18 @@ from emulator.errors import MultiTrap, Trap
 LOG = logging.getLogger('emulator.session')
 
 # "There is a limit on the number and size of sentences that the client can send before it has
-# logged in" (API manual); the real limits are not documented, these are generous.
+# logged in" (reference §1.1); the real limits are not documented, these are generous.
 PRELOGIN_MAX_WORDS = 16
 PRELOGIN_MAX_LENGTH = 4096
 
-# post-6.43 login refused, e.g. a RouterOS 6.47.6 reply in github.com/BenMenking/routeros-api issue 52
-LOGIN_FAILED = 'invalid user name or password (6)'
-# challenge login refused: "what RouterOS sends back" (github.com/GideonLeGrange/mikrotik-java issue 53)
-LEGACY_LOGIN_FAILED = 'cannot log in'
-NOT_LOGGED_IN = 'not logged in'                        # a command before /login (field reports; not in the manual)
-QUIT = 'session terminated on request'                 # /quit (librouteros docs/api_analysis.rst wire capture)
+LOGIN_FAILED = 'invalid user name or password (6)'    # reference §1.7, post-6.43 login
+LEGACY_LOGIN_FAILED = 'cannot log in'                  # reference §1.7, challenge login
+NOT_LOGGED_IN = 'not logged in'                        # reference §1.7 / §6.1 item 4
+QUIT = 'session terminated on request'                 # reference §1.4 / §6.1 item 9
 
 
 def parse_sentence(words):
-    """Split a request into (command, attrs, queries, tag): command word, attribute words, query words, API attributes."""
+    """Split a request into (command, attrs, queries, tag) -- reference §1.3, §1.5."""
     command, attrs, queries, tag = words[0], {}, [], None
     for word in words[1:]:
         if word.startswith('='):
@@ -47,7 +43,7 @@ def parse_sentence(words):
 
 
 def legacy_response(password, challenge):
-    """The pre-6.43 login response: '00' + md5(NUL + password + challenge) (API manual, "Initial login")."""
+    """The pre-6.43 login response: '00' + md5(NUL + password + challenge) (reference §1.7)."""
     return '00' + hashlib.md5(b'\x00' + password.encode('utf-8') + challenge).hexdigest()
 
 
@@ -56,7 +52,7 @@ def is_print(command):
 
 
 def add_empty(command, replies, version):
-    """RouterOS >= 7.18 answers a print with nothing to report with ``!empty`` before ``!done`` (API manual)."""
+    """RouterOS >= 7.18 answers a print with nothing to report with ``!empty`` before ``!done`` (§1.4)."""
     if version < (7, 18, 0) or not is_print(command):
         return replies
     if any(reply[0] != '!done' for reply in replies) or replies[-1][1]:
@@ -82,7 +78,7 @@ class Session:
                     words = await wire.read_sentence(self.reader)
                 else:
                     words = await wire.read_sentence(self.reader, PRELOGIN_MAX_WORDS, PRELOGIN_MAX_LENGTH)
-                if not words or self.stalled:  # "Empty sentences are ignored" (API manual); a stalled session reads only
+                if not words or self.stalled:  # "Empty sentences are ignored" (§1.2); a stalled session reads only
                     continue
                 if not await self.handle(words):
                     break
@@ -120,7 +116,7 @@ class Session:
         elif command == '/quit':
             return await self.fatal(QUIT)
         elif command == '/cancel':
-            # nothing is ever in flight (one sentence at a time), so there is nothing to interrupt (API manual, "/cancel")
+            # nothing is ever in flight (one sentence at a time), so there is nothing to interrupt (§1.5)
             replies = [('!done', {})]
         elif not command.startswith('/'):
             replies = [('!trap', {'message': 'no such command prefix', 'category': '0'}), ('!done', {})]
@@ -146,7 +142,7 @@ class Session:
     def login(self, attrs):
         name, password, response = attrs.get('name'), attrs.get('password'), attrs.get('response')
         if name is None and password is None and response is None:
-            # pre-6.43 challenge: '/login' alone -> '!done =ret=<32 hex>' (API manual, "Initial login")
+            # pre-6.43 challenge: '/login' alone -> '!done =ret=<32 hex>' (reference §1.7)
             self.challenge = os.urandom(16)
             return [('!done', {'ret': self.challenge.hex()})]
         # a user whose group lacks the api policy gets the wrong-password text (users.py)
@@ -166,7 +162,7 @@ class Session:
         return [('!done', {})]
 
     async def fatal(self, reason):
-        """``!fatal`` and a bare reason word, then close (API manual, "!fatal")."""
+        """``!fatal`` and a bare reason word, then close (reference §1.4)."""
         await self.write(wire.encode_sentence(['!fatal', reason]))
         return False
 

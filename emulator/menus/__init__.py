@@ -2,14 +2,14 @@
 
 Each family module exposes ``menus(v)`` where ``v`` is the version tuple (e.g. ``(7, 16, 2)``) and
 returns a list of ``Menu``.  Version differences are plain conditionals next to the field they
-concern, so "what does 6.49 have here" is answered in one place.
+concern (reference §2.13), so "what does 6.49 have here" is answered in one place.
 
 A ``Field`` says how one property is parsed, stored, printed and validated:
 
 * ``type``          a ``rosvalues`` type: parses input to the canonical stored/printed text.
 * ``default``       canonical default, or None for "no value" (absent from print).
 * ``show_default``  printed when at its default (True) or omitted like RouterOS omits
-                    ``port=500``, ``my-id=auto``, ``prf-algorithm=auto`` (False; terraform-routeros captures).
+                    ``port=500``, ``my-id=auto``, ``prf-algorithm=auto`` (False, reference §2.1.1).
 * ``ro``            read-only; writing it is ``unknown parameter`` (it is not an argument of add/set).
 * ``mandatory``     required on ``add``: ``missing value(s) of argument(s) <name>``.
 * ``sensitive``     a secret: printed as ``*****`` to a user without the ``sensitive`` policy (users.py).
@@ -45,7 +45,7 @@ class Menu:
     verbs: frozenset = frozenset()
     ordered: bool = False                # 'move' and 'place-before' are meaningful
     builtins: list = dataclasses.field(default_factory=list)   # [{'.id': '*0', ...values}] seeded on reset
-    first_id: int = 1                    # first .id handed to a user entry (ids are per table: default proposal *0, profile *A)
+    first_id: int = 1                    # first .id handed to a user entry (reference §1.5: per-table id spaces)
     singleton: bool = False              # one row, no .id (system/identity, ipsec/settings, ...)
     runtime_rows: bool = False           # rows come from router.runtime.rows(path) (active-peers, installed-sa)
     auto_name: str | None = None         # 'peer' -> peer1, peer2 ... when name is omitted on add
@@ -63,7 +63,7 @@ class Menu:
         return self.by_name.get(name)
 
 
-# Verb sets: the API-relevant subset of the v7 /console/inspect command lists (github.com/tikoci/restraml).
+# Verb sets, reference §2.1.5 and §4.1 (API-relevant subset of the v7 inspect lists).
 READ = frozenset({'print', 'getall', 'get'})
 NAMED = READ | {'add', 'set', 'remove', 'reset'}
 WITH_DISABLE = NAMED | {'enable', 'disable', 'comment'}
