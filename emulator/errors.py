@@ -32,3 +32,7 @@ class MultiTrap(Exception):
     def __init__(self, *traps):
         super().__init__(', '.join(t.message for t in traps))
         self.traps = traps
+
+
+# A command the user's group has no policy for (no write, no test, no read); sources in users.py.
+NOT_ENOUGH_PERMISSIONS = 'not enough permissions (9)'

@@ -5,9 +5,10 @@ Interface (the contract of ``emulator/__init__.py``)::
     router = Router(spec, clock=None)      # spec: lab.RouterSpec (name, version, username, password,
                                            #   wan_address, public_address, lan_subnets, config)
     router.name, router.version            # version string, e.g. '7.16.2' / '6.49.17'
-    router.check_login(username, password) -> bool
+    router.check_login(username, password) -> users.Account | None   # None: refused (see users.py)
     router.note_login(ok, username=None, address=None)   # counts, and logs like RouterOS when a name is given
-    router.execute(command, attrs, queries) -> [(reply_word, {attr: value}), ..., ('!done', {...})]
+    router.execute(command, attrs, queries, policies=None) -> [(reply_word, {attr: value}), ..., ('!done', {...})]
+                                           # policies: the logged-in user's group (users.py); None = every right
     router.counters                        # {'logins', 'login_failures', 'sentences': {command: n}, 'writes'}
     router.dump() -> dict; router.load(data); router.reset()   # reset = the lab file's initial state
     router.log(topics, message)            # append a /log row (used by the runtime/IKE model)
@@ -42,7 +43,7 @@ short: unknown v6 menus answer one trap ``no such command prefix``; bad ids are 
 
 import time
 
-from emulator import rosvalues
+from emulator import rosvalues, users
 from emulator.errors import ARGUMENT_VALUE, MultiTrap, Trap
 from emulator.menus import build_menus
 from emulator.menus.ipsec import STATISTICS
@@ -114,6 +115,7 @@ class Router:
             for i in range(1, len(parts) + 1):
                 self._dirs.add('/' + '/'.join(parts[:i]))
         self.runtime = QuiescentRuntime(self)
+        self.accounts = getattr(spec, 'accounts', None) or users.accounts(self.vt, spec.username, spec.password)
         self.counters = self._fresh_counters()
         self.tables = {}
         self._seeding = False
@@ -232,8 +234,11 @@ class Router:
         self._notify(None)
 
     # ------------------------------------------------------------------ login and log
-    def check_login(self, username, password):
-        return username == getattr(self.spec, 'username', 'admin') and password == getattr(self.spec, 'password', '')
+    def check_login(self, username, password=None, proof=None):
+        """The account that may log in over the API with these credentials, else None (users.py).
+
+        ``proof(stored_password) -> bool`` replaces ``password`` for the pre-6.43 challenge login."""
+        return self.accounts.api_login(username, proof or (lambda stored: stored == password))
 
     def note_login(self, ok, username=None, address=None):
         """Count a login; with a user name, log it the way RouterOS does (topics system,info,account)."""
@@ -259,7 +264,7 @@ class Router:
             del table.entries[0]
 
     # ------------------------------------------------------------------ execute
-    def execute(self, command, attrs, queries):
+    def execute(self, command, attrs, queries, policies=None):
         attrs = dict(attrs or {})
         queries = list(queries or [])
         sentences = self.counters['sentences']
@@ -269,11 +274,13 @@ class Router:
             tick()
         try:
             if command.strip().rstrip('/') == '/ping':
+                users.require(policies, 'test')
                 return self.runtime.ping(attrs)     # a streaming tool, not a menu (runtime.ping)
             menu, verb = self._route(command)
+            users.require(policies, 'write' if verb in WRITE_VERBS else 'read')
             if verb in WRITE_VERBS:
                 self.counters['writes'] += 1
-            done = self._dispatch(menu, verb, attrs, queries)
+            done = self._dispatch(menu, verb, attrs, queries, policies)
         except MultiTrap as exc:
             return [('!trap', t.words()) for t in exc.traps] + [('!done', {})]
         except Trap as exc:
@@ -303,14 +310,14 @@ class Router:
                 raise Trap('no such command prefix')
         raise Trap('no such command')
 
-    def _dispatch(self, menu, verb, attrs, queries):
+    def _dispatch(self, menu, verb, attrs, queries, policies=None):
         if verb in ('print', 'getall'):
-            return self._print(menu, attrs, queries)
+            return self._print(menu, attrs, queries, policies)
         if menu.runtime_rows and verb not in ('get',):
             extra = self.runtime.command(menu.path, verb, attrs)
             return [('!done', extra or {})]
         if verb == 'get':
-            return self._get(menu, attrs)
+            return self._get(menu, attrs, policies)
         if verb == 'add':
             entry = self._add(menu.path, attrs)
             return [('!done', {'ret': entry.id_text})]
@@ -583,13 +590,13 @@ class Router:
             return None
         return typer
 
-    def _print(self, menu, attrs, queries):
+    def _print(self, menu, attrs, queries, policies=None):
         for key in attrs:
             if key not in PRINT_OPTIONS:
                 raise self._unknown_parameter(key)
         try:
             hidden = {f.name: f.default for f in menu.fields if not f.show_default and f.default is not None}
-            rows = query_select(self.rows(menu.path), queries, self._typer(menu), hidden)
+            rows = query_select(users.hide_sensitive(menu, self.rows(menu.path), policies), queries, self._typer(menu), hidden)
         except QueryError:
             raise Trap('invalid query', ARGUMENT_VALUE) from None
         if 'count-only' in attrs:
@@ -600,18 +607,19 @@ class Router:
             rows = [{p: row[p] for p in wanted if p in row} for row in rows]
         return [('!re', row) for row in rows] + [('!done', {})]
 
-    def _get(self, menu, attrs):
+    def _get(self, menu, attrs, policies=None):
         for key in attrs:
             if key not in ('.id', 'number', 'numbers', 'value-name'):
                 raise self._unknown_parameter(key)
+        rows = users.hide_sensitive(menu, self.rows(menu.path), policies)
         if menu.singleton:
-            row = self.rows(menu.path)[0]
+            row = rows[0]
         else:
             ref = attrs.get('number', attrs.get('numbers', attrs.get('.id')))
             if ref is None:
                 raise self._missing('number')
             entry = self._resolve(menu, ref)[0]
-            row = next(r for r in self.rows(menu.path) if r.get('.id') == entry.id_text)
+            row = next(r for r in rows if r.get('.id') == entry.id_text)
         name = attrs.get('value-name')
         if name is None:
             raise self._missing('value-name')

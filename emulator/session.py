@@ -66,6 +66,7 @@ class Session:
         self.reader = reader
         self.writer = writer
         self.logged_in = False
+        self.account = None      # users.Account of the logged-in user: its group's policies apply to every command
         self.challenge = None
         self.stalled = False
 
@@ -126,7 +127,7 @@ class Session:
 
     def execute(self, command, attrs, queries):
         try:
-            replies = list(self.node.router.execute(command, attrs, queries))
+            replies = list(self.node.router.execute(command, attrs, queries, policies=self.account.policies))
         except Trap as trap:
             replies = [('!trap', trap.words()), ('!done', {})]
         except MultiTrap as multi:
@@ -139,25 +140,25 @@ class Session:
         return replies
 
     def login(self, attrs):
-        spec = self.node.spec
         name, password, response = attrs.get('name'), attrs.get('password'), attrs.get('response')
         if name is None and password is None and response is None:
             # pre-6.43 challenge: '/login' alone -> '!done =ret=<32 hex>' (API manual, pre-6.43 login)
             self.challenge = os.urandom(16)
             return [('!done', {'ret': self.challenge.hex()})]
+        # a user whose group lacks the api policy gets the wrong-password text (users.py)
         if response is not None:
             challenge, self.challenge = self.challenge, None
-            ok = (challenge is not None and name == spec.username
-                  and response.lower() == legacy_response(spec.password, challenge))
+            account = challenge is not None and self.node.router.check_login(
+                name or '', proof=lambda stored: response.lower() == legacy_response(stored, challenge))
             message = LEGACY_LOGIN_FAILED
         else:
-            ok = bool(self.node.router.check_login(name or '', password or ''))
+            account = self.node.router.check_login(name or '', password or '')
             message = LOGIN_FAILED
-        ok = ok and not self.node.faults.login_fail
+        ok = bool(account) and not self.node.faults.login_fail
         self.node.router.note_login(ok)
         if not ok:
             return [('!trap', {'message': message}), ('!done', {})]
-        self.logged_in = True
+        self.logged_in, self.account = True, account
         return [('!done', {})]
 
     async def fatal(self, reason):

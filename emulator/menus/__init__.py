@@ -12,7 +12,7 @@ A ``Field`` says how one property is parsed, stored, printed and validated:
                     ``port=500``, ``my-id=auto``, ``prf-algorithm=auto`` (False: a v7 print leaves them out).
 * ``ro``            read-only; writing it is ``unknown parameter`` (it is not an argument of add/set).
 * ``mandatory``     required on ``add``: ``missing value(s) of argument(s) <name>``.
-* ``sensitive``     a secret (only informational here: the API prints it, see ipsec.py).
+* ``sensitive``     a secret: printed as ``*****`` to a user without the ``sensitive`` policy (users.py).
 * ``runtime``       the value comes from ``router.runtime`` at print time, never stored.
 * ``unsettable``    may be cleared with ``unset`` (NAT/filter matchers, comment).
 """
