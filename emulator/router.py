@@ -38,7 +38,8 @@ Choices where public sources disagree or are silent are documented next to the c
 short: unknown v6 menus answer one trap ``no such command prefix``; bad ids are ``no such item``
 (v6) / ``no such item (4)`` (v7) without category; built-ins refuse removal with
 ``failure: can not remove default entry``; duplicates and in-use entries use RouterOS's generic
-``failure: ...`` pattern; secrets are printed in clear (see menus/ipsec.py).
+``failure: ...`` pattern; secrets are printed in clear to users with the
+``sensitive`` policy, as ``*****`` to others (users.py).
 """
 
 import time

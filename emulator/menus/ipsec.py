@@ -15,8 +15,9 @@ Choices where public sources disagree or are silent, each with its reason:
 * Policy addresses when omitted: ``::/0`` on v7 (real capture), ``0.0.0.0/32`` on 6.49 (v6 manual).
 * ``pfs-group`` members: the IPsec manual's list incl. ``modp8192``, without ``x25519`` (7.21.5 completion).
 * ``prf-algorithm`` on 6.49: absent (``unknown parameter``) -- no v6 print ever shows it.
-* Secrets: printed in clear over the API (``secret``, ``password``, ``ppk-secret``). The only real
-  record shows ``secret=secret!!!`` from a full-rights API user; the lab's user has full rights.
+* Secrets (``secret``, ``password``, ``ppk-secret``): printed in clear over the API to a user whose group has
+  the ``sensitive`` policy, as ``*****`` to others (emulator/users.py). The only real record shows
+  ``secret=secret!!!`` from a full-rights API user; the lab's default user has full rights.
   The collection must therefore never echo what it reads (secrets never leave: docs/architecture.md).
 * Removing an entry another one references: refused with ``failure: <kind> is in use`` -- the text
   is not documented; refusing is the strict reading and makes wrong removal order visible (the collection removes in reverse dependency order).
