@@ -27,12 +27,15 @@ __all__ = [
     'normalise_choice',
     'normalise_cidr',
     'normalise_duration',
+    'normalise_identity',
     'normalise_int',
     'normalise_multi',
     'normalise_peer_address',
     'multi_to_api',
     'normalise_str',
     'parse_duration',
+    'parse_seconds',
+    'format_seconds',
 ]
 
 _TRUE = ('yes', 'true', 'on', '1')
@@ -169,6 +172,18 @@ def format_duration(milliseconds):
     return ''.join(parts)
 
 
+def parse_seconds(value, field='value'):
+    """A time interval in whole seconds (IKE and ESP lifetimes), or None when no value is given (None or '')."""
+    if value is None or value == '':
+        return None
+    return parse_duration(value, field) // 1000
+
+
+def format_seconds(seconds):
+    """Whole seconds -> RouterOS's compact form: 86400 -> '1d', 27000 -> '7h30m'."""
+    return format_duration(int(seconds) * 1000)
+
+
 def normalise_duration(value, field='value', specials=()):
     """A duration, or one of the field's control words (e.g. ``disable-dpd``), canonicalised.
 
@@ -291,3 +306,49 @@ def normalise_peer_address(value, field='value', allow_dns=True):
                 return text.lower().rstrip('.')
             raise ValueError('{}: {!r} is not an IP address or prefix{}'.format(field, value, ' or DNS name' if allow_dns else ''))
     return normalise_cidr(value, field)
+
+
+# The kinds of an IKE identity as RouterOS writes them in /ip/ipsec/identity my-id and remote-id
+# (https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec, "Identities").
+IKE_ID_KINDS = ('address', 'fqdn', 'user-fqdn', 'key-id', 'dn')
+
+
+def _identity_value(kind, rest):
+    """The canonical value of one ``kind:rest`` identity, or None when ``rest`` is not such a value."""
+    if kind == 'address':
+        try:
+            return ipaddress.ip_address(rest).compressed
+        except ValueError:
+            return None
+    if not rest or (kind in ('fqdn', 'user-fqdn') and any(ch.isspace() for ch in rest)):
+        return None
+    return rest
+
+
+def normalise_identity(value, field='identity', words=('auto',), bare=()):
+    """An IKE identity in RouterOS's form: one of ``words`` (``auto``, ``ignore``, ``dn`` ... as the field allows) or
+    ``kind:value`` with a kind of ``IKE_ID_KINDS``; an address is canonical (``address:192.0.2.1``).
+
+    ``bare`` are the kinds a value written without a kind may be read as, tried in order: ``('address',)`` reads
+    ``192.0.2.1`` as ``address:192.0.2.1``; ``('address', 'fqdn')`` also reads ``vpn.example.com`` as
+    ``fqdn:vpn.example.com``. RouterOS itself takes no bare value, so a menu field passes none.
+    None stays None. Raises ValueError naming the field, the value and what is allowed."""
+    if value is None:
+        return None
+    text = normalise_str(value, field).strip()
+    if text in words:
+        return text
+    kind, sep, rest = text.partition(':')
+    if sep and kind in IKE_ID_KINDS:
+        canonical = _identity_value(kind, rest)
+        if canonical is not None:
+            return f'{kind}:{canonical}'
+    else:
+        for kind in bare:
+            canonical = _identity_value(kind, text)
+            if canonical is not None and (kind != 'fqdn' or _DNS_RE.match(text.lower())):
+                return f'{kind}:{canonical}'
+    allowed = ', '.join(words)
+    kinds = ', '.join(f'{kind}:<{"IP address" if kind == "address" else "value"}>' for kind in IKE_ID_KINDS)
+    bare_text = f', or a bare {" or ".join("IP address" if k == "address" else "DNS name" for k in bare)}' if bare else ''
+    raise ValueError(f'{field}: {value!r} is not an IKE identity; allowed: {allowed}, {kinds}{bare_text} (e.g. fqdn:vpn.example.com)')
