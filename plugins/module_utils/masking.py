@@ -20,7 +20,7 @@ _SETTING = re.compile(
     # an API word as librouteros logs it: '=secret=...' up to the closing quote of the word
     r"(=(?:password|secret|ppk-secret|response|passphrase|private-key)=)[^'\"]*"
     # a log line: 'secret=...', 'psk: ...', 'PreShareKey: "..."'
-    r"|((?:secret|password|ppk-secret|pre-?shared-?key|psk)\s*[=:]\s*\"?)[^\s'\",]+",
+    r"|((?:secret|password|ppk-secret|pre-?shared?-?key|psk)\s*[=:]\s*\"?)[^\s'\",]+",
     re.IGNORECASE)
 
 
@@ -37,7 +37,7 @@ def mask(value, secrets=(), settings=False):
     if not isinstance(value, str):
         return value
     # longest first, so a secret that contains another is masked whole
-    for secret in sorted({str(s) for s in secrets if s}, key=len, reverse=True):
+    for secret in sorted({str(s) for s in secrets or () if s}, key=len, reverse=True):
         value = value.replace(secret, MASK)
     if settings:
         value = _SETTING.sub(lambda m: (m.group(1) or m.group(2)) + MASK, value)

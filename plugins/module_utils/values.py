@@ -18,6 +18,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.vpclink.routeros.plugins.module_utils.masking import MASK
+
 __all__ = [
     'bool_to_api',
     'duration_to_api',
@@ -49,7 +51,7 @@ _CLOCK_RE = re.compile(r'^(?:(\d+)d)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$'
 
 
 def _shown(value, sensitive):
-    return '(hidden)' if sensitive else repr(value)
+    return MASK if sensitive else repr(value)
 
 
 def normalise_str(value, field='value', sensitive=False):
