@@ -199,6 +199,11 @@ def _cidr(where, field, value):
 
 
 def _choice(where, field, value, allowed):
+    # Tencent writes "nothing" as the word NULL (PfsDhGroup NULL = no PFS, EncryptAlgorithm NULL = no ESP
+    # cipher), and YAML reads an unquoted NULL as null (https://yaml.org/type/null.html): where NULL is
+    # allowed, null means it.
+    if value is None and 'NULL' in allowed:
+        return 'NULL'
     if value not in allowed:
         _fail(where, field, value, f'allowed: {", ".join(allowed)}')
     return value

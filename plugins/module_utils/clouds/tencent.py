@@ -13,6 +13,7 @@ SecurityPolicyDatabase; the Terraform provider's tencentcloud_vpn_connection res
 from __future__ import annotations
 
 from ansible_collections.vpclink.routeros.plugins.module_utils.clouds.base import (
+    MISSING,
     PSK_PLACEHOLDER,
     Cloud,
     Reading,
@@ -73,7 +74,8 @@ def _read_identity(reading, ike, side, target):
         reading.identity(target, 'fqdn:' + str(value or ''), f'IKEOptionsSpecification.{name}')
     else:
         name, value = reading.pick(ike, f'{side}Address')
-        reading.identity(target, value, f'IKEOptionsSpecification.{name}')
+        if value not in (None, MISSING):
+            reading.identity(target, f'address:{value}', f'IKEOptionsSpecification.{name}')
 
 
 def read(cloud, api):

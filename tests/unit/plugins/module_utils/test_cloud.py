@@ -5,6 +5,7 @@
 import copy
 
 import pytest
+import yaml
 
 from ansible_collections.vpclink.routeros.plugins.module_utils import cloud as c
 from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import diagnose
@@ -234,3 +235,64 @@ def test_other_clouds_sheet(cloud, path, expected):
     for key in path:
         value = value[key]
     assert value == expected
+
+
+# Tencent writes "no PFS" as NULL, and YAML reads an unquoted NULL as null.
+UNQUOTED_NULL = """
+IPSECOptionsSpecification:
+  EncryptAlgorithm: AES-CBC-256
+  IntegrityAlgorithm: SHA-256
+  PfsDhGroup: NULL
+  IPSECSaLifetimeSeconds: 3600
+"""
+
+
+def test_unquoted_null_is_tencents_null_and_a_pfs_mismatch():
+    side = yaml.safe_load(UNQUOTED_NULL)
+    assert side['IPSECOptionsSpecification']['PfsDhGroup'] is None      # what YAML makes of it
+    n = c.normalise_cloud_side('tencent', side)
+    assert n['esp']['pfs_group'] == ['none']
+    report = c.compare_report(ROUTER, n)
+    assert 'esp.pfs_group' in report['compared']
+    assert [(m['field'], m['severity'], m['error_class']) for m in report['mismatches']] == [('esp.pfs_group', 'error', 'pfs')]
+    # quoted or not, the same reading
+    assert c.normalise_cloud_side('tencent', yaml.safe_load(UNQUOTED_NULL.replace('NULL', "'NULL'"))) == n
+
+
+def test_null_esp_encryption_is_tencents_null_cipher():
+    n = c.normalise_cloud_side('tencent', {'IPSECOptionsSpecification': {'EncryptAlgorithm': None}})
+    assert n['esp']['encryption'] == ['null']
+
+
+@pytest.mark.parametrize('cloud, side, field, value', [
+    # no NULL in the vocabulary of that field: a null is an error, not "not given"
+    ('tencent', {'IPSECOptionsSpecification': {'IntegrityAlgorithm': None}}, 'IPSECOptionsSpecification.IntegrityAlgorithm',
+     'null'),
+    ('tencent', {'IPSECOptionsSpecification': {'PfsDhGroup': 'DH-GROUP99'}}, 'IPSECOptionsSpecification.PfsDhGroup', "'DH-GROUP99'"),
+    ('tencent', {'IKEOptionsSpecification': {'IKEVersion': 'IKEV3'}}, 'IKEOptionsSpecification.IKEVersion', "'IKEV3'"),
+    ('alibaba', {'IpsecConfig': {'IpsecPfs': None}}, 'IpsecConfig.IpsecPfs', 'null'),
+    ('aws', {'Phase2DHGroupNumbers': [{'Value': 14}, {'Value': None}]}, 'Phase2DHGroupNumbers', 'null'),
+    ('azure', {'ipsecPolicy': {'pfsGroup': None}}, 'ipsecPolicy.pfsGroup', 'null'),
+])
+def test_a_cloud_value_that_cannot_be_read_is_an_error_naming_field_value_and_allowed(cloud, side, field, value):
+    with pytest.raises(ValueError) as exc:
+        c.normalise_cloud_side(cloud, side)
+    text = str(exc.value)
+    assert text.startswith(f'{cloud}: {field}: {value}') and 'is not allowed; allowed: ' in text, text
+
+
+def test_unreadable_lifetime_cidr_and_identity_are_errors():
+    with pytest.raises(ValueError, match=r"tencent: IPSECOptionsSpecification.IPSECSaLifetimeSeconds: 'an hour' is not a RouterOS"):
+        c.normalise_cloud_side('tencent', {'IPSECOptionsSpecification': {'IPSECSaLifetimeSeconds': 'an hour'}})
+    with pytest.raises(ValueError, match=r"tencent: IKEOptionsSpecification.RemoteAddress: 'address:gw' is not an IKE identity"):
+        c.normalise_cloud_side('tencent', {'IKEOptionsSpecification': {'RemoteAddress': 'gw'}})
+    with pytest.raises(ValueError, match=r"tencent: SecurityPolicyDatabaseSet: '10.0.0.0/33' is not an IP prefix"):
+        c.normalise_cloud_side('tencent', {'SecurityPolicyDatabaseSet': [{'LocalCidrBlock': '10.0.0.0/33', 'RemoteCidrBlock': ['192.168.1.0/24']}]})
+
+
+def test_every_cloud_reads_what_its_sheet_writes():
+    for cloud in ('tencent', 'alibaba', 'azure'):
+        sheet = c.render_cloud_sheet(cloud, ROUTER)['api']
+        back = c.normalise_cloud_side(cloud, sheet)
+        mismatches = [m for m in c.compare(ROUTER, back) if m['severity'] == 'error']
+        assert mismatches == [], (cloud, mismatches)
