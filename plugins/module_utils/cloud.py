@@ -114,8 +114,8 @@ def routeros_values(field, routeros_version):
 _WEAK = {'modp768': 'DH group 1 (768 bits)', 'modp1024': 'DH group 2 (1024 bits)', 'md5': 'MD5', 'des': 'DES', '3des': '3DES',
          'null': 'no encryption/integrity'}
 
-# What a mismatch of each field would produce: the failure class and the log lines it leaves (RouterOS and strongSwan
-# wording; see docs/troubleshooting.md).
+# What a mismatch of each field would produce: the failure class (diagnose.CLASSES) and the log lines it leaves,
+# in RouterOS's and the cloud gateway's (strongSwan-like) wording.
 WOULD_CAUSE = {
     'ike.version': ('ike_version', 'IKEv2 side: "parsed IKE_SA_INIT response 0 [ N(NO_PROP) ]", "received NO_PROPOSAL_CHOSEN notify '
                                    'error"; IKEv1 side: no answer, "phase1 negotiation failed due to time up"'),
@@ -317,7 +317,7 @@ def check_capabilities(router_params, routeros_version, cloud=None):
             elif value == 'x25519' and field == 'esp.pfs_group':
                 issues.append(issue(field, value, 'error', 'x25519 is not a RouterOS pfs-group value (IKE profile only)'))
             elif value == 'modp8192' and major == 7:
-                issues.append(issue(field, value, 'warning', 'modp8192 is missing from the v7 CLI reference: verify on the router'))
+                issues.append(issue(field, value, 'warning', 'modp8192 is missing from the RouterOS 7 IPsec manual (profile dh-group): verify on the router'))
             elif value not in allowed:
                 issues.append(issue(field, value, 'error', f'RouterOS {routeros_version} does not accept {value} for {field}'))
             if value in _WEAK:

@@ -3,9 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """The glue both paths share: the module's ``main()`` (AnsiballZ fallback) and the controller-side
-action plugin (DESIGN rule 9) both call ``run()``, so they cannot disagree.
+action plugin (the fast path, see docs/architecture.md) both call ``run()``, so they cannot disagree.
 
-* ``run(module_name, params, check_mode, diff)`` -- one session (DESIGN rule 8), reconcile, close
+* ``run(module_name, params, check_mode, diff)`` -- one session, reconcile, close
   in ``finally``; returns a result dict (``failed``/``msg`` on a foreseeable failure, never raises).
 * ``run_module(module_name)`` -- ``main()`` of the module files.
 """
@@ -71,7 +71,7 @@ def secret_values(module_name, params):
 
 def run(module_name, params, check_mode=False, diff=False, connect_fn=None):
     """Run one object module's work with plain, already validated ``params``. Never raises for
-    foreseeable failures: returns ``{'failed': True, 'msg': ...}`` instead (DESIGN rule 7)."""
+    foreseeable failures: returns ``{'failed': True, 'msg': ...}`` instead."""
     warnings = []
     session = None
     before, pre = MODULES[module_name][3], None

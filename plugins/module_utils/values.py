@@ -2,11 +2,12 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""RouterOS value normalisation, so that equal values compare equal (DESIGN rule 4).
+"""RouterOS value normalisation, so that equal values compare equal: ``1d`` == ``24h``,
+multi-value fields are sets, ``yes``/``true``/True are one value, CIDRs are canonical.
 
 Every ``normalise_*`` function accepts what a user writes *and* what librouteros hands back
-after its own casting (reference routeros-api-ipsec-semantics.md §1.9: ``yes``/``true`` become
-``True``, ``no``/``false`` become ``False``, decimal strings become ``int``), and returns one
+after its own casting (librouteros turns the reply words ``yes``/``true`` into ``True``,
+``no``/``false`` into ``False`` and decimal strings into ``int``), and returns one
 canonical Python value. ``to_api`` turns a canonical value back into the text sent on the wire.
 
 Errors are ``ValueError`` whose text names the field, the value and what is allowed.
@@ -43,7 +44,7 @@ __all__ = [
 _TRUE = ('yes', 'true', 'on', '1')
 _FALSE = ('no', 'false', 'off', '0')
 
-# RouterOS time units (reference §1.5 "Durations use RouterOS time syntax").
+# RouterOS time units (the "time" data type, https://help.mikrotik.com/docs/spaces/ROS/pages/47579229/Scripting).
 _UNIT_MS = {'w': 604800000, 'd': 86400000, 'h': 3600000, 'm': 60000, 's': 1000, 'ms': 1}
 _UNIT_RE = re.compile(r'(\d+)(ms|w|d|h|m|s)')
 # ``[Nd]HH:MM:SS[.fff]`` as printed by older RouterOS and exports (``1d00:00:00``, ``00:30:00``).
@@ -55,7 +56,7 @@ def _shown(value, sensitive):
 
 
 def normalise_str(value, field='value', sensitive=False):
-    """A free-form string. librouteros casts ``yes``/``500`` from the router into True/500 (§1.9);
+    """A free-form string. librouteros casts ``yes``/``500`` from the router into True/500;
     map those back so a secret ``500`` or a comment ``yes`` compares equal to the user's text."""
     if value is None:
         return None
@@ -99,7 +100,7 @@ def normalise_secret(value, field='secret'):
 
 
 def normalise_bool(value, field='value'):
-    """``yes``/``true``/True/``on`` are one value (DESIGN rule 4)."""
+    """``yes``/``true``/True/``on`` are one value."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int) and value in (0, 1):
@@ -206,7 +207,7 @@ def duration_to_api(value):
 
 
 def normalise_choice(value, field='value', choices=None):
-    """One value of an enum. ``no``/``yes`` enum members come back from librouteros as bools (§1.9)."""
+    """One value of an enum. ``no``/``yes`` enum members come back from librouteros as bools."""
     if isinstance(value, bool):
         value = 'yes' if value else 'no'
     elif isinstance(value, int):
@@ -220,7 +221,7 @@ def normalise_choice(value, field='value', choices=None):
 
 
 def normalise_multi(value, field='value', choices=None):
-    """A multi-value enum: a list or a comma string -> frozenset (order-insensitive, DESIGN rule 4).
+    """A multi-value enum: a list or a comma string -> frozenset (order-insensitive).
 
     ``None`` and ``''`` and ``[]`` are the empty set. Duplicates are folded.
     """
@@ -244,7 +245,7 @@ def normalise_multi(value, field='value', choices=None):
 
 
 def multi_to_api(value, order=None):
-    """A set -> the comma list RouterOS prints (its canonical order when known, §2.1 item 3)."""
+    """A set -> the comma list RouterOS prints (its canonical order when known)."""
     if order:
         rank = {name: index for index, name in enumerate(order)}
         return ','.join(sorted(value, key=lambda item: (rank.get(item, len(rank)), item)))
@@ -300,7 +301,7 @@ _DNS_RE = re.compile(r'^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z
 
 def normalise_peer_address(value, field='value', allow_dns=True):
     """Peer ``address``: an IP prefix (a plain address means /32 or /128, as RouterOS prints it)
-    or, on RouterOS 7, a DNS name (reference §2.3)."""
+    or, on RouterOS 7, a DNS name (https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec, peer ``address``)."""
     if isinstance(value, str):
         text = value.strip()
         if text and not re.match(r'^[0-9a-fA-F:.]+(/\d+)?$', text):

@@ -101,10 +101,9 @@ def test_preflight_cloud_side_mismatch_touches_nothing(lab_factory, tmp_path, pf
                   'SecurityPolicyDatabases': [{'LocalCidrBlock': '10.101.0.0/24', 'RemoteCidrBlock': ['192.168.11.0/24']}]}
     tunnels['r7'][0]['cloud_side'] = cloud_side
     inventory = kit.write_inventory(tmp_path, lab, tunnels)
-    text = open(inventory, encoding='utf-8').read()
-    assert text.count("PfsDhGroup: 'NULL'") == 1
-    with open(inventory, 'w', encoding='utf-8') as handle:
-        handle.write(text.replace("PfsDhGroup: 'NULL'", pfs_text))
+    path = tmp_path / 'inventory.yml'
+    assert str(path) == inventory and path.read_text(encoding='utf-8').count("PfsDhGroup: 'NULL'") == 1
+    path.write_text(path.read_text(encoding='utf-8').replace("PfsDhGroup: 'NULL'", pfs_text), encoding='utf-8')
     before = {name: kit.config_state(lab, name) for name in ('r7', 'r6')}
     run = kit.playbook('site.yml', inventory, extra_vars={'vpc_tunnel_serial': '100%'})
     assert run.rc != 0, run

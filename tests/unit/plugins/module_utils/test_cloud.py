@@ -18,7 +18,7 @@ ROUTER = {
     'public_address': '113.87.48.200', 'peer_address': '119.91.254.122',
 }
 
-# A VpnConnection exactly as DescribeVpnConnections returns it (field names from §1.1).
+# A VpnConnection as DescribeVpnConnections returns it (Tencent Cloud API 3.0, VPC).
 TENCENT = {
     'VpnConnectionId': 'vpnx-1', 'PreShareKey': 'not-echoed',
     'SecurityPolicyDatabaseSet': [{'LocalCidrBlock': '10.100.1.0/24', 'RemoteCidrBlock': ['192.168.1.0/24']}],

@@ -1,6 +1,6 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""RouterOS value normalisation (DESIGN rule 4; reference routeros-api-ipsec-semantics.md §1.5, §1.9)."""
+"""RouterOS value normalisation: equal values compare equal, whatever their spelling or librouteros's casting."""
 
 import pytest
 
@@ -73,7 +73,7 @@ def test_multi_to_api_uses_canonical_order():
 
 
 def test_choice_accepts_librouteros_casting():
-    # generate-policy=no comes back from librouteros as False (§1.9)
+    # generate-policy=no comes back from librouteros as False
     assert v.normalise_choice(False, 'generate-policy', ('no', 'port-override')) == 'no'
     with pytest.raises(ValueError, match="hash-algorithm: 'sha384' is not allowed; allowed: md5, sha1"):
         v.normalise_choice('sha384', 'hash-algorithm', ('md5', 'sha1'))
