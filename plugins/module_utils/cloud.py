@@ -54,12 +54,13 @@ from ansible_collections.vpclink.routeros.plugins.module_utils.clouds.base impor
 from ansible_collections.vpclink.routeros.plugins.module_utils.masking import MASK
 from ansible_collections.vpclink.routeros.plugins.module_utils.values import format_seconds, normalise_cidr, parse_seconds
 
+# A new cloud: a module under clouds/ that defines CLOUD (see clouds/base.py, Cloud), listed here.
 _CLOUDS = {c.name: c for c in (tencent.CLOUD, alibaba.CLOUD, aws.CLOUD, azure.CLOUD, huawei.CLOUD)}
 CLOUDS = tuple(_CLOUDS)
 PRESETS = {name: c.preset for name, c in _CLOUDS.items()}
 
 
-def get(cloud):
+def by_name(cloud):
     """The ``Cloud`` object of a cloud name; ValueError naming the known clouds."""
     try:
         return _CLOUDS[cloud]
@@ -69,17 +70,17 @@ def get(cloud):
 
 def to_routeros(cloud, field, value):
     """One cloud value -> RouterOS value (None = RouterOS cannot do it). ValueError for a value the cloud does not have."""
-    return get(cloud).to_routeros(field, value)
+    return by_name(cloud).to_routeros(field, value)
 
 
 def to_cloud(cloud, field, value):
     """One RouterOS value -> the cloud's value, or None when the cloud does not accept it."""
-    return get(cloud).to_cloud(field, value)
+    return by_name(cloud).to_cloud(field, value)
 
 
 def accepted(cloud, field):
     """The cloud's accepted values for a field, in its vocabulary."""
-    return get(cloud).accepted(field)
+    return by_name(cloud).accepted(field)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,6 +140,7 @@ WOULD_CAUSE = {
     'psk': ('psk', '"invalid HASH_V1 payload length, decryption failed?", "MAC mismatched", AUTHENTICATION_FAILED'),
 }
 
+
 # ---------------------------------------------------------------------------------------------
 # Router-side parameters
 # ---------------------------------------------------------------------------------------------
@@ -186,7 +188,7 @@ def normalise_cloud_side(cloud, api_objects):
     A value that is present but cannot be read raises ValueError naming the cloud's field, the value and the
     accepted values: it is never left out of the comparison. Where the cloud's vocabulary has the word NULL
     (Tencent's PfsDhGroup), a null value (YAML reads an unquoted NULL as null) means NULL."""
-    return get(cloud).read(api_objects)
+    return by_name(cloud).read(api_objects)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -325,7 +327,7 @@ def check_capabilities(router_params, routeros_version, cloud=None):
     if r['ike'].get('prf') not in (None, 'auto') and major == 6:
         issues.append(issue('ike.prf', r['ike']['prf'], 'warning', 'prf-algorithm on RouterOS 6.49 is unconfirmed'))
     if cloud:
-        issues.extend(_cloud_limits(get(cloud), r))
+        issues.extend(_cloud_limits(by_name(cloud), r))
     return issues
 
 
@@ -374,7 +376,7 @@ def render_cloud_sheet(cloud, tunnel):
 
     Returns ``{'cloud', 'api': {...}, 'terraform': {...} (tencent), 'lines': [str], 'warnings': [str]}``.
     The PSK is never rendered, only a placeholder."""
-    target = get(cloud)
+    target = by_name(cloud)
     r = normalise_router(tunnel)
     warnings = []
     ike = r['ike']

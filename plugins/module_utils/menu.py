@@ -51,6 +51,7 @@ SECRET_SET = '<secret set>'
 
 KINDS = ('str', 'name', 'secret', 'bool', 'int', 'duration', 'choice', 'multi', 'cidr', 'address', 'peer_address', 'ike_id')
 
+
 def _vtext(version):
     return '.'.join(str(part) for part in version[:2]) if version[2:] in ((), (0,)) else '.'.join(str(p) for p in version)
 
