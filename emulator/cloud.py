@@ -2,7 +2,8 @@
 
 A lab file's ``clouds:`` list declares VPN gateways; each has VPN connections ("tunnels") to
 customer gateways (the routers' public addresses). Field names are the Terraform/YAML spelling,
-values are the cloud API's spelling (reference/cloud-side-and-diagnosis.md §1.1): ``AES-CBC-128``,
+values are the cloud API's spelling (Tencent Cloud API 3.0, VPC: IKEOptionsSpecification and
+IPSECOptionsSpecification, https://www.tencentcloud.com/document/api/215): ``AES-CBC-128``,
 ``SHA``, ``GROUP2``, ``DH-GROUP14``, ``NULL``, ``IKEV1``, ``MAIN``, ``active``.
 
 This module only parses, validates, edits and logs. How a connection negotiates with a router is
@@ -13,12 +14,12 @@ import copy
 import dataclasses
 import ipaddress
 
-# ---- vocabulary, reference §1.1 -------------------------------------------------------------
+# ---- vocabulary (Tencent Cloud API data types) -----------------------------------------------
 IKE_VERSIONS = ('IKEV1', 'IKEV2')
 EXCHANGE_MODES = ('MAIN', 'AGGRESSIVE')
 IDENTITY_TYPES = ('ADDRESS', 'FQDN')
-# TF also lists the GCM values for IKE; the API text does not. The lab accepts them (a cloud may
-# offer them), RouterOS cannot do IKE GCM (§7), so they simply never match.
+# Terraform also lists the GCM values for IKE; the API text does not. The lab accepts them (a cloud may
+# offer them); RouterOS has no GCM IKE cipher (profile enc-algorithm), so they simply never match.
 IKE_ENCRYPTIONS = ('3DES-CBC', 'AES-CBC-128', 'AES-CBC-192', 'AES-CBC-256', 'DES-CBC', 'SM4',
                    'AES128GCM128', 'AES192GCM128', 'AES256GCM128')
 IKE_INTEGRITIES = ('MD5', 'SHA', 'SHA-256', 'SHA-512')
@@ -32,12 +33,12 @@ NEGOTIATION_TYPES = ('active', 'passive', 'flowTrigger')
 IKE_LIFETIME = (60, 604800)
 IPSEC_LIFETIME = (180, 604800)
 
-# Defaults when a key is omitted. §1.1 gives two sets (cloud API vs Terraform) that disagree; the
+# Defaults when a key is omitted. The cloud API and the Terraform provider give two sets that disagree; the
 # lab takes the cloud API's (2025 SDK text), because the lab models the cloud, not a Terraform run:
 # IKE 3DES-CBC/SHA/GROUP1, ESP AES-CBC-128/SHA1, PFS NULL, IPsec lifetime 14400, negotiation active.
 # The API does not state an IKE-version default: chosen IKEV1 (Terraform's). The API gives no IKE
 # lifetime default: chosen 86400 (Terraform's). Identities default to ADDRESS with the gateway's own
-# public IP (local) and the customer gateway IP (remote), as §1.1 describes.
+# public IP (local) and the customer gateway IP (remote), as the API describes.
 DEFAULT_IKE = {'version': 'IKEV1', 'exchange_mode': 'MAIN', 'encryption': '3DES-CBC', 'integrity': 'SHA',
                'dh_group': 'GROUP1', 'lifetime': 86400}
 DEFAULT_IPSEC = {'encryption': 'AES-CBC-128', 'integrity': 'SHA1', 'pfs': 'NULL', 'lifetime': 14400}
@@ -101,7 +102,7 @@ class Connection:
     negotiation: str
 
     def mappings(self):
-        """Every (local CIDR, remote CIDR) pair of the SPD, in declaration order (§1.2)."""
+        """Every (local CIDR, remote CIDR) pair of the SPD, in declaration order."""
         return [pair for entry in self.spd for pair in entry.pairs()]
 
     def raw(self):
@@ -199,6 +200,11 @@ def _cidr(where, field, value):
 
 
 def _choice(where, field, value, allowed):
+    # Tencent writes "nothing" as the word NULL (PfsDhGroup NULL = no PFS, EncryptAlgorithm NULL = no ESP
+    # cipher), and YAML reads an unquoted NULL as null (https://yaml.org/type/null.html): where NULL is
+    # allowed, null means it.
+    if value is None and 'NULL' in allowed:
+        return 'NULL'
     if value not in allowed:
         _fail(where, field, value, f'allowed: {", ".join(allowed)}')
     return value
@@ -232,7 +238,7 @@ def _parse_connection(cloud_name, public_address, raw, index):
     where = f'cloud {cloud_name}, connection {name}'
     psk = raw.get('psk')
     if not isinstance(psk, str) or not psk:
-        # the value is a secret: never echo it (DESIGN rule 5)
+        # the value is a secret: never echo it
         raise CloudError(f'{where}: psk: required, a non-empty string')
 
     ike_raw = raw.get('ike') or {}
@@ -276,7 +282,7 @@ def _parse_connection(cloud_name, public_address, raw, index):
 
 
 def _check_connections(cloud_name, connections):
-    """Cross-connection rules: unique names and customer gateways; SPD mappings never overlap (§1.2)."""
+    """Cross-connection rules: unique names and customer gateways; SPD mappings never overlap (Tencent refuses overlapping SPD mappings on one gateway)."""
     seen_names, seen_gateways, mappings = set(), {}, []
     for conn in connections:
         where = f'cloud {cloud_name}, connection {conn.name}'

@@ -20,7 +20,7 @@ ROUTER_KEYS = ('name', 'version', 'api_port', 'api_ssl_port', 'username', 'passw
 DNS_RE = re.compile(r'^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$')
 LAB_KEYS = ('routers', 'clouds', 'settings', 'users', 'groups')
 NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$')
-# RouterOS personalities the lab models: 6.49.x and 7.x (reference §6.1 item 10, §2.13)
+# RouterOS personalities the lab models: 6.49.x (the last RouterOS 6 line) and 7.x
 VERSION_RE = re.compile(r'^(6\.49(\.\d+)?|7\.\d+(\.\d+)?)$')
 
 

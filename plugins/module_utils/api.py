@@ -19,9 +19,10 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
-import re
 import socket
 import ssl
+
+from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
 
 try:
     import librouteros
@@ -63,17 +64,13 @@ class _WireSecretFilter(logging.Filter):
     """librouteros logs every API word at DEBUG, ``=password=`` and ``=secret=`` included: mask their values, so a
     user who turns on debug logging (root logger at DEBUG) does not write the password and PSKs to a log."""
 
-    _WORD = re.compile(r'(=(?:password|secret|ppk-secret|response|passphrase|private-key)=)[^\'"]*', re.IGNORECASE)
-
     def __init__(self):
         super(_WireSecretFilter, self).__init__()
         self.values = set()   # the password and secrets of the sessions of this process (memory only)
 
     def filter(self, record):
         text = record.getMessage()
-        masked = self._WORD.sub(lambda m: m.group(1) + MASK, text)
-        for value in sorted(self.values, key=len, reverse=True):
-            masked = masked.replace(value, MASK)
+        masked = mask(text, self.values, settings=True)
         if masked != text:
             record.msg, record.args = masked, ()
         return True
@@ -90,7 +87,6 @@ def _guard_wire_log(*values):
 
 PLAIN_PORT = 8728
 TLS_PORT = 8729
-MASK = '********'
 
 # !trap categories (MikroTik API manual, https://help.mikrotik.com/docs/spaces/ROS/pages/47579160/API).
 _TRAP_HINTS = {
@@ -181,12 +177,8 @@ class Session:
 
     # -- errors -------------------------------------------------------------
     def scrub(self, text):
-        """Never let a password or secret into a message (DESIGN rule 5)."""
-        text = str(text)
-        for secret in self._secrets:
-            if len(secret) >= 1:
-                text = text.replace(secret, MASK)
-        return text
+        """The text with this session's password and secrets masked: they never reach a message."""
+        return mask(str(text), self._secrets)
 
     def add_secret(self, value):
         if value:
@@ -349,14 +341,8 @@ def connect(params, warn=None):
     router = f'{hostname}:{port}'
     scrub_list = [password] if password else []
 
-    def scrub(text):
-        text = str(text)
-        for secret in scrub_list:
-            text = text.replace(secret, MASK)
-        return text
-
     def fail(msg, **details):
-        return RouterError(scrub(msg), router=router, step='connect', **details)
+        return RouterError(mask(msg, scrub_list), router=router, step='connect', **details)
 
     if not tls and warn is not None and not _is_loopback(hostname):
         warn(f'tls is false: the API login sends the password of user {username} to {router} in clear text. '
@@ -380,7 +366,7 @@ def connect(params, warn=None):
     except (OSError, UnicodeError, LibRouterosError) as exc:
         where = {'router': router, 'hostname': hostname, 'username': username, 'tls': tls, 'timeout': timeout, 'encoding': encoding,
                  'stage': stage[0]}
-        msg, details = _connect_failure(exc, where, scrub)
+        msg, details = _connect_failure(exc, where, scrub_list)
         raise fail(msg, **details) from None
     return Session(api, hostname, port, tls, timeout, secrets=scrub_list)
 
@@ -401,7 +387,7 @@ def _tls_wrapper(params, router, stage, fail):
     return ssl_wrapper
 
 
-def _connect_failure(exc, where, scrub):
+def _connect_failure(exc, where, secrets):
     """What a failed ``librouteros.connect`` means at the stage it failed: ``(message, details)``."""
     router = where['router']
     if isinstance(exc, ssl.SSLError):
@@ -409,7 +395,7 @@ def _connect_failure(exc, where, scrub):
     if isinstance(exc, (TrapError, MultiTrapError)):
         text = _trap_text(exc)
         return (f'login to {router} as user {where["username"]!r} failed: RouterOS said "{text}". Check username and password, and '
-                "that the user's group has the api policy and may log in from this address.", {'routeros_message': scrub(text)})
+                "that the user's group has the api policy and may log in from this address.", {'routeros_message': mask(str(text), secrets)})
     if isinstance(exc, ConnectionRefusedError):
         service = 'api-ssl' if where['tls'] else 'api'
         return (f'connection to {router} refused: nothing listens on that port. Check the address, that the {service} service '
@@ -419,7 +405,7 @@ def _connect_failure(exc, where, scrub):
     if isinstance(exc, TimeoutError):
         return _timeout_failure(where)
     if isinstance(exc, (ConnectionClosed, ConnectionResetError, BrokenPipeError, ProtocolError)):
-        return _closed_failure(exc, where, scrub)
+        return _closed_failure(exc, where, secrets)
     if isinstance(exc, UnicodeError):
         return (f'the username or password for {router} contains characters encoding {where["encoding"]} cannot carry; '
                 'set encoding: UTF-8.', {})
@@ -464,7 +450,7 @@ def _timeout_failure(where):
     return f'connecting to {router} timed out: {hint}', {}
 
 
-def _closed_failure(exc, where, scrub):
+def _closed_failure(exc, where, secrets):
     router, stage = where['router'], where['stage']
     if stage == 'tls':
         return (f'TLS handshake with {router} failed: the router closed the connection ({type(exc).__name__}).{_NOT_TLS_HINT}',
@@ -474,4 +460,4 @@ def _closed_failure(exc, where, scrub):
                 'API service may be restricted to other addresses (/ip service ... address=).')
     else:
         hint = ' The API service may be restricted to other addresses (/ip service ... address=) or the router rebooted.'
-    return f'the connection to {router} was closed during {stage} ({scrub(exc) or type(exc).__name__}).{hint}', {}
+    return f'the connection to {router} was closed during {stage} ({mask(str(exc), secrets) or type(exc).__name__}).{hint}', {}

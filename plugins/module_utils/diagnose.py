@@ -49,6 +49,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.vpclink.routeros.plugins.module_utils.health import PARTIAL, UP, tunnel_health
+from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
 from ansible_collections.vpclink.routeros.plugins.module_utils.rule_match import SRCNAT_TRANSLATING, Flow, chains_of, first_in_the_way
 
 # ---------------------------------------------------------------------------------------------
@@ -357,21 +358,6 @@ _IKE_CTX = re.compile(r'proposals?: IKE:|\bIKE:[A-Z0-9_]+/|IKE_SA_INIT|ph1 packe
 
 _PEER_DOWN_STATES = ('spawning', 'starting', 'message-1-sent', 'message-1-received', 'no-phase1', 'expired')
 
-# ---------------------------------------------------------------------------------------------
-# Redaction: secrets never leave.
-# ---------------------------------------------------------------------------------------------
-
-_SECRET_KV = re.compile(r'((?:secret|password|ppk-secret|pre-?shared-?key|PreShareKey|psk)\s*[=:]\s*"?)([^\s",]+)', re.IGNORECASE)
-REDACTED = '<redacted>'
-
-
-def redact(text, secrets=None):
-    """Return ``text`` with every secret and every ``secret=...``-style value replaced by ``<redacted>``."""
-    text = '' if text is None else str(text)
-    for secret in sorted((s for s in (secrets or ()) if s), key=len, reverse=True):
-        text = text.replace(str(secret), REDACTED)
-    return _SECRET_KV.sub(lambda m: m.group(1) + REDACTED, text)
-
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -636,7 +622,8 @@ def _comparison(comparison):
 
 
 def _mismatch_text(m, secrets):
-    return redact('preflight: {} router={} cloud={}'.format(m.get('field'), m.get('router_value'), m.get('cloud_value')), secrets)
+    return mask('preflight: {} router={} cloud={}'.format(m.get('field'), m.get('router_value'), m.get('cloud_value')), secrets,
+                settings=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -728,8 +715,8 @@ def _score_lines(sources, contexts, disproved, secrets):
         hit = classify_line(message, contexts[where])
         if hit is None:
             continue
-        shown = redact('{}{}{}: {}'.format(where, ' ' + topics if topics else '', '' if attributed else ' (names no peer)',
-                                           message.strip()), secrets)
+        shown = mask('{}{}{}: {}'.format(where, ' ' + topics if topics else '', '' if attributed else ' (names no peer)',
+                                         message.strip()), secrets, settings=True)
         classes = {}
         for cls, weight in hit['classes'].items():
             if cls in disproved:
@@ -879,10 +866,10 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
     ruled_out = False if healthy else _with_comparison(comparison, scores, why, decisive, evidence, notes, secrets)
 
     result = {'healthy': healthy, 'class': None, 'certain': False, 'phase': None, 'title': '', 'fix': '',
-              'evidence': [redact(f, secrets) for f in st['facts']] + evidence if not healthy else evidence,
+              'evidence': [mask(f, secrets, settings=True) for f in st['facts']] + evidence if not healthy else evidence,
               'candidates': [], 'stage': stage, 'notes': notes}
     if healthy:
-        result.update({'certain': True, 'title': 'tunnel established', 'evidence': [redact(f, secrets) for f in st['facts']]})
+        result.update({'certain': True, 'title': 'tunnel established', 'evidence': [mask(f, secrets, settings=True) for f in st['facts']]})
         return result
     if not scores:
         return result

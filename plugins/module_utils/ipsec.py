@@ -4,10 +4,11 @@
 
 """Per-menu knowledge of ``/ip/ipsec/{profile,proposal,peer,identity,policy}``.
 
-Allowed values per RouterOS major version come from reference routeros-api-ipsec-semantics.md
-§2.2-§2.6 and the 6.49 vs 7.x table §2.13. Multi-value choice tuples are in RouterOS's canonical
-print order (§2.1 item 3). Defaults are what RouterOS means when ``print`` omits a property
-(§2.1 item 1); they are used only to read the router, never to write.
+Allowed values per RouterOS major version come from MikroTik's IPsec manual (https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec)
+for 7.x and the RouterOS 6 manual's IPsec page for 6.49. These are also the capability sets the preflight
+checks (``cloud.routeros_values``). Multi-value choice tuples are in RouterOS's canonical print order.
+Defaults are what RouterOS means when ``print`` omits a property; they are used only to read the
+router, never to write.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ansible_collections.vpclink.routeros.plugins.module_utils.menu import Field
 
 V7 = (7, 0, 0)
 
-# §2.2 profile
+# profile
 PROFILE_HASH = {6: ('md5', 'sha1', 'sha256', 'sha512'), 7: ('md5', 'sha1', 'sha256', 'sha384', 'sha512')}
 PROFILE_ENC = {
     6: ('aes-256', 'aes-192', 'aes-128', 'camellia-256', 'camellia-192', 'camellia-128', 'blowfish', '3des', 'des'),
@@ -32,16 +33,16 @@ PRF = ('auto', 'sha1', 'sha256', 'sha384', 'sha512')
 PROPOSAL_CHECK = ('claim', 'exact', 'obey', 'strict')
 PPK = ('no', 'psk', 'psk-ike-initial', 'qkd')
 
-# §2.3 peer
+# peer
 EXCHANGE_MODE = {6: ('main', 'main-l2tp', 'aggressive', 'base', 'ike2'), 7: ('main', 'aggressive', 'base', 'ike2')}
 
-# §2.4 identity
+# identity
 AUTH_METHOD = ('digital-signature', 'eap', 'eap-radius', 'pre-shared-key', 'pre-shared-key-xauth', 'rsa-key', 'rsa-signature-hybrid')
 GENERATE_POLICY = ('no', 'port-override', 'port-strict')
 MATCH_BY = ('remote-id', 'certificate')
 EAP_METHODS = ('eap-mschapv2', 'eap-peap', 'eap-tls', 'eap-ttls')
 
-# §2.5 proposal
+# proposal
 PROPOSAL_AUTH = ('sha512', 'sha256', 'sha1', 'md5', 'null')
 _ENC_COMMON = ('aes-256-cbc', 'aes-256-ctr', 'aes-256-gcm', 'camellia-256', 'aes-192-cbc', 'aes-192-ctr', 'aes-192-gcm',
                'camellia-192', 'aes-128-cbc', 'aes-128-ctr', 'aes-128-gcm', 'camellia-128', '3des', 'blowfish', 'twofish', 'des', 'null')
@@ -49,7 +50,7 @@ PROPOSAL_ENC = {6: _ENC_COMMON, 7: ('chacha20poly1305',) + _ENC_COMMON}
 PFS_GROUP = ('none', 'ecp256', 'ecp384', 'ecp521', 'modp768', 'modp1024', 'modp1536', 'modp2048', 'modp3072', 'modp4096',
              'modp6144', 'modp8192')
 
-# §2.6 policy
+# policy
 POLICY_ACTION = ('encrypt', 'discard', 'none')
 POLICY_LEVEL = ('require', 'use', 'unique')
 IPSEC_PROTOCOLS = ('esp', 'ah')

@@ -26,7 +26,8 @@ Decisions (documented in the modules too):
 
 from __future__ import annotations
 
-from ansible_collections.vpclink.routeros.plugins.module_utils.api import MASK, RouterError
+from ansible_collections.vpclink.routeros.plugins.module_utils.api import RouterError
+from ansible_collections.vpclink.routeros.plugins.module_utils.masking import MASK
 from ansible_collections.vpclink.routeros.plugins.module_utils.values import (
     bool_to_api,
     duration_to_api,
@@ -36,6 +37,7 @@ from ansible_collections.vpclink.routeros.plugins.module_utils.values import (
     normalise_choice,
     normalise_cidr,
     normalise_duration,
+    normalise_identity,
     normalise_int,
     normalise_multi,
     normalise_name,
@@ -48,8 +50,6 @@ SECRET_CHANGED = '<secret changed>'
 SECRET_SET = '<secret set>'
 
 KINDS = ('str', 'name', 'secret', 'bool', 'int', 'duration', 'choice', 'multi', 'cidr', 'address', 'peer_address', 'ike_id')
-
-_IKE_ID_PREFIXES = ('address:', 'fqdn:', 'user-fqdn:', 'key-id:', 'dn:')
 
 
 def _vtext(version):
@@ -138,13 +138,7 @@ class Field:
         if kind == 'peer_address':
             return normalise_peer_address(value, label, allow_dns=bool(self.dns_from and tuple(version) >= self.dns_from))
         if kind == 'ike_id':
-            text = normalise_str(value, label).strip()
-            if text in ('auto', 'dn') + self.ike_extra or (text.startswith(_IKE_ID_PREFIXES) and text.partition(':')[2]):
-                return text
-            words = ', '.join(('auto', 'dn') + self.ike_extra)
-            prefixes = ', '.join(_IKE_ID_PREFIXES)
-            raise ValueError(f'{label}: {value!r} is not an IKE identity; allowed: {words}, or one of {prefixes} followed by a value '
-                             '(e.g. fqdn:vpn.example.com)')
+            return normalise_identity(value, label, words=('auto', 'dn') + self.ike_extra)
         raise ValueError(f'unknown kind {kind}')  # pragma: no cover
 
     def to_api(self, canonical, version):

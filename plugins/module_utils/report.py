@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import redact
+from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
 from ansible_collections.vpclink.routeros.plugins.module_utils.values import parse_duration
 
 ROUTER_STATUSES = ('ok', 'failed', 'unreachable', 'not_run')
@@ -157,7 +157,7 @@ def _ping(view, secrets):
         return None
     out = {'sent': _int_or_none(ping.get('sent')) or 0, 'received': _int_or_none(ping.get('received')) or 0}
     if ping.get('error'):
-        out['error'] = redact(ping['error'], secrets)
+        out['error'] = mask(ping['error'], secrets, settings=True)
     return out
 
 
@@ -178,8 +178,8 @@ def _cause(view, state, down_pairs):
 def _fix(view, secrets):
     fix = _text(view['fix'] if 'fix' in view else _mapping(view.get('diagnosis')).get('fix'))
     # The fixes are the diagnosis catalogue's own text ("set ... secret= (the identity of this peer)"), so the
-    # secret=... pattern masking would garble them: they are masked only when they hold a known secret value.
-    return redact(fix, secrets) if any(s in fix for s in secrets) else fix
+    # secret=... pattern masking would garble them: only known secret values are masked.
+    return mask(fix, secrets)
 
 
 def _tunnel_entry(view, where, router_status, secrets):
@@ -191,15 +191,15 @@ def _tunnel_entry(view, where, router_status, secrets):
     state = tunnel_state(view, where)
     if router_status in ('unreachable', 'not_run') and state != 'absent':
         # nothing was read from this router in this run, whatever an older reading said
-        return {'name': redact(name, secrets), 'state': 'not_verified',
+        return {'name': mask(name, secrets, settings=True), 'state': 'not_verified',
                 'cause': 'router {}: not verified'.format('unreachable' if router_status == 'unreachable' else 'not run'),
                 'fix': '', 'uptime': None, 'sas': None, 'ping': None, 'bytes': None, 'down_pairs': []}
     down_pairs = _down_pairs(view) if state == 'partial' else []
     uptime = _uptime(view)
-    return {'name': redact(name, secrets), 'state': state,
-            'cause': redact(_cause(view, state, down_pairs), secrets), 'fix': _fix(view, secrets),
-            'uptime': None if uptime in (None, '') else redact(uptime, secrets), 'sas': _sas(view),
-            'ping': _ping(view, secrets), 'bytes': _bytes(view), 'down_pairs': [redact(p, secrets) for p in down_pairs]}
+    return {'name': mask(name, secrets, settings=True), 'state': state,
+            'cause': mask(_cause(view, state, down_pairs), secrets, settings=True), 'fix': _fix(view, secrets),
+            'uptime': None if uptime in (None, '') else mask(uptime, secrets, settings=True), 'sas': _sas(view),
+            'ping': _ping(view, secrets), 'bytes': _bytes(view), 'down_pairs': [mask(p, secrets, settings=True) for p in down_pairs]}
 
 
 def _router_entry(record, where, secrets):
@@ -221,7 +221,7 @@ def _router_entry(record, where, secrets):
         # A router with a tunnel down has failed, whether or not the play was told to stop for it.
         status = 'failed'
         message = message or '{} tunnel(s) not up: {}'.format(len(not_up), ', '.join(not_up))
-    return {'name': redact(name, secrets), 'status': status, 'message': redact(message, secrets), 'tunnels': entries}
+    return {'name': mask(name, secrets, settings=True), 'status': status, 'message': mask(message, secrets, settings=True), 'tunnels': entries}
 
 
 def totals(routers):
@@ -243,7 +243,7 @@ def now_iso():
 
 def build_report(routers, playbook, secrets=(), generated=None):
     """The report dict of a run (see the module docstring). Raises ``ValueError`` naming the record and
-    field for bad input. ``secrets``: values (PSKs, passwords) replaced by ``<redacted>`` wherever they
+    field for bad input. ``secrets``: values (PSKs, passwords) replaced by ``********`` wherever they
     appear; ``secret=...``-style values in messages and causes are masked as well."""
     if not isinstance(routers, list):
         raise ValueError(f'routers: {type(routers).__name__} given; a list of router records is needed')
@@ -251,8 +251,8 @@ def build_report(routers, playbook, secrets=(), generated=None):
     try:
         entries = [_router_entry(r, f'routers[{i}]', secrets) for i, r in enumerate(routers)]
     except ValueError as exc:   # the bad value is quoted: it may be a secret in the wrong place
-        raise ValueError(redact(str(exc), secrets)) from None
-    return {'generated': generated or now_iso(), 'playbook': redact(playbook, secrets), 'routers': entries, 'totals': totals(entries)}
+        raise ValueError(mask(str(exc), secrets, settings=True)) from None
+    return {'generated': generated or now_iso(), 'playbook': mask(playbook, secrets, settings=True), 'routers': entries, 'totals': totals(entries)}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,9 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """The glue both paths share: the module's ``main()`` (AnsiballZ fallback) and the controller-side
-action plugin (DESIGN rule 9) both call ``run()``, so they cannot disagree.
+action plugin (the fast path, see docs/architecture.md) both call ``run()``, so they cannot disagree.
 
-* ``run(module_name, params, check_mode, diff)`` -- one session (DESIGN rule 8), reconcile, close
+* ``run(module_name, params, check_mode, diff)`` -- one session, reconcile, close
   in ``finally``; returns a result dict (``failed``/``msg`` on a foreseeable failure, never raises).
 * ``run_module(module_name)`` -- ``main()`` of the module files.
 """
@@ -25,6 +25,7 @@ from ansible_collections.vpclink.routeros.plugins.module_utils.api import (
     connect,
 )
 from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import SPECS
+from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
 from ansible_collections.vpclink.routeros.plugins.module_utils.menu import reconcile
 
 
@@ -68,23 +69,9 @@ def secret_values(module_name, params):
     return values
 
 
-def _scrub(obj, secrets):
-    if not secrets:
-        return obj
-    if isinstance(obj, dict):
-        return {k: _scrub(v, secrets) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_scrub(v, secrets) for v in obj]
-    if isinstance(obj, str):
-        for secret in secrets:
-            obj = obj.replace(secret, '********')
-        return obj
-    return obj
-
-
 def run(module_name, params, check_mode=False, diff=False, connect_fn=None):
     """Run one object module's work with plain, already validated ``params``. Never raises for
-    foreseeable failures: returns ``{'failed': True, 'msg': ...}`` instead (DESIGN rule 7)."""
+    foreseeable failures: returns ``{'failed': True, 'msg': ...}`` instead."""
     warnings = []
     session = None
     before, pre = MODULES[module_name][3], None
@@ -111,7 +98,7 @@ def run(module_name, params, check_mode=False, diff=False, connect_fn=None):
 def _finish_run(module_name, params, result, warnings):
     if warnings:
         result['warnings'] = list(dict.fromkeys(warnings + result.get('warnings', [])))
-    return _scrub(result, secret_values(module_name, params))
+    return mask(result, secret_values(module_name, params))
 
 
 def run_module(module_name):

@@ -42,8 +42,9 @@ from ansible_collections.vpclink.routeros.plugins.module_utils.api import Router
 from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import diagnose
 from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import NAT, raw_spec
 from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import IDENTITY, PEER, POLICY, PROFILE, PROPOSAL
+from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
 from ansible_collections.vpclink.routeros.plugins.module_utils.menu import apply_plan, fetch, key_matches, plan_entry, plan_remove, validate_entry
-from ansible_collections.vpclink.routeros.plugins.module_utils.values import normalise_name, normalise_secret
+from ansible_collections.vpclink.routeros.plugins.module_utils.values import format_seconds, normalise_name, normalise_secret, parse_seconds
 
 RAW = raw_spec('LAN<->VPC')
 OWNER_PREFIX = 'vpclink:'
@@ -104,7 +105,7 @@ def _str_list(value, where, errors):
 
 def _lifetime(value, where, errors):
     try:
-        secs = cloudlib.seconds(value)
+        secs = parse_seconds(value)
     except (ValueError, TypeError):
         errors.append(f'{where}: {value!r} is not a RouterOS duration; allowed: seconds or e.g. 1d, 8h, 30m, 1h30m')
         return None
@@ -438,8 +439,8 @@ def _tunnel_view(t):
     if t['state'] != 'present':
         view['parameters'] = {'cloud': t['cloud'], 'state': 'absent'}
         return view
-    ike = dict(t['ike'], lifetime=cloudlib.duration(t['ike']['lifetime']))
-    esp = dict(t['esp'], lifetime=cloudlib.duration(t['esp']['lifetime']))
+    ike = dict(t['ike'], lifetime=format_seconds(t['ike']['lifetime']))
+    esp = dict(t['esp'], lifetime=format_seconds(t['esp']['lifetime']))
     view['parameters'] = {
         'cloud': t['cloud'], 'peer_address': t['peer_address'], 'local_subnets': t['local_subnets'], 'remote_subnets': t['remote_subnets'],
         'selectors': [list(p) for p in t['pairs']], 'ike': ike, 'esp': esp, 'local_id': t['local_id'], 'remote_id': t['remote_id'],
@@ -466,14 +467,14 @@ def _objects(t, update_secret):
                 'policy': [], 'nat': [], 'raw': []}
     ike, esp = t['ike'], t['esp']
     profile = {'name': name, 'hash_algorithm': ike['hash'], 'enc_algorithm': ike['encryption'], 'dh_group': ike['dh_group'],
-               'lifetime': cloudlib.duration(ike['lifetime']), 'nat_traversal': True}
+               'lifetime': format_seconds(ike['lifetime']), 'nat_traversal': True}
     if ike.get('prf'):
         profile['prf_algorithm'] = ike['prf']
     comment = OWNER_PREFIX + name
     return {
         'profile': [profile],
         'proposal': [{'name': name, 'auth_algorithms': esp['auth'], 'enc_algorithms': esp['encryption'], 'pfs_group': esp['pfs_group'],
-                      'lifetime': cloudlib.duration(esp['lifetime'])}],
+                      'lifetime': format_seconds(esp['lifetime'])}],
         'peer': [{'name': name, 'address': t['peer_address'], 'profile': name,
                   'exchange_mode': 'ike2' if ike['version'] == 2 else ike['exchange_mode'], 'passive': False}],
         'identity': [{'peer': name, 'auth_method': 'pre-shared-key', 'secret': t['psk'], 'my_id': t['local_id'],
@@ -672,10 +673,7 @@ def sheet_text(router, tunnel_views, secrets=()):
     else:
         body = json.dumps(data, indent=2, sort_keys=True) + '\n'
     text = SHEET_HEADER.format(router=router) + body
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, '********')   # the sheet never holds a PSK (the renderer uses a placeholder)
-    return text
+    return mask(text, secrets)   # the sheet never holds a PSK (the renderer uses a placeholder)
 
 
 def write_sheet(params, tunnel_views, check_mode=False, diff=False):

@@ -2,11 +2,12 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""RouterOS value normalisation, so that equal values compare equal (DESIGN rule 4).
+"""RouterOS value normalisation, so that equal values compare equal: ``1d`` == ``24h``,
+multi-value fields are sets, ``yes``/``true``/True are one value, CIDRs are canonical.
 
 Every ``normalise_*`` function accepts what a user writes *and* what librouteros hands back
-after its own casting (reference routeros-api-ipsec-semantics.md §1.9: ``yes``/``true`` become
-``True``, ``no``/``false`` become ``False``, decimal strings become ``int``), and returns one
+after its own casting (librouteros turns the reply words ``yes``/``true`` into ``True``,
+``no``/``false`` into ``False`` and decimal strings into ``int``), and returns one
 canonical Python value. ``to_api`` turns a canonical value back into the text sent on the wire.
 
 Errors are ``ValueError`` whose text names the field, the value and what is allowed.
@@ -18,6 +19,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.vpclink.routeros.plugins.module_utils.masking import MASK
+
 __all__ = [
     'bool_to_api',
     'duration_to_api',
@@ -27,18 +30,21 @@ __all__ = [
     'normalise_choice',
     'normalise_cidr',
     'normalise_duration',
+    'normalise_identity',
     'normalise_int',
     'normalise_multi',
     'normalise_peer_address',
     'multi_to_api',
     'normalise_str',
     'parse_duration',
+    'parse_seconds',
+    'format_seconds',
 ]
 
 _TRUE = ('yes', 'true', 'on', '1')
 _FALSE = ('no', 'false', 'off', '0')
 
-# RouterOS time units (reference §1.5 "Durations use RouterOS time syntax").
+# RouterOS time units (the "time" data type, https://help.mikrotik.com/docs/spaces/ROS/pages/47579229/Scripting).
 _UNIT_MS = {'w': 604800000, 'd': 86400000, 'h': 3600000, 'm': 60000, 's': 1000, 'ms': 1}
 _UNIT_RE = re.compile(r'(\d+)(ms|w|d|h|m|s)')
 # ``[Nd]HH:MM:SS[.fff]`` as printed by older RouterOS and exports (``1d00:00:00``, ``00:30:00``).
@@ -46,11 +52,11 @@ _CLOCK_RE = re.compile(r'^(?:(\d+)d)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$'
 
 
 def _shown(value, sensitive):
-    return '(hidden)' if sensitive else repr(value)
+    return MASK if sensitive else repr(value)
 
 
 def normalise_str(value, field='value', sensitive=False):
-    """A free-form string. librouteros casts ``yes``/``500`` from the router into True/500 (§1.9);
+    """A free-form string. librouteros casts ``yes``/``500`` from the router into True/500;
     map those back so a secret ``500`` or a comment ``yes`` compares equal to the user's text."""
     if value is None:
         return None
@@ -94,7 +100,7 @@ def normalise_secret(value, field='secret'):
 
 
 def normalise_bool(value, field='value'):
-    """``yes``/``true``/True/``on`` are one value (DESIGN rule 4)."""
+    """``yes``/``true``/True/``on`` are one value."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int) and value in (0, 1):
@@ -169,6 +175,18 @@ def format_duration(milliseconds):
     return ''.join(parts)
 
 
+def parse_seconds(value, field='value'):
+    """A time interval in whole seconds (IKE and ESP lifetimes), or None when no value is given (None or '')."""
+    if value is None or value == '':
+        return None
+    return parse_duration(value, field) // 1000
+
+
+def format_seconds(seconds):
+    """Whole seconds -> RouterOS's compact form: 86400 -> '1d', 27000 -> '7h30m'."""
+    return format_duration(int(seconds) * 1000)
+
+
 def normalise_duration(value, field='value', specials=()):
     """A duration, or one of the field's control words (e.g. ``disable-dpd``), canonicalised.
 
@@ -189,7 +207,7 @@ def duration_to_api(value):
 
 
 def normalise_choice(value, field='value', choices=None):
-    """One value of an enum. ``no``/``yes`` enum members come back from librouteros as bools (§1.9)."""
+    """One value of an enum. ``no``/``yes`` enum members come back from librouteros as bools."""
     if isinstance(value, bool):
         value = 'yes' if value else 'no'
     elif isinstance(value, int):
@@ -203,7 +221,7 @@ def normalise_choice(value, field='value', choices=None):
 
 
 def normalise_multi(value, field='value', choices=None):
-    """A multi-value enum: a list or a comma string -> frozenset (order-insensitive, DESIGN rule 4).
+    """A multi-value enum: a list or a comma string -> frozenset (order-insensitive).
 
     ``None`` and ``''`` and ``[]`` are the empty set. Duplicates are folded.
     """
@@ -227,7 +245,7 @@ def normalise_multi(value, field='value', choices=None):
 
 
 def multi_to_api(value, order=None):
-    """A set -> the comma list RouterOS prints (its canonical order when known, §2.1 item 3)."""
+    """A set -> the comma list RouterOS prints (its canonical order when known)."""
     if order:
         rank = {name: index for index, name in enumerate(order)}
         return ','.join(sorted(value, key=lambda item: (rank.get(item, len(rank)), item)))
@@ -283,7 +301,7 @@ _DNS_RE = re.compile(r'^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z
 
 def normalise_peer_address(value, field='value', allow_dns=True):
     """Peer ``address``: an IP prefix (a plain address means /32 or /128, as RouterOS prints it)
-    or, on RouterOS 7, a DNS name (reference §2.3)."""
+    or, on RouterOS 7, a DNS name (https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec, peer ``address``)."""
     if isinstance(value, str):
         text = value.strip()
         if text and not re.match(r'^[0-9a-fA-F:.]+(/\d+)?$', text):
@@ -291,3 +309,49 @@ def normalise_peer_address(value, field='value', allow_dns=True):
                 return text.lower().rstrip('.')
             raise ValueError('{}: {!r} is not an IP address or prefix{}'.format(field, value, ' or DNS name' if allow_dns else ''))
     return normalise_cidr(value, field)
+
+
+# The kinds of an IKE identity as RouterOS writes them in /ip/ipsec/identity my-id and remote-id
+# (https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec, "Identities").
+IKE_ID_KINDS = ('address', 'fqdn', 'user-fqdn', 'key-id', 'dn')
+
+
+def _identity_value(kind, rest):
+    """The canonical value of one ``kind:rest`` identity, or None when ``rest`` is not such a value."""
+    if kind == 'address':
+        try:
+            return ipaddress.ip_address(rest).compressed
+        except ValueError:
+            return None
+    if not rest or (kind in ('fqdn', 'user-fqdn') and any(ch.isspace() for ch in rest)):
+        return None
+    return rest
+
+
+def normalise_identity(value, field='identity', words=('auto',), bare=()):
+    """An IKE identity in RouterOS's form: one of ``words`` (``auto``, ``ignore``, ``dn`` ... as the field allows) or
+    ``kind:value`` with a kind of ``IKE_ID_KINDS``; an address is canonical (``address:192.0.2.1``).
+
+    ``bare`` are the kinds a value written without a kind may be read as, tried in order: ``('address',)`` reads
+    ``192.0.2.1`` as ``address:192.0.2.1``; ``('address', 'fqdn')`` also reads ``vpn.example.com`` as
+    ``fqdn:vpn.example.com``. RouterOS itself takes no bare value, so a menu field passes none.
+    None stays None. Raises ValueError naming the field, the value and what is allowed."""
+    if value is None:
+        return None
+    text = normalise_str(value, field).strip()
+    if text in words:
+        return text
+    kind, sep, rest = text.partition(':')
+    if sep and kind in IKE_ID_KINDS:
+        canonical = _identity_value(kind, rest)
+        if canonical is not None:
+            return f'{kind}:{canonical}'
+    else:
+        for kind in bare:
+            canonical = _identity_value(kind, text)
+            if canonical is not None and (kind != 'fqdn' or _DNS_RE.match(text.lower())):
+                return f'{kind}:{canonical}'
+    allowed = ', '.join(words)
+    kinds = ', '.join(f'{kind}:<{"IP address" if kind == "address" else "value"}>' for kind in IKE_ID_KINDS)
+    bare_text = f', or a bare {" or ".join("IP address" if k == "address" else "DNS name" for k in bare)}' if bare else ''
+    raise ValueError(f'{field}: {value!r} is not an IKE identity; allowed: {allowed}, {kinds}{bare_text} (e.g. fqdn:vpn.example.com)')

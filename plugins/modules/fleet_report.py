@@ -27,7 +27,7 @@ description:
   - 'Tunnel state: V(up), V(partial) (some selector pairs are down; they are listed in C(down_pairs)), V(down),
     V(not_verified) (check mode, verification turned off, or the router was unreachable or not run: never V(down) for
     a tunnel that was not read) or V(absent) (removed as asked).'
-  - 'Secrets never reach the files: every value given in O(secrets) is replaced by C(<redacted>) wherever it appears,
+  - 'Secrets never reach the files: every value given in O(secrets) is replaced by C(********) wherever it appears,
     and C(secret=...)-style values in messages and causes are masked too. Every value is escaped in the HTML page and the
     XML file.'
   - 'Runs in the controller (an action plugin); use it once per play (C(run_once: true)).'
@@ -79,7 +79,7 @@ options:
     type: str
   secrets:
     description:
-      - Values that must never appear in the report (pre-shared keys, API passwords), replaced by C(<redacted>).
+      - Values that must never appear in the report (pre-shared keys, API passwords), replaced by C(********).
     type: list
     elements: str
     default: []

@@ -3,6 +3,7 @@
 import pytest
 
 from emulator.cloud import CloudError, cloud_at, parse_clouds
+from emulator.lab import load_lab
 
 
 def _raw(**conn):
@@ -108,3 +109,31 @@ def test_clouds_unique():
     raw = _raw() + _raw()
     with pytest.raises(CloudError, match='unique'):
         parse_clouds(raw)
+
+
+LAB_WITH_UNQUOTED_NULL = """
+routers:
+  - name: r1
+    version: 7.16.2
+clouds:
+  - name: tencent-gz
+    public_address: 198.51.100.20
+    vpc_subnets: [10.100.1.0/24]
+    connections:
+      - customer_gateway: 198.51.100.2
+        psk: Sup3r-s3cret
+        ipsec: {encryption: NULL, pfs: NULL}
+        spd: [{local: 10.100.1.0/24, remote: [192.168.1.0/24]}]
+"""
+
+
+def test_lab_file_with_unquoted_null_means_tencents_null(tmp_path):
+    path = tmp_path / 'lab.yml'
+    path.write_text(LAB_WITH_UNQUOTED_NULL, encoding='utf-8')
+    conn = load_lab(str(path)).clouds[0].connections[0]
+    assert (conn.ipsec.pfs, conn.ipsec.encryption) == ('NULL', 'NULL')
+
+
+def test_null_where_the_vocabulary_has_no_null_is_refused():
+    with pytest.raises(CloudError, match=r"ipsec.integrity: None is not allowed; allowed: MD5, SHA1"):
+        parse_clouds(_raw(ipsec={'integrity': None}))

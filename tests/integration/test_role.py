@@ -90,7 +90,9 @@ def test_teardown_restores_the_router_exactly(lab_factory, tmp_path):
     assert again.rc == 0 and all(row['changed'] == 0 for row in again.recap.values()), again
 
 
-def test_preflight_cloud_side_mismatch_touches_nothing(lab_factory, tmp_path):
+@pytest.mark.parametrize('pfs_text', ["PfsDhGroup: 'NULL'", 'PfsDhGroup: NULL'], ids=['quoted', 'unquoted'])
+def test_preflight_cloud_side_mismatch_touches_nothing(lab_factory, tmp_path, pfs_text):
+    # Tencent writes "no PFS" as NULL; unquoted, YAML reads it as null, which must mean the same.
     lab, tunnels = fleet(lab_factory)
     cloud_side = {'IKEOptionsSpecification': {'IKEVersion': 'IKEV2', 'PropoEncryAlgorithm': 'AES-CBC-256', 'PropoAuthenAlgorithm': 'SHA-256',
                                               'DhGroupName': 'GROUP14', 'IKESaLifetimeSeconds': 86400},
@@ -99,6 +101,9 @@ def test_preflight_cloud_side_mismatch_touches_nothing(lab_factory, tmp_path):
                   'SecurityPolicyDatabases': [{'LocalCidrBlock': '10.101.0.0/24', 'RemoteCidrBlock': ['192.168.11.0/24']}]}
     tunnels['r7'][0]['cloud_side'] = cloud_side
     inventory = kit.write_inventory(tmp_path, lab, tunnels)
+    path = tmp_path / 'inventory.yml'
+    assert str(path) == inventory and path.read_text(encoding='utf-8').count("PfsDhGroup: 'NULL'") == 1
+    path.write_text(path.read_text(encoding='utf-8').replace("PfsDhGroup: 'NULL'", pfs_text), encoding='utf-8')
     before = {name: kit.config_state(lab, name) for name in ('r7', 'r6')}
     run = kit.playbook('site.yml', inventory, extra_vars={'vpc_tunnel_serial': '100%'})
     assert run.rc != 0, run

@@ -1,6 +1,6 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""RouterOS value normalisation (DESIGN rule 4; reference routeros-api-ipsec-semantics.md §1.5, §1.9)."""
+"""RouterOS value normalisation: equal values compare equal, whatever their spelling or librouteros's casting."""
 
 import pytest
 
@@ -73,7 +73,7 @@ def test_multi_to_api_uses_canonical_order():
 
 
 def test_choice_accepts_librouteros_casting():
-    # generate-policy=no comes back from librouteros as False (§1.9)
+    # generate-policy=no comes back from librouteros as False
     assert v.normalise_choice(False, 'generate-policy', ('no', 'port-override')) == 'no'
     with pytest.raises(ValueError, match="hash-algorithm: 'sha384' is not allowed; allowed: md5, sha1"):
         v.normalise_choice('sha384', 'hash-algorithm', ('md5', 'sha1'))
@@ -120,3 +120,48 @@ def test_address_and_peer_address():
     assert v.normalise_peer_address('VPN.Example.com', allow_dns=True) == 'vpn.example.com'
     with pytest.raises(ValueError, match='not an IP address or prefix$'):
         v.normalise_peer_address('vpn.example.com', 'address', allow_dns=False)
+
+
+@pytest.mark.parametrize('text, secs', [('1d', 86400), ('7h30m', 27000), ('30m', 1800), ('86400s', 86400), (3600, 3600),
+                                        ('00:30:00', 1800), ('1w', 604800), ('86400', 86400)])
+def test_lifetimes_in_seconds_round_trip(text, secs):
+    assert v.parse_seconds(text, 'lifetime') == secs
+    assert v.parse_seconds(v.format_seconds(secs)) == secs
+
+
+def test_lifetime_not_given_and_bad():
+    assert v.parse_seconds(None) is None and v.parse_seconds('') is None
+    with pytest.raises(ValueError, match="ike.lifetime: '1 day' is not a RouterOS time interval"):
+        v.parse_seconds('1 day', 'ike.lifetime')
+
+
+@pytest.mark.parametrize('given, kwargs, canonical', [
+    ('auto', {}, 'auto'),
+    ('address:192.0.2.1', {}, 'address:192.0.2.1'),
+    ('address:2001:DB8:0::1', {}, 'address:2001:db8::1'),
+    ('fqdn:vpn.example.com', {}, 'fqdn:vpn.example.com'),
+    ('user-fqdn:ops@example.com', {}, 'user-fqdn:ops@example.com'),
+    ('key-id:abc', {}, 'key-id:abc'),
+    ('ignore', {'words': ('auto', 'ignore')}, 'ignore'),
+    (' 192.0.2.1 ', {'bare': ('address',)}, 'address:192.0.2.1'),
+    ('2001:db8::1', {'bare': ('address',)}, 'address:2001:db8::1'),
+    ('vpn.example.com', {'bare': ('address', 'fqdn')}, 'fqdn:vpn.example.com'),
+    (None, {}, None),
+])
+def test_identities_in_routeros_form(given, kwargs, canonical):
+    assert v.normalise_identity(given, 'my-id', **kwargs) == canonical
+
+
+@pytest.mark.parametrize('bad, kwargs', [
+    ('192.0.2.1', {}),                                  # RouterOS takes no bare value: address:192.0.2.1
+    ('vpn.example.com', {'bare': ('address',)}),        # a bare name is refused where only a bare IP is read
+    ('address:vpn.example.com', {'bare': ('address', 'fqdn')}),
+    ('fqdn:', {}),
+    ('fqdn:a b', {}),
+    ('ignore', {}),                                     # a word the field does not allow
+    ('a b', {'bare': ('address', 'fqdn')}),
+])
+def test_bad_identities_name_field_value_and_allowed(bad, kwargs):
+    with pytest.raises(ValueError) as exc:
+        v.normalise_identity(bad, 'remote-id', **kwargs)
+    assert str(exc.value).startswith(f'remote-id: {bad!r} is not an IKE identity; allowed: auto, address:<IP address>, fqdn:')
