@@ -23,7 +23,7 @@ def policy(pair, ph2='established', **extra):
 def sas(pairs, state='mature'):
     """Two SAs (in, out) per established child SA, as installed-sa prints them."""
     rows = []
-    for _ in range(pairs):
+    for _pair in range(pairs):
         rows += [{'src-address': GW, 'dst-address': WAN, 'state': state}, {'src-address': WAN, 'dst-address': GW, 'state': state}]
     return rows
 

@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from ansible_collections.vpclink.routeros.plugins.module_utils import tunnels as tunnels_utils
+from ansible_collections.vpclink.routeros.plugins.module_utils import info
 from ansible_collections.vpclink.routeros.plugins.module_utils.report import build_report
 from ansible_collections.vpclink.routeros.plugins.module_utils.runner import run
 from tests import labkit
@@ -76,8 +76,8 @@ def rlab_shared():
 def rlab(rlab_shared, monkeypatch):
     labkit.fresh(rlab_shared, ROUTERS)
     # the verify wait runs on the lab's ManualClock
-    monkeypatch.setattr(tunnels_utils, 'sleep', rlab_shared.advance)
-    monkeypatch.setattr(tunnels_utils, 'monotonic', rlab_shared.clock.monotonic)
+    monkeypatch.setattr(info, 'sleep', rlab_shared.advance)
+    monkeypatch.setattr(info, 'monotonic', rlab_shared.clock.monotonic)
     return rlab_shared
 
 
