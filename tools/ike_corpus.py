@@ -65,11 +65,16 @@ def _run_action(case, pair, child):
         _settle(pair)
         return 'up' if _installed(initiator, child) else 'down'
     if not up:
-        raise CaseError('the first CHILD SA did not come up, so there is nothing to rekey')
-    before = _installed(initiator, child)
-    initiator.rekey(child)
+        raise CaseError(f'the first CHILD SA did not come up, so there is nothing to {case.action}')
+    if case.action == 'rekey':
+        before = _installed(initiator, child)
+        initiator.rekey(child)
+        _settle(pair)
+        return 'up' if _installed(initiator, child) - before else 'down'
+    # 'silence': the other end stops answering; the initiator's dead peer detection has to notice
+    pair.charons['cloud' if case.initiator == 'router' else 'router'].freeze()
     _settle(pair)
-    return 'up' if _installed(initiator, child) - before else 'down'
+    return 'up' if _installed(initiator, child) else 'down'
 
 
 def _lines(path, start, end):

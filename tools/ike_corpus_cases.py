@@ -102,7 +102,8 @@ class Case:
     ike_version: int              # the router's; a mismatch case changes the cloud's
     exchange_mode: str = 'main'
     initiator: str = 'router'
-    action: str = 'initiate'      # 'rekey': initiate, then rekey the CHILD SA (what shows an IKEv2 PFS mismatch)
+    action: str = 'initiate'      # 'rekey': initiate, then rekey the CHILD SA (what shows an IKEv2 PFS mismatch);
+                                  # 'silence': initiate, then the other end stops answering
     expect: str = 'down'
     change: object = None         # (var, pair) -> None: edits pair['router'] / pair['cloud'] kwargs
     cloud_allows_aggressive_psk: bool = True   # strongSwan's own default is False; most cloud gateways accept it
@@ -110,6 +111,13 @@ class Case:
 
 def _cloud(**values):
     def change(_var, pair):
+        pair['cloud'].update(values)
+    return change
+
+
+def _both(**values):
+    def change(_var, pair):
+        pair['router'].update(values)
         pair['cloud'].update(values)
     return change
 
@@ -164,7 +172,7 @@ def _cloud_expects_other_lan(var, _kw):
     return {'remote_ts': (var.other_lan,)}
 
 
-def _router_says_other_id(var, kw):
+def _says_other_id(var, kw):
     ident = kw['local_id']
     if ident.kind == 'address':
         return {'local_id': Identity('address', var.unused_wan)}
@@ -178,7 +186,7 @@ def _router_expects_other_id(var, kw):
     return {'remote_id': Identity('fqdn', 'old-' + ident.value)}
 
 
-def _router_dials_nobody(var, _kw):
+def _dials_nobody(var, _kw):
     return {'remote_address': var.unused_wan}
 
 
@@ -210,6 +218,7 @@ CASES = (
     Case('phase1-proposal-v1-aggressive', 'phase1_proposal', 1, 'aggressive', change=_with('cloud', _other_ike)),
     Case('phase1-proposal-v2', 'phase1_proposal', 2, change=_with('cloud', _other_ike)),
     Case('phase1-proposal-v2-cloud-initiates', 'phase1_proposal', 2, initiator='cloud', change=_with('router', _other_ike)),
+    Case('phase1-proposal-v1-main-cloud-initiates', 'phase1_proposal', 1, initiator='cloud', change=_with('cloud', _other_ike)),
     # -- ESP (phase 2) proposal --------------------------------------------------------------------------
     Case('phase2-proposal-v1-main', 'phase2_proposal', 1, change=_with('cloud', _other_esp)),
     Case('phase2-proposal-v1-aggressive', 'phase2_proposal', 1, 'aggressive', change=_with('cloud', _other_esp)),
@@ -226,16 +235,22 @@ CASES = (
     Case('traffic-selectors-v1-aggressive', 'traffic_selectors', 1, 'aggressive', change=_with('cloud', _cloud_expects_other_lan)),
     Case('traffic-selectors-v2', 'traffic_selectors', 2, change=_with('cloud', _cloud_expects_other_lan)),
     Case('traffic-selectors-v2-cloud-initiates', 'traffic_selectors', 2, initiator='cloud', change=_with('cloud', _cloud_expects_other_lan)),
+    Case('traffic-selectors-v1-main-cloud-initiates', 'traffic_selectors', 1, initiator='cloud', change=_with('cloud', _cloud_expects_other_lan)),
     # -- identities ---------------------------------------------------------------------------------------------
-    Case('identity-v1-main', 'identity', 1, change=_with('router', _router_says_other_id)),
+    Case('identity-v1-main', 'identity', 1, change=_with('router', _says_other_id)),
     Case('identity-v1-main-remote-id', 'identity', 1, change=_with('router', _router_expects_other_id)),
-    Case('identity-v1-aggressive', 'identity', 1, 'aggressive', change=_with('router', _router_says_other_id)),
-    Case('identity-v2', 'identity', 2, change=_with('router', _router_says_other_id)),
+    Case('identity-v1-aggressive', 'identity', 1, 'aggressive', change=_with('router', _says_other_id)),
+    Case('identity-v2', 'identity', 2, change=_with('router', _says_other_id)),
     Case('identity-v2-remote-id', 'identity', 2, change=_with('router', _router_expects_other_id)),
-    # -- nobody answers: the router dials an address where no gateway listens ----------------------------------
-    Case('no-response-v1-main', 'no_response', 1, change=_with('router', _router_dials_nobody)),
-    Case('no-response-v1-aggressive', 'no_response', 1, 'aggressive', change=_with('router', _router_dials_nobody)),
-    Case('no-response-v2', 'no_response', 2, change=_with('router', _router_dials_nobody)),
+    Case('identity-v2-cloud-initiates', 'identity', 2, initiator='cloud', change=_with('cloud', _says_other_id)),
+    # -- nobody answers: the initiator dials an address where no gateway listens ----------------------------------
+    Case('no-response-v1-main', 'no_response', 1, change=_with('router', _dials_nobody)),
+    Case('no-response-v1-aggressive', 'no_response', 1, 'aggressive', change=_with('router', _dials_nobody)),
+    Case('no-response-v2', 'no_response', 2, change=_with('router', _dials_nobody)),
+    Case('no-response-v2-cloud-initiates', 'no_response', 2, initiator='cloud', change=_with('cloud', _dials_nobody)),
+    # -- dead peer detection: the tunnel was up, then the cloud stopped answering -------------------------------
+    Case('dpd-v1-main', 'dpd', 1, action='silence', change=_both(dpd_delay=2, dpd_max_failures=3)),
+    Case('dpd-v2', 'dpd', 2, action='silence', change=_both(dpd_delay=2)),
     # -- IKEv1 exchange mode ------------------------------------------------------------------------------------
     Case('exchange-mode-aggressive-to-main', 'exchange_mode', 1, 'aggressive', change=_cloud(exchange_mode='main'),
          cloud_allows_aggressive_psk=False),

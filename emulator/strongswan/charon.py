@@ -68,6 +68,7 @@ class Charon:
             self._socket.close()
             self._socket = None
         if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)   # a frozen charon must run to act on SIGTERM
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout)
@@ -80,6 +81,10 @@ class Charon:
 
     def __exit__(self, *exc):
         self.stop()
+
+    def freeze(self):
+        """Stop answering anything, as a gateway whose path went away (SIGSTOP; ``stop`` still ends it)."""
+        self.proc.send_signal(signal.SIGSTOP)
 
     def _output_tail(self):
         with contextlib.suppress(OSError), open(os.path.join(self.workdir, 'charon.out'), encoding='utf-8', errors='replace') as handle:

@@ -56,6 +56,8 @@ class EndSpec:
     esp_lifetime: int = 3600                 # seconds
     force_encap: bool = False                # NAT-T: ESP in UDP even without NAT (libipsec does it anyway)
     dpd_delay: int = 0                       # seconds between liveness checks, 0 = off
+    dpd_max_failures: int = 5                # IKEv1: checks without an answer before the peer is dead (IKEv2:
+                                             # charon's retransmission settings decide instead)
 
     def __post_init__(self):
         validate(self)
@@ -124,7 +126,7 @@ def validate(spec):
     _proposal(spec, 'esp_proposal', spec.esp_proposal, esp=True)
     _cidrs(spec, 'local_ts', spec.local_ts)
     _cidrs(spec, 'remote_ts', spec.remote_ts)
-    for name, low in (('ike_lifetime', 60), ('esp_lifetime', 60), ('dpd_delay', 0)):
+    for name, low in (('ike_lifetime', 60), ('esp_lifetime', 60), ('dpd_delay', 0), ('dpd_max_failures', 1)):
         value = getattr(spec, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
             _fail(spec, name, value, f'whole seconds >= {low}')

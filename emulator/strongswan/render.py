@@ -73,6 +73,8 @@ def connection_tree(spec):
         conn['aggressive'] = 'yes' if spec.exchange_mode == 'aggressive' else 'no'
     if spec.dpd_delay:
         conn['dpd_delay'] = f'{spec.dpd_delay}s'
+        if spec.ike_version == 1:
+            conn['dpd_timeout'] = f'{spec.dpd_delay * spec.dpd_max_failures}s'
         child['dpd_action'] = 'restart'
     return {spec.name: conn}
 
