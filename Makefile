@@ -117,7 +117,7 @@ bench: venv link $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python benchmarks/plot.py benchmarks/results/$(BENCH_DATE).json benchmarks/results/$(BENCH_DATE).png
 
 ## ---- real IKE (strongSwan in network namespaces; root, Debian packages in emulator/strongswan/host.py) ----
-## corpus: run every case of tools/ike_corpus_cases.py between two charons, write tests/data/ike-corpus/*.jsonl (~1.5 min)
+## corpus: run every case of tools/ike_corpus_cases.py between two charons, write tests/data/ike-corpus/*.jsonl (~2 min)
 ## realike: the real-IKE tests (a tunnel, a ping through ESP); SKIPPED with the reason where real IKE cannot run
 .PHONY: corpus realike
 corpus: venv

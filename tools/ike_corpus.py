@@ -52,29 +52,24 @@ def _settle(pair):
     raise CaseError(f'the charons were still logging after {SETTLE_MAX:.0f} s')
 
 
-def _installed(charon, child):
-    return {c.get('uniqueid') for ike in charon.sas().values() for c in ike.get('child-sas', {}).values()
-            if c.get('name') == child and c.get('state') == 'INSTALLED'}
-
-
 def _run_action(case, pair, child):
     """-> 'up' or 'down': whether the CHILD SA the case's last action asked for is installed."""
     initiator = pair.charons[case.initiator]
     up = initiator.initiate(child)
     if case.action == 'initiate':
         _settle(pair)
-        return 'up' if _installed(initiator, child) else 'down'
+        return 'up' if initiator.installed(child) else 'down'
     if not up:
         raise CaseError(f'the first CHILD SA did not come up, so there is nothing to {case.action}')
     if case.action == 'rekey':
-        before = _installed(initiator, child)
+        before = initiator.installed(child)
         initiator.rekey(child)
         _settle(pair)
-        return 'up' if _installed(initiator, child) - before else 'down'
+        return 'up' if initiator.installed(child) - before else 'down'
     # 'silence': the other end stops answering; the initiator's dead peer detection has to notice
     pair.charons['cloud' if case.initiator == 'router' else 'router'].freeze()
     _settle(pair)
-    return 'up' if _installed(initiator, child) else 'down'
+    return 'up' if initiator.installed(child) else 'down'
 
 
 def _lines(path, start, end):

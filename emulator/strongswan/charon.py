@@ -14,6 +14,11 @@ import time
 
 from emulator.strongswan import host, render
 
+try:
+    import vici
+except ImportError:   # the modelled lab runs without it; host.missing() names it for the real mode
+    vici = None
+
 
 class CharonError(RuntimeError):
     """The daemon did not start, or a vici command failed; the message says which and why."""
@@ -37,6 +42,7 @@ class Charon:
         self.workdir = workdir
         self.settings = settings or render.DaemonSettings()
         self.proc = None
+        self.session = None
         self._socket = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -66,7 +72,7 @@ class Charon:
         """SIGTERM (charon deletes its SAs, telling the peer), then SIGKILL if it lingers."""
         if self._socket:
             self._socket.close()
-            self._socket = None
+            self._socket = self.session = None
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGCONT)   # a frozen charon must run to act on SIGTERM
             self.proc.send_signal(signal.SIGTERM)
@@ -92,7 +98,6 @@ class Charon:
         return '(no output)'
 
     def _connect(self):
-        import vici  # the real mode only; host.missing() says when it is absent
         sock = socket.socket(socket.AF_UNIX)
         try:
             sock.connect(render.vici_socket(self.workdir))
@@ -110,20 +115,14 @@ class Charon:
         self._command('load-conn', self.session.load_conn, render.connection_tree(spec))
         self._command('load-shared', self.session.load_shared, render.shared_key(spec))
 
-    def unload(self, name):
-        self._command('unload-conn', self.session.unload_conn, {'name': name})
-
     # -- actions -----------------------------------------------------------------------------
     def initiate(self, child, timeout=20.0):
         """Initiate ``child`` (and its IKE SA) -> True when the CHILD SA came up, False when charon says it failed."""
-        return self._streamed('initiate', self.session.initiate, {'child': child, 'timeout': str(int(timeout * 1000))})
+        return self._streamed(self.session.initiate, {'child': child, 'timeout': str(int(timeout * 1000))})
 
     def rekey(self, child):
         """Ask for a rekey of the installed CHILD SA ``child``; the exchange itself runs afterwards."""
         self._command('rekey', self.session.rekey, {'child': child})
-
-    def terminate(self, ike):
-        return self._streamed('terminate', self.session.terminate, {'ike': ike, 'timeout': '5000'})
 
     def sas(self):
         """-> {IKE SA name: {...state, 'child-sas': {...}}} as charon reports them (strings)."""
@@ -132,23 +131,22 @@ class Charon:
             out.update(_text(entry))
         return out
 
-    def child_states(self, child):
-        """-> states of every CHILD SA named ``child`` (e.g. ['INSTALLED'])."""
-        return [c.get('state') for ike in self.sas().values() for c in ike.get('child-sas', {}).values() if c.get('name') == child]
+    def installed(self, child):
+        """-> unique ids of the installed CHILD SAs named ``child`` (a rekey installs a new id)."""
+        return {c.get('uniqueid') for ike in self.sas().values() for c in ike.get('child-sas', {}).values()
+                if c.get('name') == child and c.get('state') == 'INSTALLED'}
 
     def log_path(self, level):
         return render.log_path(self.workdir, level)
 
     # -- vici plumbing -------------------------------------------------------------------------
     def _command(self, name, call, message):
-        import vici
         try:
             return call(message)
         except vici.exception.CommandException as exc:
             raise CharonError(f'charon in {self.netns}: vici {name} failed: {exc}') from None
 
-    def _streamed(self, name, call, message):
-        import vici
+    def _streamed(self, call, message):
         try:
             for _log in call(message):
                 pass

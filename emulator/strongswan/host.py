@@ -3,6 +3,7 @@
 import importlib.util
 import os
 import shutil
+import subprocess
 
 CHARON = '/usr/lib/ipsec/charon'
 PLUGIN_DIR = '/usr/lib/ipsec/plugins'
@@ -20,16 +21,26 @@ DEBIAN_PACKAGES = ('strongswan-charon', 'strongswan-swanctl', 'libcharon-extra-p
                    'libstrongswan-extra-plugins', 'iproute2', 'iputils-ping', 'procps')
 
 
+def _netns_probe():
+    """Create and delete one namespace: the only sure test that `ip netns` works here."""
+    name = f'vl{os.getpid()}-probe'
+    made = subprocess.run(['ip', 'netns', 'add', name], capture_output=True, text=True, check=False)
+    if made.returncode != 0:
+        return [f'`ip netns add` fails here: {made.stderr.strip()}']
+    subprocess.run(['ip', 'netns', 'delete', name], capture_output=True, check=False)
+    return []
+
+
 def missing():
     """-> list of reasons the real mode cannot run here (empty when it can)."""
     reasons = []
     if os.geteuid() != 0:
         reasons.append('not root: network namespaces and veth pairs need root (CAP_NET_ADMIN, CAP_SYS_ADMIN)')
-    for tool, package in (('ip', 'iproute2'), ('ping', 'iputils-ping'), ('unshare', 'util-linux'), ('mount', 'mount')):
+    for tool, package in (('ip', 'iproute2'), ('ping', 'iputils-ping'), ('sysctl', 'procps'), ('unshare', 'util-linux'), ('mount', 'mount')):
         if not shutil.which(tool):
             reasons.append(f'`{tool}` not found (Debian package {package})')
-    if shutil.which('ip') and not os.path.isdir('/run/netns') and not os.access('/run', os.W_OK):
-        reasons.append('`ip netns` cannot create /run/netns')
+    if os.geteuid() == 0 and shutil.which('ip'):
+        reasons += _netns_probe()
     if not os.path.exists('/dev/net/tun'):
         reasons.append('no /dev/net/tun: userspace ESP (kernel-libipsec) needs a TUN device')
     if not os.access(CHARON, os.X_OK):

@@ -5,12 +5,15 @@ network stack. ``Topology.close()`` (also on any failure while building) deletes
 in reverse order; deleting a namespace destroys the veth ends and addresses inside it.
 """
 
+import contextlib
 import ipaddress
 import os
 import re
+import signal
 import subprocess
 
 _NAME = re.compile(r'^[a-z0-9][a-z0-9-]{0,30}$')
+_OURS = re.compile(r'^vl(\d+)-')                 # the prefix every Topology gives its namespaces
 _IFNAME = re.compile(r'^[a-z][a-z0-9]{0,14}$')   # Linux IFNAMSIZ is 16 with the NUL
 
 
@@ -25,6 +28,33 @@ def ip(*args, netns=None, check=True):
     if check and proc.returncode != 0:
         raise NetnsError(f'`{" ".join(cmd)}` failed: {proc.stderr.strip() or proc.returncode}')
     return proc.stdout
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale():
+    """Delete namespaces a killed run of this code left behind (named vl<pid>-..., that pid gone), and end the
+    processes (its charons) still inside them. Returns the names removed."""
+    removed = []
+    for line in ip('netns', 'list', check=False).splitlines():
+        name = line.split()[0] if line.split() else ''
+        match = _OURS.match(name)
+        if not match or _alive(int(match.group(1))):
+            continue
+        for pid in ip('netns', 'pids', name, check=False).split():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid), signal.SIGKILL)
+        ip('netns', 'delete', name, check=False)
+        removed.append(name)
+    return removed
 
 
 class Topology:

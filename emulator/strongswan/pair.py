@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 
 from emulator.strongswan.charon import Charon
-from emulator.strongswan.netns import Topology
+from emulator.strongswan.netns import Topology, remove_stale
 
 SIDES = ('router', 'cloud')
 
@@ -37,6 +37,7 @@ class TunnelPair:
         self.charons = {}
 
     def __enter__(self):
+        remove_stale()
         self.workdir = tempfile.mkdtemp(prefix=f'realike-{self.tag}-')
         self.topology = Topology(self.tag)
         try:
