@@ -102,8 +102,9 @@ class Case:
     ike_version: int              # the router's; a mismatch case changes the cloud's
     exchange_mode: str = 'main'
     initiator: str = 'router'
-    action: str = 'initiate'      # 'rekey': initiate, then rekey the CHILD SA (what shows an IKEv2 PFS mismatch);
-                                  # 'silence': initiate, then the other end stops answering
+    # 'rekey': initiate, then rekey the CHILD SA (what shows an IKEv2 PFS mismatch);
+    # 'silence': initiate, then the other end stops answering
+    action: str = 'initiate'
     expect: str = 'down'
     change: object = None         # (var, pair) -> None: edits pair['router'] / pair['cloud'] kwargs
     cloud_allows_aggressive_psk: bool = True   # strongSwan's own default is False; most cloud gateways accept it
@@ -213,6 +214,7 @@ CASES = (
     Case('psk-v2', 'psk', 2, change=_with('cloud', _other_psk)),
     Case('psk-v2-cloud-initiates', 'psk', 2, initiator='cloud', change=_with('cloud', _other_psk)),
     Case('psk-v1-main-cloud-initiates', 'psk', 1, initiator='cloud', change=_with('router', _other_psk)),
+    Case('psk-v1-aggressive-cloud-initiates', 'psk', 1, 'aggressive', initiator='cloud', change=_with('cloud', _other_psk)),
     # -- IKE (phase 1) proposal ------------------------------------------------------------------------
     Case('phase1-proposal-v1-main', 'phase1_proposal', 1, change=_with('cloud', _other_ike)),
     Case('phase1-proposal-v1-aggressive', 'phase1_proposal', 1, 'aggressive', change=_with('cloud', _other_ike)),
@@ -256,10 +258,12 @@ CASES = (
          cloud_allows_aggressive_psk=False),
     Case('exchange-mode-aggressive-to-main-psk-allowed', 'exchange_mode', 1, 'aggressive', change=_cloud(exchange_mode='main')),
     Case('exchange-mode-main-to-aggressive', 'exchange_mode', 1, 'main', change=_cloud(exchange_mode='aggressive')),
+    Case('exchange-mode-cloud-main-to-aggressive', 'exchange_mode', 1, 'aggressive', initiator='cloud', change=_cloud(exchange_mode='main')),
     # -- IKE version ----------------------------------------------------------------------------------------------
     Case('ike-version-v1-main-to-v2', 'ike_version', 1, change=_version(2)),
     Case('ike-version-v1-aggressive-to-v2', 'ike_version', 1, 'aggressive', change=_version(2)),
     Case('ike-version-v2-to-v1', 'ike_version', 2, change=_version(1)),
+    Case('ike-version-cloud-v2-to-v1', 'ike_version', 1, initiator='cloud', change=_version(2)),
     # -- the cloud's customer gateway names another address than the router's ---------------------------------
     Case('customer-gateway-v1-main', 'customer_gateway', 1, change=_with('cloud', _cloud_expects_other_gateway)),
     Case('customer-gateway-v2', 'customer_gateway', 2, change=_with('cloud', _cloud_expects_other_gateway)),

@@ -56,8 +56,8 @@ class EndSpec:
     esp_lifetime: int = 3600                 # seconds
     force_encap: bool = False                # NAT-T: ESP in UDP even without NAT (libipsec does it anyway)
     dpd_delay: int = 0                       # seconds between liveness checks, 0 = off
-    dpd_max_failures: int = 5                # IKEv1: checks without an answer before the peer is dead (IKEv2:
-                                             # charon's retransmission settings decide instead)
+    # IKEv1: checks without an answer before the peer is dead (IKEv2: charon's retransmission settings decide)
+    dpd_max_failures: int = 5
 
     def __post_init__(self):
         validate(self)
