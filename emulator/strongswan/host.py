@@ -4,17 +4,18 @@ import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 
 CHARON = '/usr/lib/ipsec/charon'
 PLUGIN_DIR = '/usr/lib/ipsec/plugins'
-# The plugins charon.conf loads (render.CHARON_PLUGINS); each is a shared object of the Debian packages below.
+# Plugins of render.CHARON_PLUGINS that are not in every strongSwan install, and the Debian package of each.
 PLUGIN_PACKAGES = {
     'kernel-libipsec': 'libcharon-extra-plugins',
-    'kdf': 'libstrongswan-standard-plugins',
-    'curve25519': 'libstrongswan-standard-plugins',
+    'curve25519': 'libstrongswan-extra-plugins',
     'openssl': 'libstrongswan-standard-plugins',
     'gcm': 'libstrongswan-standard-plugins',
-    'vici': 'strongswan-charon',
+    'kdf': 'libstrongswan',
+    'vici': 'strongswan-swanctl',
 }
 # Debian 12 packages of strongSwan 5.9.8 plus the tools the lab calls (`ip`, `ping`, `sysctl`).
 DEBIAN_PACKAGES = ('strongswan-charon', 'strongswan-swanctl', 'libcharon-extra-plugins', 'libstrongswan-standard-plugins',
@@ -51,3 +52,19 @@ def missing():
     if importlib.util.find_spec('vici') is None:
         reasons.append('Python package vici missing (PyPI vici, the strongSwan project\'s VICI client)')
     return reasons
+
+
+def main(argv):
+    """`python3 -m emulator.strongswan.host --packages` prints what to `apt-get install`; without it, why the
+    real mode cannot run here (exit 1) or nothing (exit 0). Standard library only, so CI can call it first."""
+    if argv == ['--packages']:
+        print(' '.join(DEBIAN_PACKAGES))
+        return 0
+    reasons = missing()
+    for reason in reasons:
+        print(reason)
+    return 1 if reasons else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
