@@ -117,3 +117,13 @@ $(BENCH_STAMP): benchmarks/requirements-baseline.txt
 bench: venv link $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.run --n $(BENCH_N) --forks $(BENCH_FORKS) --date $(BENCH_DATE)
 	$(BENCH_VENV)/bin/python benchmarks/plot.py benchmarks/results/$(BENCH_DATE).json benchmarks/results/$(BENCH_DATE).png
+
+## ---- real IKE (strongSwan in network namespaces; root, Debian packages in emulator/strongswan/host.py) ----
+## corpus: run every case of tools/ike_corpus_cases.py between two charons, write tests/data/ike-corpus/*.jsonl (~2 min)
+## realike: the real-IKE tests (a tunnel, a ping through ESP); SKIPPED with the reason where real IKE cannot run
+.PHONY: corpus realike
+corpus: venv
+	$(BIN)/python -m tools.ike_corpus
+
+realike: venv link
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/realike
