@@ -30,7 +30,7 @@ demo: venv link
 ## test: every test tier (lint, ansible-test sanity, unit + lab conformance, integration, artifact,
 ## Molecule) on ansible-core 2.19 / Python 3.11, then sanity, unit and integration again on the
 ## newest ansible-core 2.21 when a Python 3.12+ interpreter is on the machine
-test: lines-reset lint sanity unit integration artifact molecule next-line
+test: lines-reset lint sanity unit integration realike artifact molecule next-line
 	@echo "make test: all tiers passed. ansible-core lines:"
 	@sed 's/^/  /' $(LINES)
 
@@ -74,7 +74,7 @@ sanity: venv
 	$(call record,sanity)
 
 unit: venv link
-	$(BIN)/python -m pytest -q -n 2 tests/unit tests/emulator tests/reliability --ignore=tests/reliability/test_rollout.py \
+	$(BIN)/python -m pytest -q -n 2 tests/unit tests/emulator tests/browser tests/reliability --ignore=tests/reliability/test_rollout.py \
 		--ignore=tests/reliability/test_playbook_secrets.py --ignore=tests/reliability/test_role_bad_input.py
 	$(call record,unit)
 
@@ -126,4 +126,5 @@ corpus: venv
 	$(BIN)/python -m tools.ike_corpus
 
 realike: venv link
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/realike
+	$(BIN)/python -m pytest -q -rs -p no:cacheprovider tests/realike
+	$(call record,realike)
