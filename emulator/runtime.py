@@ -123,6 +123,17 @@ class Fabric:
         return [describe_cloud(c) for c in self.clouds]
 
 
+def router_config(router):
+    """The router's IPsec menus as the negotiation reads them (``negotiation.RouterConfig``), rows as printed."""
+    def entries(path):
+        return tuple(dict(e.values, **{'.id': e.id_text}) for e in router.table(path))
+    spec = router.spec
+    return negotiation.RouterConfig(
+        name=router.name, version=router.version, wan_address=spec.wan_address, public_address=getattr(spec, 'public_address', None),
+        profiles=entries('/ip/ipsec/profile'), peers=entries('/ip/ipsec/peer'), identities=entries('/ip/ipsec/identity'),
+        proposals=entries('/ip/ipsec/proposal'), policies=entries('/ip/ipsec/policy'))
+
+
 def describe_cloud(cloud):
     """A cloud as JSON; PSKs are masked (secrets never leave, even lab ones)."""
     connections = []
@@ -168,17 +179,8 @@ class TunnelRuntime(QuiescentRuntime):
         self.sync()         # the router has booted: its peers start negotiating now
 
     # ------------------------------------------------------------------ inputs
-    def _entries(self, path):
-        return tuple(dict(e.values, **{'.id': e.id_text}) for e in self.router.table(path))
-
     def _build_config(self):
-        spec = self.router.spec
-        return negotiation.RouterConfig(
-            name=self.router.name, version=self.router.version, wan_address=spec.wan_address,
-            public_address=getattr(spec, 'public_address', None),
-            profiles=self._entries('/ip/ipsec/profile'), peers=self._entries('/ip/ipsec/peer'),
-            identities=self._entries('/ip/ipsec/identity'), proposals=self._entries('/ip/ipsec/proposal'),
-            policies=self._entries('/ip/ipsec/policy'))
+        return router_config(self.router)
 
     def _signature(self, config, name):
         def strip(entry):
@@ -188,7 +190,7 @@ class TunnelRuntime(QuiescentRuntime):
         policies = [p for p in config.policies if p.get('peer') == name]
         profile = [strip(p) for p in config.profiles if p.get('name') == peer.get('profile', 'default')]
         proposals = [strip(p) for p in config.proposals if p.get('name') in {q.get('proposal', 'default') for q in policies}]
-        remote = negotiation._host(peer.get('address', ''))  # pylint: disable=protected-access
+        remote = negotiation.single_host(peer.get('address', ''))
         cloud = cloud_at(self.fabric.clouds, remote) if remote else None
         conn = cloud.connection_for(config.public_ip) if cloud else None
         conn_sig = repr(conn.raw()) if conn else None
