@@ -332,7 +332,8 @@ def phase2_failure(klass, ctx, child, detail=None):
     elif klass == 'pfs':
         # IKEv2: the first CHILD_SA comes with IKE_AUTH (no DH); PFS only bites at the CREATE_CHILD_SA
         # rekey (RFC 7296 section 1.3.1: the KE payload of CREATE_CHILD_SA). negotiation.py reports this as a rekey failure.
-        cloud = proposals + ['no acceptable proposal found', 'generating CREATE_CHILD_SA response 2 [ N(NO_PROP) ]']
+        cloud = proposals + ['no acceptable proposal found', 'failed to establish CHILD_SA, keeping IKE_SA',
+                             'generating CREATE_CHILD_SA response 2 [ N(NO_PROP) ]']
     else:
         cloud = proposals + ['no acceptable proposal found', 'failed to establish CHILD_SA, keeping IKE_SA',
                              'generating IKE_AUTH response 1 [ IDr AUTH N(NO_PROP) ]']

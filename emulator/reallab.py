@@ -89,6 +89,13 @@ class RealFabric:
             runtime.dirty = True
             runtime.sync()
 
+    def _internet(self, ns, own):
+        """Routes from ``ns`` to every other public address of the lab, and nothing else: like the internet, the WAN
+        carries no private (LAN, VPC) address, so those are reached through a tunnel or not at all."""
+        publics = {c.public_address for c in self.clouds} | {r.router.spec.public_address for r in self.runtimes.values()}
+        for address in sorted(publics - {own}):
+            self.topology.route(ns, f'{address}/32', 'wan0')
+
     def _build(self):
         topo = self.topology
         net = topo.namespace('net')
@@ -97,7 +104,7 @@ class RealFabric:
         for index, cloud in enumerate(self.clouds):
             ns = self.netns[f'cloud:{cloud.name}'] = topo.namespace(f'c{index}')
             topo.attach(ns, 'wan0', f'{cloud.public_address}/32', net, 'br0', f'p{next(ports)}')
-            topo.default_route(ns, 'wan0')
+            self._internet(ns, cloud.public_address)
             for host_ip in cloud.hosts:
                 subnet = next(s for s in cloud.vpc_subnets if ipaddress.ip_address(host_ip) in ipaddress.ip_network(s))
                 topo.add_address(ns, 'lo', f'{host_ip}/{ipaddress.ip_network(subnet).prefixlen}')
@@ -112,7 +119,7 @@ class RealFabric:
                 self._behind_nat(index, ns, spec, net, f'p{next(ports)}')
             else:
                 topo.attach(ns, 'wan0', spec.wan_address, net, 'br0', f'p{next(ports)}')
-                topo.default_route(ns, 'wan0')
+                self._internet(ns, spec.public_address)
             for cidr in spec.lan_addresses:
                 topo.add_address(ns, 'lo', cidr)
 
@@ -128,9 +135,9 @@ class RealFabric:
         wan = ipaddress.ip_interface(spec.wan_address)
         gateway = next(h for h in wan.network.hosts() if h != wan.ip)
         topo.link(ns, 'wan0', spec.wan_address, nat, 'lan0', f'{gateway}/{wan.network.prefixlen}')
-        topo.default_route(ns, 'wan0', via=str(gateway))
+        topo.route(ns, 'default', 'wan0', via=str(gateway))
         topo.attach(nat, 'wan0', f'{spec.public_address}/32', net, 'br0', port)
-        topo.default_route(nat, 'wan0')
+        self._internet(nat, spec.public_address)
         for argv in (['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'],
                      ['iptables', '-t', 'nat', '-A', 'POSTROUTING', '-o', 'wan0', '-j', 'MASQUERADE']):
             done = topo.run(nat, argv)

@@ -123,10 +123,10 @@ class Topology:
         self.add_address(ns, ifname, cidr)
         ip('link', 'set', ifname, 'up', netns=ns)
 
-    def default_route(self, ns, ifname, via=None):
-        """The default route of ``ns``: through ``via``, or straight out of ``ifname`` (every address on its link)."""
+    def route(self, ns, destination, ifname, via=None):
+        """A route in ``ns``: through ``via``, or straight out of ``ifname`` (the destination is on its link)."""
         self._own(ns)
-        ip('route', 'add', 'default', *(('via', via) if via else ()), 'dev', ifname, *(() if via else ('scope', 'link')), netns=ns)
+        ip('route', 'add', destination, *(('via', via) if via else ()), 'dev', ifname, *(() if via else ('scope', 'link')), netns=ns)
 
     def run(self, ns, argv):
         """Run ``argv`` inside ``ns`` -> CompletedProcess (text, never raises for the exit status)."""
