@@ -1,0 +1,61 @@
+"""The same lab file in both modes: for each failure class the lab supports, the modelled IKE reaches the outcome two
+real strongSwan peers reach (active-peers, installed SAs, policy state, the router's error lines). Where they differ,
+the model is wrong."""
+
+import copy
+
+import pytest
+
+from emulator.clock import ManualClock
+from emulator.server import LabServer
+from tests import labkit
+from tests.realike.test_lab_real import build_tunnel, errors, lab_file, runtime_state, wait_until
+
+# class -> (cloud connection changes, router exchange-mode)
+CASES = {
+    'success': ({}, 'ike2'),
+    'psk': ({'psk': 'the-cloud-has-another-key'}, 'ike2'),
+    'phase1_proposal': ({'ike': {'dh_group': 'GROUP19'}}, 'ike2'),
+    'ike_version': ({'ike': {'version': 'IKEV1'}}, 'ike2'),
+    'identity': ({'ike': {'remote_identity': {'type': 'FQDN', 'value': 'edge.example'}}}, 'ike2'),
+    'phase2_proposal': ({'ipsec': {'integrity': 'SHA1'}}, 'ike2'),
+    'traffic_selectors': ({'spd': [{'local': '10.71.0.0/24', 'remote': ['192.168.99.0/24']}]}, 'ike2'),
+    'pfs_ikev1': ({'ike': {'version': 'IKEV1'}, 'ipsec': {'pfs': 'NULL'}}, 'main'),
+    'exchange_mode': ({'ike': {'version': 'IKEV1', 'exchange_mode': 'AGGRESSIVE'}}, 'main'),
+}
+
+
+def _merge(base, changes):
+    out = copy.deepcopy(base)
+    for key, value in changes.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _outcome(api):
+    peers, sas, ph2 = runtime_state(api)
+    return peers, len(sas), ph2, [e for e in errors(api) if 'identity for peer' not in e]
+
+
+def _run(mode, changes):
+    lab = lab_file()
+    lab['ike'] = mode
+    lab['clouds'][0]['connections'][0] = _merge(lab['clouds'][0]['connections'][0], changes)
+    return LabServer(lab, clock=ManualClock() if mode == 'model' else None)
+
+
+@pytest.mark.parametrize('case', list(CASES))
+def test_the_model_reaches_what_strongswan_reaches(real_ike, case):
+    changes, exchange_mode = CASES[case]
+    with _run('model', changes) as lab:
+        api = labkit.connect(lab, 'edge')
+        build_tunnel(api, exchange_mode=exchange_mode)
+        lab.advance(5)
+        model = _outcome(api)
+        api.close()
+    with _run('strongswan', changes) as lab:
+        api = labkit.connect(lab, 'edge', timeout=10)
+        build_tunnel(api, exchange_mode=exchange_mode)
+        real = wait_until(lambda: (lambda out: out if out == model else None)(_outcome(api)), timeout=15) or _outcome(api)
+        api.close()
+    assert real == model
