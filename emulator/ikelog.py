@@ -262,12 +262,23 @@ def _phase1_proposal(ctx, _detail):
 
 
 def _psk(ctx, _detail):
-    if ctx.version == 1:
-        # PSK mismatch (IKEv1): the responder cannot decrypt message 5 (ID first: "ID_V1"), answers with an
-        # encrypted informational the router cannot decrypt either. Aggressive mode: the same lines (chosen).
+    if ctx.version == 1 and ctx.mode == 'aggressive':
+        # Aggressive Mode: the responder sends its HASH at once; the initiator finds it does not match (its key differs),
+        # drops the exchange and the responder, left without message 3, retransmits until it gives up (what two
+        # strongSwan 5.9 peers do; the real-IKE lab shows it, tests/realike).
+        cloud = _swan_start(ctx)[:1] + [f'looking for pre-shared key peer configs matching {ctx.remote}...{ctx.public}[{swan_id(ctx.router_id)}]',
+                                        f'selected peer config "{ctx.conn}"',
+                                        'generating AGGRESSIVE response 0 [ SA KE No ID V V V V NAT-D NAT-D HASH ]']
+        cloud += [f'sending retransmit {n} of response message ID 0, seq 1' for n in range(1, 6)]
+        cloud += ['giving up after 5 retransmits', 'establishing IKE_SA failed, peer not responding']
+        router = _ros_prefix(ctx) + [ros_wrong_password(ctx.remote)]
+    elif ctx.version == 1:
+        # Main Mode: the responder cannot decrypt message 5 (ID first: "ID_V1") and answers with an encrypted
+        # informational the router cannot decrypt either; the router's message 5 stays unanswered, so it retransmits
+        # and its phase 1 times out (two strongSwan 5.9 peers, the real-IKE lab: tests/realike).
         cloud = _swan_start(ctx) + ['invalid ID_V1 payload length, decryption failed?', 'could not decrypt payloads',
                                     'message parsing failed']
-        router = _ros_prefix(ctx) + [ros_wrong_password(ctx.remote)]
+        router = _ros_prefix(ctx) + [ros_wrong_password(ctx.remote), _ros_time_up(ctx)]
     else:
         # PSK mismatch (IKEv2): strongSwan src/libcharon/sa/ikev2/authenticators/psk_authenticator.c
         cloud = _swan_start(ctx) + [f"tried 1 shared key for '{swan_id(ctx.cloud_id)}' - '{swan_id(ctx.router_id)}', but MAC mismatched",

@@ -111,7 +111,11 @@ class RealFabric:
             charon = self._charon(ns, f'cloud-{index}', CLOUD_LOG, allow_aggressive_psk=True)
             self.cloud_charons[cloud.name] = charon
             for conn in cloud.connections:
-                charon.load(labends.cloud_end(cloud, conn))
+                try:
+                    end = labends.cloud_end(cloud, conn)
+                except labends.Untranslatable as exc:
+                    raise RealIkeUnavailable(f'lab: {exc}') from None
+                charon.load(end)
         for index, runtime in enumerate(self.runtimes.values()):
             spec = runtime.router.spec
             ns = self.netns[f'router:{spec.name}'] = topo.namespace(f'r{index}')

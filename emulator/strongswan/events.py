@@ -71,6 +71,7 @@ def router_rows(message, end, sa):
         return [ikelog.ros_ike_notify(version, remote, match[1])]
     if message.startswith('giving up after '):
         return [ikelog.ros_time_up(local, remote, sa.get('initiator-spi', ikelog.ZERO_SPI))]
-    if message.startswith('could not decrypt payloads'):
+    # IKEv1 with a key that differs: Main Mode cannot decrypt the peer's answer, Aggressive Mode finds its HASH wrong
+    if message.startswith(('could not decrypt payloads', 'calculated HASH does not match HASH payload')):
         return [ikelog.ros_wrong_password(remote)]
     return []
