@@ -31,12 +31,12 @@ def lab_file(psk=PSK):
             'clouds': [{'name': 'vpc', 'public_address': GW, 'vpc_subnets': [VPC], 'hosts': [VPC_HOST], 'connections': [connection]}]}
 
 
-def build_tunnel(api, pfs_group='modp2048', exchange_mode='ike2'):
+def build_tunnel(api, pfs_group='modp2048', exchange_mode='ike2', address=GW):
     """The guide's commands: profile, proposal, peer, identity, policy, NAT bypass."""
     api.path('ip', 'ipsec', 'profile').add(name='vpc', **{'enc-algorithm': 'aes-256', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048'})
     api.path('ip', 'ipsec', 'proposal').add(name='vpc', **{'enc-algorithms': 'aes-256-cbc', 'auth-algorithms': 'sha256',
                                                            'pfs-group': pfs_group, 'lifetime': '1h'})
-    api.path('ip', 'ipsec', 'peer').add(name='vpc', address=f'{GW}/32', profile='vpc', **{'exchange-mode': exchange_mode})
+    api.path('ip', 'ipsec', 'peer').add(name='vpc', address=f'{address}/32', profile='vpc', **{'exchange-mode': exchange_mode})
     api.path('ip', 'ipsec', 'identity').add(peer='vpc', secret=PSK)
     api.path('ip', 'ipsec', 'policy').add(peer='vpc', tunnel='yes', proposal='vpc', **{'src-address': LAN, 'dst-address': VPC})
     api.path('ip', 'firewall', 'nat').add(chain='srcnat', action='accept', **{'src-address': LAN, 'dst-address': VPC})
