@@ -151,6 +151,9 @@ def router_end(config, name):
     base = conn_name(name)
     children, owners = [], {}
     for index, policy in policies:
+        if (policy['protocol'], policy['src-port'], policy['dst-port']) != ('all', 'any', 'any'):
+            raise Untranslatable(f"{where}: policy {policy.get('.id', index)} protocol={policy['protocol']} src-port={policy['src-port']} "
+                                 f"dst-port={policy['dst-port']} is not supported by the real-IKE lab; supported: protocol=all, any ports")
         proposal = negotiation.named(config.proposals, policy['proposal'], negotiation.PROPOSAL_DEFAULTS) or dict(negotiation.PROPOSAL_DEFAULTS)
         child = ChildSpec(f'{base}-{index}', (negotiation.canonical_cidr(policy['src-address']),),
                           (negotiation.canonical_cidr(policy['dst-address']),), _esp_proposals(where, proposal),
