@@ -28,7 +28,7 @@ import time
 from emulator import ikelog, rosvalues
 from emulator.errors import ARGUMENT_VALUE, Trap
 from emulator.router import QuiescentRuntime
-from emulator.runtime import IPSEC_PATHS, describe_cloud, ping, router_config
+from emulator.runtime import IPSEC_PATHS, describe_cloud, ping, ros_timestamp, router_config
 from emulator.strongswan import events, host, labends
 from emulator.strongswan.charon import Charon
 from emulator.strongswan.netns import Topology, remove_stale
@@ -60,10 +60,9 @@ def check_host():
 class RealFabric:
     """What the routers of a real-IKE lab share: the namespaces, the cloud charons and their logs."""
 
-    def __init__(self, clouds, clock, settings=None):
+    def __init__(self, clouds, _clock, settings=None):     # the clock: real time only (server.py refuses a manual one)
         settings = settings or {}
         self.clouds = list(clouds)
-        self.clock = clock
         self.daemon = {'retransmit_tries': int(settings.get('retransmit_tries', 5)),
                        'retransmit_timeout': float(settings.get('retransmit_timeout', 4.0))}
         self.runtimes = {}
@@ -177,18 +176,11 @@ class RealFabric:
             self.workdir = None
 
     # -- what the control API and LabServer ask of a fabric ---------------------------------------
-    def now(self):
-        return float(self.clock.now())
-
     def cloud(self, name):
         for cloud in self.clouds:
             if cloud.name == name:
                 return cloud
         raise KeyError(f'no cloud {name!r} in this lab (clouds: {", ".join(c.name for c in self.clouds) or "none"})')
-
-    def sync(self):
-        for runtime in self.runtimes.values():
-            runtime.sync()
 
     def describe_clouds(self):
         return [describe_cloud(c) for c in self.clouds]
@@ -379,7 +371,7 @@ class RealRuntime(QuiescentRuntime):
             common = {'state': 'mature', 'auth-algorithm': SA_INTEGRITY.get(child.get('integ-alg'), 'none'),
                       'enc-algorithm': SA_ENCRYPTION.get(child.get('encr-alg'), str(child.get('encr-alg', '')).lower()),
                       'enc-key-size': str(child.get('encr-keysize', 0)),
-                      'addtime': time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(time.time() - int(child.get('install-time', 0)))),
+                      'addtime': ros_timestamp(self.router, time.time() - int(child.get('install-time', 0))),
                       'expires-in': rosvalues.render_duration(int(child.get('life-time', 0))),
                       'add-lifetime': f'{rosvalues.render_duration(hard * 9 // 10)}/{rosvalues.render_duration(hard)}',
                       'replay': '128', 'invalid-packets': '0', 'hw-aead': 'false', 'AH': 'false', 'ESP': 'true'}

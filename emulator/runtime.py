@@ -123,6 +123,12 @@ class Fabric:
         return [describe_cloud(c) for c in self.clouds]
 
 
+def ros_timestamp(router, epoch):
+    """A date and time as the router prints it (installed-sa ``addtime``): 7.x ``2024-05-01 10:00:00``, 6.49 ``may/01/2024 10:00:00``."""
+    wall = time.gmtime(epoch)
+    return time.strftime('%Y-%m-%d %H:%M:%S', wall) if router.v7 else time.strftime('%b/%d/%Y %H:%M:%S', wall).lower()
+
+
 def router_config(router):
     """The router's IPsec menus as the negotiation reads them (``negotiation.RouterConfig``), rows as printed."""
     def entries(path):
@@ -330,8 +336,7 @@ class TunnelRuntime(QuiescentRuntime):
         return live
 
     def _stamp(self, instant):
-        wall = time.gmtime(self.fabric.wall_at(instant))
-        return time.strftime('%Y-%m-%d %H:%M:%S', wall) if self.router.v7 else time.strftime('%b/%d/%Y %H:%M:%S', wall).lower()
+        return ros_timestamp(self.router, self.fabric.wall_at(instant))
 
     def rows(self, path):
         self.sync()
