@@ -71,6 +71,9 @@ class EndSpec:
     # Several CHILD SAs, each with its own selectors and proposals; empty = one child named like the end, made of
     # local_ts, remote_ts, esp_proposal and esp_lifetime.
     children: tuple[ChildSpec, ...] = ()
+    # initiator: start over when the peer does not answer, for ever (swanctl keyingtries = 0), as RouterOS keeps
+    # initiating a peer; False = give up after the retransmits (charon's default, one try)
+    keep_trying: bool = False
 
     def __post_init__(self):
         validate(self)

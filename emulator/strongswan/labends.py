@@ -169,7 +169,7 @@ def router_end(config, name):
                        esp_proposal=children[0].esp_proposal, local_ts=tuple(c.local_ts[0] for c in children),
                        remote_ts=tuple(c.remote_ts[0] for c in children), ike_lifetime=negotiation.seconds(profile['lifetime']),
                        esp_lifetime=children[0].esp_lifetime, exchange_mode='main' if version == 2 else peer['exchange-mode'],
-                       children=tuple(children))
+                       children=tuple(children), keep_trying=True)
     except SpecError as exc:
         raise Untranslatable(f'{where}: {exc}') from None
     return spec, owners

@@ -77,6 +77,8 @@ def connection_tree(spec):
         'children': children,
         **_lifetimes(spec.ike_lifetime),
     }
+    if spec.keep_trying:
+        conn['keyingtries'] = '0'
     if spec.ike_version == 1:
         conn['aggressive'] = 'yes' if spec.exchange_mode == 'aggressive' else 'no'
     if spec.dpd_delay:
