@@ -10,6 +10,7 @@ import librouteros
 import pytest
 import yaml
 
+from emulator import __main__ as emulator_cli
 from emulator.reallab import RealIkeUnavailable
 from emulator.server import LabServer
 from emulator.strongswan import host
@@ -111,6 +112,8 @@ def test_a_psk_mismatch_shows_in_the_router_log_and_the_cloud_log(real_ike):
         cloud = lab.cloud_messages('vpc')
         assert any(line.endswith('but MAC mismatched') for line in cloud)
         assert 'generating IKE_AUTH response 1 [ N(AUTH_FAILED) ]' in cloud
+        status, body = labkit.control(lab, 'GET', '/routers/edge/runtime')
+        assert status == 200 and body['ike'] == 'strongswan' and [p['peer'] for p in body['peers']] == ['vpc']
         api.close()
 
 
@@ -131,9 +134,13 @@ def test_flush_forces_the_rekey_that_an_ikev2_pfs_mismatch_fails(real_ike):
         api.close()
 
 
-def test_the_real_mode_says_why_it_cannot_run(monkeypatch):
+def test_the_real_mode_says_why_it_cannot_run(monkeypatch, tmp_path, capsys):
     """Runs everywhere: without root (or any other piece) the lab refuses to start and names each reason."""
     monkeypatch.setattr(host, 'missing', lambda: ['not root: network namespaces and veth pairs need root', 'no /dev/net/tun'])
     server = LabServer(lab_file())
     with pytest.raises(RealIkeUnavailable, match='--ike strongswan cannot run here: not root: .*; no /dev/net/tun'):
         server.start()
+    path = tmp_path / 'lab.yml'
+    path.write_text(yaml.safe_dump({**lab_file(), 'ike': 'model'}))
+    assert emulator_cli.main(['serve', '--lab', str(path), '--ike', 'strongswan']) == 1
+    assert 'error: --ike strongswan cannot run here: not root: network namespaces' in capsys.readouterr().err
