@@ -1,7 +1,9 @@
 """The lab with `ike: strongswan`: a tunnel built over the API the way a user does it with the guide's commands, against
 real charons in namespaces (SKIPPED with the reason where the real mode cannot run)."""
 
+import os
 import select
+import shutil
 import subprocess
 import sys
 import time
@@ -32,13 +34,13 @@ def lab_file(psk=PSK):
             'clouds': [{'name': 'vpc', 'public_address': GW, 'vpc_subnets': [VPC], 'hosts': [VPC_HOST], 'connections': [connection]}]}
 
 
-def build_tunnel(api, pfs_group='modp2048', exchange_mode='ike2', address=GW):
+def build_tunnel(api, pfs_group='modp2048', exchange_mode='ike2', address=GW, my_id='auto'):
     """The guide's commands: profile, proposal, peer, identity, policy, NAT bypass."""
     api.path('ip', 'ipsec', 'profile').add(name='vpc', **{'enc-algorithm': 'aes-256', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048'})
     api.path('ip', 'ipsec', 'proposal').add(name='vpc', **{'enc-algorithms': 'aes-256-cbc', 'auth-algorithms': 'sha256',
                                                            'pfs-group': pfs_group, 'lifetime': '1h'})
     api.path('ip', 'ipsec', 'peer').add(name='vpc', address=f'{address}/32', profile='vpc', **{'exchange-mode': exchange_mode})
-    api.path('ip', 'ipsec', 'identity').add(peer='vpc', secret=PSK)
+    api.path('ip', 'ipsec', 'identity').add(peer='vpc', secret=PSK, **{'my-id': my_id})
     api.path('ip', 'ipsec', 'policy').add(peer='vpc', tunnel='yes', proposal='vpc', **{'src-address': LAN, 'dst-address': VPC})
     api.path('ip', 'firewall', 'nat').add(chain='srcnat', action='accept', **{'src-address': LAN, 'dst-address': VPC})
 
@@ -131,6 +133,24 @@ def test_flush_forces_the_rekey_that_an_ikev2_pfs_mismatch_fails(real_ike):
         cloud = lab.cloud_messages('vpc')
         assert 'no acceptable proposal found' in cloud
         assert any(line.startswith('generating CREATE_CHILD_SA response') and 'N(NO_PROP)' in line for line in cloud)
+        api.close()
+
+
+def test_a_router_behind_nat_goes_through_a_real_masquerade_or_the_lab_says_why_not(real_ike):
+    lab = lab_file()
+    lab['routers'][0].update(wan_address='10.20.0.2/24', public_address=WAN)
+    if shutil.which('iptables') is None:
+        with pytest.raises(RealIkeUnavailable, match=f"router 'edge' is behind NAT .*public_address {WAN}.* iptables, which is not "
+                                                     'installed here'):
+            LabServer(lab).start()
+        assert f'vl{os.getpid()}-lab' not in subprocess.run(['ip', 'netns', 'list'], capture_output=True, text=True, check=True).stdout
+        return
+    with LabServer(lab) as server:
+        api = labkit.connect(server, 'edge', timeout=10)
+        build_tunnel(api, my_id=f'address:{WAN}')       # behind NAT the cloud knows the router by its public address
+        peers = wait_until(lambda: [p for p in api.path('ip', 'ipsec', 'active-peers') if p['state'] == 'established'])
+        assert peers[0]['natt-peer'] is True
+        assert ping(api) == 3
         api.close()
 
 
