@@ -4,7 +4,8 @@
 
 """``tunnels``: one router's whole IPsec tunnel set over ONE API session (the role's unit of work).
 
-* ``preflight(params)`` -- pure, no router contact: validate every tunnel key, resolve the cloud
+* ``preflight(params)`` -- pure, no router contact: on top of the argument spec (tunnel_schema, which Ansible
+  validates), check what it cannot say (names, addresses, CIDRs, PSK, identities, lifetimes, ping), resolve the cloud
   preset field by field (cloud.PRESETS[cloud]['recommended']), capability checks that hold for every
   RouterOS version and the cloud's accepted values (cloud.check_capabilities), weak-choice warnings,
   NAT identity hygiene, and with ``cloud_side`` the field-by-field comparison (cloud.compare_report)
@@ -38,7 +39,7 @@ import time
 from ansible.module_utils.common.yaml import HAS_YAML, SafeDumper, yaml_dump
 
 from ansible_collections.vpclink.routeros.plugins.module_utils import cloud as cloudlib
-from ansible_collections.vpclink.routeros.plugins.module_utils import info
+from ansible_collections.vpclink.routeros.plugins.module_utils import info, tunnel_schema
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import RouterError
 from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import diagnose
 from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import NAT, raw_spec
@@ -53,12 +54,6 @@ sleep = time.sleep
 RAW = raw_spec('LAN<->VPC')
 OWNER_PREFIX = 'vpclink:'
 
-TUNNEL_KEYS = ('name', 'cloud', 'peer_address', 'local_subnets', 'remote_subnets', 'psk', 'ike', 'esp', 'local_id', 'remote_id',
-               'public_address', 'cloud_side', 'nat_bypass', 'fasttrack_bypass', 'verify', 'state')
-IKE_KEYS = ('version', 'exchange_mode', 'encryption', 'hash', 'dh_group', 'prf', 'lifetime')
-ESP_KEYS = ('encryption', 'auth', 'pfs_group', 'lifetime')
-VERIFY_KEYS = ('enabled', 'timeout', 'interval', 'ping')
-PING_KEYS = ('src_address', 'address', 'count')
 # Verify poll: the first waits are short (a tunnel often comes up within a second), then they grow to the
 # configured interval: 0.25 s, 0.5 s, 1 s, then ``verify.interval`` (never longer than the interval).
 FIRST_WAITS = (0.25, 0.5, 1.0)
@@ -68,14 +63,8 @@ POLICY_RUNTIME = ('active', 'ph2-state', 'ph2-count', 'invalid', 'sa-src-address
 
 
 def tunnels_argument_spec():
-    return dict(
-        tunnels=dict(type='list', elements='dict', required=True),
-        mode=dict(type='str', default='apply', choices=['preflight', 'apply']),
-        update_secret=dict(type='str', default='always', choices=['always', 'on_create'], no_log=False),
-        fail_on_unhealthy=dict(type='bool', default=True),
-        sheet_file=dict(type='path'),
-        sheet_router=dict(type='str'),
-    )
+    """The module's options (tunnel_schema.OPTIONS), which Ansible validates in both the module and the action plugin."""
+    return tunnel_schema.argument_spec()
 
 
 def tunnel_secrets(params):
@@ -88,7 +77,9 @@ def tunnel_secrets(params):
 
 
 # ---------------------------------------------------------------------------------------------
-# Input validation and resolution (no router)
+# Input validation and resolution (no router). Ansible has already validated every tunnel against
+# tunnel_schema (keys, types, choices, required keys, defaults); what follows are the checks an
+# argument spec cannot express, one function per part of a tunnel.
 # ---------------------------------------------------------------------------------------------
 
 def _allowed_text(values):
@@ -96,15 +87,10 @@ def _allowed_text(values):
 
 
 def _str_list(value, where, errors):
+    """A list of names, or one comma-separated string (how presets and single-value options arrive)."""
     if value is None:
         return []
-    if isinstance(value, str):
-        items = [v.strip() for v in value.split(',')]
-    elif isinstance(value, (list, tuple)):
-        items = [str(v).strip() for v in value]
-    else:
-        errors.append(f'{where}: {value!r} is not a string or a list of strings')
-        return []
+    items = [v.strip() for v in value.split(',')] if isinstance(value, str) else [str(v).strip() for v in value]
     if not all(items):
         errors.append(f'{where}: {value!r} has an empty element')
     return [v for v in items if v]
@@ -120,12 +106,6 @@ def _lifetime(value, where, errors):
         errors.append(f'{where}: {value!r} must be a positive duration')
         return None
     return secs
-
-
-def _unknown_keys(given, allowed, where, errors):
-    for key in given:
-        if key not in allowed:
-            errors.append(f'{where}: unknown key {key!r}; allowed: {_allowed_text(allowed)}')
 
 
 def _ident(value, where, errors, extra=()):
@@ -149,10 +129,8 @@ def _ident(value, where, errors, extra=()):
         return None
 
 
-def _ipv4(value, where, errors, required):
+def _ipv4(value, where, errors):
     if value in (None, ''):
-        if required:
-            errors.append(f'{where}: required for state=present (the IPv4 address of the cloud VPN gateway)')
         return None
     try:
         return str(ipaddress.IPv4Address(str(value).strip()))
@@ -161,9 +139,9 @@ def _ipv4(value, where, errors, required):
         return None
 
 
-def _cidrs(value, where, errors):
+def _cidrs(value, where, errors, required):
     items = _str_list(value, where, errors)
-    if not items:
+    if not items and required:
         errors.append(f'{where}: required for state=present (a list of CIDRs such as 192.168.1.0/24)')
     out = []
     for item in items:
@@ -184,73 +162,51 @@ def _cidrs(value, where, errors):
     return out
 
 
-def _resolve_section(given, preset, keys, where, errors):
-    if given is None:
-        given = {}
-    if not isinstance(given, dict):
-        errors.append(f'{where}: {given!r} is not a dict; allowed keys: {_allowed_text(keys)}')
-        given = {}
-    _unknown_keys(given, keys, where, errors)
-    return {k: given[k] if given.get(k) is not None else preset.get(k) for k in keys}, given
+def _with_preset(given, preset, keys):
+    """A tunnel's ``ike`` or ``esp`` section: each value not given takes the cloud preset's."""
+    given = given or {}
+    return {key: given[key] if given.get(key) is not None else preset.get(key) for key in keys}, given
 
 
-def _resolve_one(index, raw, errors, warnings):
-    """One tunnel dict -> resolved tunnel, or None (errors appended)."""
-    if not isinstance(raw, dict):
-        errors.append(f'tunnels[{index}]: {raw!r} is not a dict')
-        return None
-    name = raw.get('name')
-    where = f'tunnel {name!r}' if isinstance(name, str) and name else f'tunnels[{index}]'
-    count = len(errors)
-    _unknown_keys(raw, TUNNEL_KEYS, where, errors)
-    if not isinstance(name, str) or not name:
-        errors.append(f'{where}: name: required; ASCII letters, digits, ".", "_" and "-"')
-    else:
-        _collect(errors, where, lambda: normalise_name(name, 'name'))
-    state = raw.get('state') or 'present'
-    if state not in ('present', 'absent'):
-        errors.append(f'{where}: state: {state!r}; allowed: present, absent')
-    cloud = raw.get('cloud') or 'tencent'
-    if cloud not in cloudlib.CLOUDS:
-        errors.append(f'{where}: cloud: {cloud!r}; allowed: {_allowed_text(cloudlib.CLOUDS)}')
-        cloud = 'tencent'
-    present = state == 'present'
-    t = {'name': name, 'where': where, 'state': state, 'cloud': cloud}
-    for key in ('nat_bypass', 'fasttrack_bypass'):
-        value = raw.get(key, key == 'nat_bypass')
-        if value is None:
-            value = key == 'nat_bypass'
-        if not isinstance(value, bool):
-            errors.append(f'{where}: {key}: {value!r} is not a boolean (true/false)')
-        t[key] = bool(value)
-    t['peer_address'] = _ipv4(raw.get('peer_address'), f'{where}: peer_address', errors, present)
-    t['public_address'] = _ipv4(raw.get('public_address'), f'{where}: public_address', errors, False)
-    if present:
-        t['local_subnets'] = _cidrs(raw.get('local_subnets'), f'{where}: local_subnets', errors)
-        t['remote_subnets'] = _cidrs(raw.get('remote_subnets'), f'{where}: remote_subnets', errors)
-    else:
-        t['local_subnets'] = _cidrs(raw['local_subnets'], f'{where}: local_subnets', errors) if raw.get('local_subnets') else []
-        t['remote_subnets'] = _cidrs(raw['remote_subnets'], f'{where}: remote_subnets', errors) if raw.get('remote_subnets') else []
+def _name_part(index, raw, errors):
+    """``(name, where)``: ``where`` is how every message names this tunnel."""
+    name = raw['name']
+    where = f'tunnel {name!r}' if name else f'tunnels[{index}]'
+    _collect(errors, where, lambda: normalise_name(name, 'name'))
+    return name, where
+
+
+def _address_part(t, raw, errors):
+    """Gateway, public address, subnets and their (local, remote) pairs."""
+    where, present = t['where'], t['state'] == 'present'
+    t['peer_address'] = _ipv4(raw['peer_address'], f'{where}: peer_address', errors)
+    t['public_address'] = _ipv4(raw['public_address'], f'{where}: public_address', errors)
+    t['local_subnets'] = _cidrs(raw['local_subnets'], f'{where}: local_subnets', errors, present)
+    t['remote_subnets'] = _cidrs(raw['remote_subnets'], f'{where}: remote_subnets', errors, present)
     t['pairs'] = [(s, d) for s in t['local_subnets'] for d in t['remote_subnets']]
-    for local in t['local_subnets']:
-        for remote in t['remote_subnets']:
-            if _overlap(local, remote):
-                # A policy whose remote side covers the LAN would send the router's own LAN traffic into the tunnel.
-                errors.append(f'{where}: remote_subnets: {remote} overlaps local subnet {local}; the VPC and LAN ranges must be disjoint')
-    psk = raw.get('psk')
-    if present or psk is not None:
+    for local, remote in t['pairs']:
+        if _overlap(local, remote):
+            # A policy whose remote side covers the LAN would send the router's own LAN traffic into the tunnel.
+            errors.append(f'{where}: remote_subnets: {remote} overlaps local subnet {local}; the VPC and LAN ranges must be disjoint')
+
+
+def _secret_part(t, raw, errors):
+    """The PSK: a non-empty string without surrounding whitespace (the schema gives it type raw, so nothing converted it)."""
+    psk = raw['psk']
+    if t['state'] == 'present' or psk is not None:
         if not isinstance(psk, str):
-            errors.append(f'{where}: psk: required for state=present (a non-empty string)')
+            errors.append(f'{t["where"]}: psk: required for state=present (a non-empty string)')
         else:
-            _collect(errors, where, lambda: normalise_secret(psk, 'psk'))
+            _collect(errors, t['where'], lambda: normalise_secret(psk, 'psk'))
     t['psk'] = psk if isinstance(psk, str) else None
 
-    rec = cloudlib.PRESETS[cloud]['recommended']
-    ike, ike_given = _resolve_section(raw.get('ike'), rec['ike'], IKE_KEYS, f'{where}: ike', errors)
-    esp, _esp_given = _resolve_section(raw.get('esp'), rec['esp'], ESP_KEYS, f'{where}: esp', errors)
-    if ike['version'] not in (1, 2) and str(ike['version']) not in ('1', '2'):
-        errors.append(f'{where}: ike.version: {ike["version"]!r}; allowed: 1, 2')
-        ike['version'] = 2
+
+def _algorithm_part(t, raw, errors):
+    """IKE and ESP: the cloud preset field by field under what is given, then the rules of each field."""
+    where = t['where']
+    rec = cloudlib.PRESETS[t['cloud']]['recommended']
+    ike, ike_given = _with_preset(raw['ike'], rec['ike'], tunnel_schema.IKE)
+    esp, _esp_given = _with_preset(raw['esp'], rec['esp'], tunnel_schema.ESP)
     ike['version'] = int(ike['version'])
     if ike['version'] == 2:
         if ike_given.get('exchange_mode') is not None:
@@ -258,78 +214,79 @@ def _resolve_one(index, raw, errors, warnings):
         ike['exchange_mode'] = None
     else:
         ike['exchange_mode'] = ike['exchange_mode'] or 'main'
-        if ike['exchange_mode'] not in ('main', 'aggressive'):
-            errors.append(f'{where}: ike.exchange_mode: {ike["exchange_mode"]!r}; allowed: main, aggressive')
     ike['encryption'] = _str_list(ike['encryption'], f'{where}: ike.encryption', errors)
     ike['dh_group'] = _str_list(ike['dh_group'], f'{where}: ike.dh_group', errors)
-    hashes = _str_list(ike['hash'], f'{where}: ike.hash', errors)
-    if len(hashes) != 1:
-        errors.append(f'{where}: ike.hash: {ike["hash"]!r} must be exactly one value (RouterOS hash-algorithm is single)')
-    ike['hash'] = hashes[0] if hashes else None
+    ike['hash'] = _single(ike['hash'], f'{where}: ike.hash', 'RouterOS hash-algorithm is single', errors)
     ike['lifetime'] = _lifetime(ike['lifetime'], f'{where}: ike.lifetime', errors)
     esp['encryption'] = _str_list(esp['encryption'], f'{where}: esp.encryption', errors)
     esp['auth'] = _str_list(esp['auth'], f'{where}: esp.auth', errors)
-    pfs = _str_list(esp['pfs_group'], f'{where}: esp.pfs_group', errors)
-    if len(pfs) != 1:
-        errors.append(f'{where}: esp.pfs_group: {esp["pfs_group"]!r} must be exactly one value (none to disable PFS)')
-    esp['pfs_group'] = pfs[0] if pfs else None
+    esp['pfs_group'] = _single(esp['pfs_group'], f'{where}: esp.pfs_group', 'none to disable PFS', errors)
     esp['lifetime'] = _lifetime(esp['lifetime'], f'{where}: esp.lifetime', errors)
     t['ike'], t['esp'] = ike, esp
-    t['local_id'] = _ident(raw.get('local_id'), f'{where}: local_id', errors)
-    t['remote_id'] = _ident(raw.get('remote_id'), f'{where}: remote_id', errors, extra=('ignore',))
 
-    verify = raw.get('verify') or {}
-    if not isinstance(verify, dict):
-        errors.append(f'{where}: verify: {verify!r} is not a dict')
-        verify = {}
-    _unknown_keys(verify, VERIFY_KEYS, f'{where}: verify', errors)
-    v = {'enabled': verify.get('enabled', True) is not False, 'timeout': verify.get('timeout', 60), 'interval': verify.get('interval', 2),
-         'ping': None}
-    for key, low in (('timeout', 0), ('interval', 0)):
-        try:
-            v[key] = float(v[key])
-            if v[key] < low or (key == 'interval' and v[key] == 0):
-                raise ValueError
-        except (TypeError, ValueError):
-            errors.append(f'{where}: verify.{key}: {verify.get(key)!r} must be a number of seconds '
-                          + ('>= 0' if key == 'timeout' else '> 0'))
-    ping = verify.get('ping')
+
+def _single(value, where, why, errors):
+    values = _str_list(value, where, errors)
+    if len(values) != 1:
+        errors.append(f'{where}: {value!r} must be exactly one value ({why})')
+    return values[0] if values else None
+
+
+def _verify_part(t, raw, errors):
+    """How the tunnel is proven up: the wait and the optional ping from inside ``local_subnets``."""
+    where, verify = t['where'], raw['verify']
+    v = {'enabled': verify['enabled'], 'timeout': verify['timeout'], 'interval': verify['interval'], 'ping': None}
+    if v['timeout'] < 0:
+        errors.append(f'{where}: verify.timeout: {v["timeout"]!r} must be a number of seconds >= 0')
+    if v['interval'] <= 0:
+        errors.append(f'{where}: verify.interval: {v["interval"]!r} must be a number of seconds > 0')
+    ping = verify['ping']
     if ping is not None:
-        if not isinstance(ping, dict):
-            errors.append(f'{where}: verify.ping: {ping!r} is not a dict with src_address, address, count')
-        else:
-            _unknown_keys(ping, PING_KEYS, f'{where}: verify.ping', errors)
-            probe = {}
-            for key in ('src_address', 'address'):
-                try:
-                    probe[key] = str(ipaddress.ip_address(str(ping.get(key)).strip()))
-                except ValueError:
-                    errors.append(f'{where}: verify.ping.{key}: {ping.get(key)!r} is not an IP address (required)')
-            src = probe.get('src_address')
-            if src and t['local_subnets'] and not any(ipaddress.ip_address(src) in ipaddress.ip_network(n) for n in t['local_subnets']):
-                errors.append(f'{where}: verify.ping.src_address: {src!r} is outside local_subnets ({", ".join(t["local_subnets"])}); '
-                              'use a LAN address of the router inside them (the policy only carries traffic from there)')
-            count = ping.get('count', 3)
-            if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100:
-                errors.append(f'{where}: verify.ping.count: {count!r}; allowed: 1..100')
-            probe['count'] = count
-            v['ping'] = probe
+        probe = {}
+        for key in ('src_address', 'address'):
+            try:
+                probe[key] = str(ipaddress.ip_address(str(ping[key]).strip()))
+            except ValueError:
+                errors.append(f'{where}: verify.ping.{key}: {ping[key]!r} is not an IP address')
+        src = probe.get('src_address')
+        if src and t['local_subnets'] and not any(ipaddress.ip_address(src) in ipaddress.ip_network(n) for n in t['local_subnets']):
+            errors.append(f'{where}: verify.ping.src_address: {src!r} is outside local_subnets ({", ".join(t["local_subnets"])}); '
+                          'use a LAN address of the router inside them (the policy only carries traffic from there)')
+        if not 1 <= ping['count'] <= 100:
+            errors.append(f'{where}: verify.ping.count: {ping["count"]!r}; allowed: 1..100')
+        probe['count'] = ping['count']
+        v['ping'] = probe
     t['verify'] = v
-    t['cloud_side'] = raw.get('cloud_side')
-    if t['cloud_side'] is not None and not isinstance(t['cloud_side'], dict):
-        errors.append(f'{where}: cloud_side: must be a dict (the cloud API object)')
-        t['cloud_side'] = None
-    if len(errors) > count:
-        return None
-    t['router_params'] = {'ike': dict(ike), 'esp': dict(esp), 'local_id': t['local_id'], 'remote_id': t['remote_id'],
-                          'local_subnets': t['local_subnets'], 'remote_subnets': t['remote_subnets'],
-                          'public_address': t['public_address'], 'peer_address': t['peer_address'], 'psk': t['psk']}
-    if present and t['public_address'] and t['local_id'] == 'auto':
-        # cloud-side §8: my-id=auto sends the router's own (possibly private) address; behind NAT the cloud's
-        # remote identity (= the public address) does not match.
-        warnings.append(f'{where}: local_id is auto and public_address is {t["public_address"]}: if the router is behind NAT '
+
+
+def _identity_warning(t, warnings):
+    if t['state'] == 'present' and t['public_address'] and t['local_id'] == 'auto':
+        # my-id=auto sends the router's own (possibly private) address; behind NAT the cloud's remote identity (its
+        # customer gateway, the public address) does not match (MikroTik IPsec manual, identity my-id:
+        # https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec#IPsec-Identities).
+        warnings.append(f'{t["where"]}: local_id is auto and public_address is {t["public_address"]}: if the router is behind NAT '
                         f'(its WAN address is not {t["public_address"]}), the cloud rejects the identity; set '
                         f'local_id: address:{t["public_address"]} (or fqdn identities on both ends) and keep the router the initiator')
+
+
+def _resolve_one(index, raw, errors, warnings):
+    """One tunnel, as validated by the argument spec -> resolved tunnel, or None (errors appended)."""
+    count = len(errors)
+    name, where = _name_part(index, raw, errors)
+    t = {'name': name, 'where': where, 'state': raw['state'], 'cloud': raw['cloud'], 'nat_bypass': raw['nat_bypass'],
+         'fasttrack_bypass': raw['fasttrack_bypass'], 'cloud_side': raw['cloud_side']}
+    _address_part(t, raw, errors)
+    _secret_part(t, raw, errors)
+    _algorithm_part(t, raw, errors)
+    t['local_id'] = _ident(raw['local_id'], f'{where}: local_id', errors)
+    t['remote_id'] = _ident(raw['remote_id'], f'{where}: remote_id', errors, extra=('ignore',))
+    _verify_part(t, raw, errors)
+    if len(errors) > count:
+        return None
+    t['router_params'] = {'ike': dict(t['ike']), 'esp': dict(t['esp']), 'local_id': t['local_id'], 'remote_id': t['remote_id'],
+                          'local_subnets': t['local_subnets'], 'remote_subnets': t['remote_subnets'],
+                          'public_address': t['public_address'], 'peer_address': t['peer_address'], 'psk': t['psk']}
+    _identity_warning(t, warnings)
     return t
 
 
@@ -362,10 +319,9 @@ def preflight(params):
     """Everything that needs no router. Returns ``{'failed'?, 'msg'?, 'tunnels': [...], 'mismatches', 'warnings',
     '_resolved': [tunnel dicts]}``; ``_resolved`` is internal (dropped from results)."""
     errors, warnings = [], []
-    raw_list = params.get('tunnels')
-    if not isinstance(raw_list, list) or not raw_list:
+    raw_list = params['tunnels']
+    if not raw_list:
         errors.append('tunnels: a non-empty list of tunnel dicts is required')
-        raw_list = []
     resolved = [_resolve_one(i, raw, errors, warnings) for i, raw in enumerate(raw_list)]
     names, peers = {}, {}
     for t in resolved:
