@@ -461,21 +461,10 @@ def _short_label(label):
     return label.split(' ', 1)[1] if ' ' in label else label
 
 
-def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=None):
-    """``mode: apply`` with one session; ``pre`` is the preflight result (computed when not given)."""
-    pre = pre or preflight(params)
-    router = session.router
-    resolved = [t for t in pre['_resolved'] if t is not None]
-    views = {v['name']: v for v in pre['tunnels']}
-    for t in resolved:
-        if t['psk']:
-            session.add_secret(t['psk'])
-    vtext = session.version
-    version = session.version_tuple
-    writes0 = session.writes
-    update_secret = params.get('update_secret') or 'always'
-
-    # 1. Version-dependent capability checks and the engine's validation of every entry: before any menu print.
+def _validate_entries(session, resolved, update_secret):
+    """Stage 1, before any print of a menu: the version-dependent capability checks and the engine's validation of
+    every entry. Returns ``{menu key: [(tunnel, entry)]}``; raises RouterError listing every problem."""
+    router, vtext = session.router, session.version
     errors = []
     for t in resolved:
         if t['state'] != 'present':
@@ -483,7 +472,7 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
         for issue in _capability_issues(t, vtext):
             if issue['severity'] == 'error':
                 errors.append(f'{_issue_line(t, issue, vtext)} (router {router} runs RouterOS {vtext})')
-    entries = {key: [] for key, _spec in MENUS}   # key -> [(tunnel, entry)]
+    entries = {key: [] for key, _spec in MENUS}
     for t in resolved:
         for key, spec in MENUS:
             for obj in _objects(t, update_secret)[key]:
@@ -495,13 +484,30 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
     if errors:
         raise RouterError(f'router {router} (RouterOS {vtext}): invalid tunnels input, nothing was changed:\n' + '\n'.join(dict.fromkeys(errors)),
                           router=router, routeros_version=vtext, step='validate', errors=list(dict.fromkeys(errors)))
+    return entries
 
-    # 2. One print per menu; plan every entry (nothing written yet).
+
+def _stale_owner(key, row, by_name):
+    """The tunnel a row of ours belongs to (policies keyed by peer=<tunnel>, firewall rules marked vpclink:<tunnel>), else None."""
+    if key == 'policy':
+        owner = row.get('peer')
+        protected = _true(row.get('template')) or _true(row.get('dynamic')) or _true(row.get('default'))
+    elif key in ('nat', 'raw'):
+        comment = str(row.get('comment') or '')
+        owner = comment[len(OWNER_PREFIX):] if comment.startswith(OWNER_PREFIX) else None
+        protected = _true(row.get('dynamic')) or _true(row.get('builtin'))
+    else:
+        return None
+    return owner if owner in by_name and not protected else None
+
+
+def _plan_all(session, resolved, entries, check_mode, diff, warn):
+    """Stage 2: one print per menu, then a plan for every entry and for each stale entry of ours (nothing written).
+    Returns ``(plans, rows_by_menu)``; a plan is ``(tunnel name, spec, plan)``."""
     names = [t['name'] for t in resolved]
     by_name = {t['name']: t for t in resolved}
     need_raw = any(t['state'] == 'absent' or t['fasttrack_bypass'] for t in resolved)
-    plans = []   # (tunnel name, spec, plan)
-    rows_by_menu = {}
+    plans, rows_by_menu = [], {}
     for key, spec in MENUS:
         mine = [e for _t, e in entries[key]]
         if key == 'raw' and not need_raw:
@@ -520,28 +526,21 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
         rows_by_menu[key] = rows
         wanted = []
         for t, entry in entries[key]:
-            plan = plan_entry(session, spec, entry, rows, check_mode=check_mode, diff=diff, warn=warn, references=False)
-            plans.append((t['name'], spec, plan))
+            plans.append((t['name'], spec, plan_entry(session, spec, entry, rows, check_mode=check_mode, diff=diff, warn=warn,
+                                                      references=False)))
             wanted.append(entry['desired'])
-        # Stale entries of ours: policies keyed by peer=<tunnel>, firewall rules marked vpclink:<tunnel>.
         for row in rows:
-            if key == 'policy':
-                owner = row.get('peer')
-                if owner not in by_name or _true(row.get('template')) or _true(row.get('dynamic')) or _true(row.get('default')):
-                    continue
-            elif key in ('nat', 'raw'):
-                comment = str(row.get('comment') or '')
-                owner = comment[len(OWNER_PREFIX):] if comment.startswith(OWNER_PREFIX) else None
-                if owner not in by_name or _true(row.get('dynamic')) or _true(row.get('builtin')):
-                    continue
-            else:
-                continue
-            if any(key_matches(spec, row, desired, version) for desired in wanted):
+            owner = _stale_owner(key, row, by_name)
+            if owner is None or any(key_matches(spec, row, desired, session.version_tuple) for desired in wanted):
                 continue
             label = '{} {}'.format(spec.kind, ' '.join(f'{k}={row.get(k)}' for k in spec.keys if k in row))
             plans.append((owner, spec, plan_remove(session, spec, row, label, diff=diff)))
+    return plans, rows_by_menu
 
-    # 3. Apply: removals in reverse dependency order, then creates/updates in dependency order (DESIGN rule 6).
+
+def _apply_all(session, plans, names, check_mode):
+    """Stage 3: removals in reverse dependency order, then creates/updates in dependency order.
+    Returns ``(objects by tunnel, commands, diffs)``."""
     order = {spec.path + spec.kind: i for i, (_key, spec) in enumerate(MENUS)}
     removals = sorted([p for p in plans if p[2]['result'].get('action') == 'deleted'], key=lambda p: -order[p[1].path + p[1].kind])
     others = [p for p in plans if p[2]['result'].get('action') != 'deleted']
@@ -555,22 +554,40 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
             obj['placement'] = res['placement']
         objects_by_tunnel.setdefault(owner, []).append(obj)
         commands += res.get('commands', [])
-        if diff and res.get('changed'):
-            diffs.append(res['diff'])
+        if res.get('changed'):
+            diffs.append(res.get('diff'))
+    return objects_by_tunnel, commands, diffs
+
+
+def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=None):
+    """``mode: apply`` with one session; ``pre`` is the preflight result (computed when not given)."""
+    pre = pre or preflight(params)
+    resolved = [t for t in pre['_resolved'] if t is not None]
+    for t in resolved:
+        if t['psk']:
+            session.add_secret(t['psk'])
+    vtext = session.version
+    writes0 = session.writes
+    entries = _validate_entries(session, resolved, params.get('update_secret') or 'always')
+    plans, rows_by_menu = _plan_all(session, resolved, entries, check_mode, diff, warn)
+    names = [t['name'] for t in resolved]
+    objects_by_tunnel, commands, diffs = _apply_all(session, plans, names, check_mode)
     writes = session.writes - writes0
 
-    result = {'changed': bool(commands), 'router': router, 'routeros_version': vtext, 'tunnels': [], 'commands': commands,
+    result = {'changed': bool(commands), 'router': session.router, 'routeros_version': vtext, 'tunnels': [], 'commands': commands,
               'mismatches': pre['mismatches'], 'logins': 1}
     if diff:
         result['diff'] = diffs
+    views = {v['name']: v for v in pre['tunnels']}
+    menu_paths = [spec.path for _key, spec in MENUS]
     for t in resolved:
         view = dict(views[t['name']])
         # one entry per object, in dependency order
-        view['objects'] = sorted(objects_by_tunnel.get(t['name'], []), key=lambda o: [m[1].path for m in MENUS].index(o['menu']))
+        view['objects'] = sorted(objects_by_tunnel.get(t['name'], []), key=lambda o: menu_paths.index(o['menu']))
         view['changed'] = any(o['action'] != 'unchanged' for o in view['objects'])
         result['tunnels'].append(view)
 
-    # 4. Verify (not in check mode): one poll for all tunnels of the router, in this session.
+    # Stage 4, verify (not in check mode): one poll for all tunnels of the router, in this session.
     if not check_mode:
         _verify(session, resolved, result, rows_by_menu, reuse_policy_rows=(writes == 0), warn=warn)
     # Sentences sent in this session after the login (the version read included).
