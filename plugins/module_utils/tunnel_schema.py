@@ -62,7 +62,8 @@ PING = {
 VERIFY = {
     'enabled': _option('bool', ['Wait until the tunnel is up: phase 1 established, every policy C(ph2-state=established), two SAs per '
                                 'policy; then the ping when asked.'], default=True),
-    'timeout': _option('float', ['Seconds to wait, V(0) or more.'], default=60),
+    # int: Ansible's message for a value that is not a number names the value for int, not for float.
+    'timeout': _option('int', ['Seconds to wait, V(0) or more.'], default=60),
     'interval': _option('float', ['Longest wait between polls in seconds, more than V(0); the first waits are 0.25 s, 0.5 s and 1 s '
                                   '(never longer than this value).'], default=2),
     'ping': _option('dict', ['Probe the data path with a ping from a LAN address of the router to a VPC host, once the tunnel is up.'],

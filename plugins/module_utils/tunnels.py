@@ -10,14 +10,15 @@
   RouterOS version and the cloud's accepted values (cloud.check_capabilities), weak-choice warnings,
   NAT identity hygiene, and with ``cloud_side`` the field-by-field comparison (cloud.compare_report)
   that fails with one line per mismatch. Renders the cloud sheet (cloud.render_cloud_sheet).
-* ``tunnels_apply(session, params, ...)`` -- the same preflight, then: version read once, the
-  version-dependent capability check and the engine's validation of every entry BEFORE any print of a
-  menu; one print per menu (menu.fetch with ``?#|`` queries); all writes in dependency order (DESIGN
-  rule 6: removals first in reverse order, then profile, proposal -> peer -> identity -> policies ->
-  NAT accept rules -> raw notrack rules); then the verify poll (all tunnels of the router in one poll,
-  same session) and, for an unhealthy tunnel, diagnose.diagnose with the preflight comparison.
+* ``tunnels_apply(session, params, ...)`` -- the same preflight, then one stage per function:
+  ``_validate_entries`` (version read once, the version-dependent capability check and the engine's
+  validation of every entry BEFORE any print of a menu), ``_plan_all`` (one print per menu with ``?#|``
+  queries, a plan per entry and per stale entry of ours), ``_apply_all`` (in dependency order:
+  removals first in reverse order, then profile, proposal -> peer -> identity ->
+  policies -> NAT accept rules -> raw notrack rules), then the verify poll (all tunnels of the router in
+  one poll, same session) and, for an unhealthy tunnel, diagnose.diagnose with the preflight comparison.
 
-Ownership (DESIGN rule 3): profile, proposal and peer are keyed by the tunnel ``name``, the identity
+Ownership: profile, proposal and peer are keyed by the tunnel ``name``, the identity
 by ``peer=name``, policies by ``peer=name`` + src + dst (a policy of this peer whose pair is no longer
 wanted is stale and removed), NAT/raw rules by their key and the comment ``vpclink:<name>`` the module
 writes (a rule with that comment whose pair is no longer wanted is stale and removed). Nothing else

@@ -212,7 +212,7 @@ options:
           timeout:
             description:
               - 'Seconds to wait, V(0) or more.'
-            type: float
+            type: int
             default: 60
           interval:
             description:
