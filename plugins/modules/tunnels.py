@@ -281,7 +281,6 @@ options:
 notes:
   - 'Cost per router and run: one login; the version read; one print per menu (profile, proposal, peer, identity, policy, NAT,
     and raw only when a tunnel uses C(fasttrack_bypass) or is absent); the writes; then the verify polls.'
-  - 'Turning C(fasttrack_bypass) off does not remove existing raw rules; remove the tunnel (V(state=absent)) to remove them.'
 seealso:
   - module: vpclink.routeros.ipsec_info
   - module: vpclink.routeros.nat_accept_top
