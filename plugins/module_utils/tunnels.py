@@ -316,21 +316,15 @@ def _collect(errors, where, check):
         errors.append(f'{where}: {exc}')
 
 
-def preflight(params):
-    """Everything that needs no router. Returns ``{'failed'?, 'msg'?, 'tunnels': [...], 'mismatches', 'warnings',
-    '_resolved': [tunnel dicts]}``; ``_resolved`` is internal (dropped from results)."""
-    errors, warnings = [], []
-    raw_list = params['tunnels']
-    if not raw_list:
-        errors.append('tunnels: a non-empty list of tunnel dicts is required')
-    resolved = [_resolve_one(i, raw, errors, warnings) for i, raw in enumerate(raw_list)]
+def _across_tunnels(resolved, errors):
+    """Checks between tunnels: unique names, one present tunnel per gateway, disjoint selectors."""
     names, peers = {}, {}
-    for t in resolved:
+    for index, t in enumerate(resolved):
         if t is None:
             continue
         if t['name'] in names:
             errors.append(f'{t["where"]}: name: duplicate tunnel name {t["name"]!r} (tunnels[{names[t["name"]]}] and another); names must be unique')
-        names.setdefault(t['name'], resolved.index(t))
+        names.setdefault(t['name'], index)
         if t['state'] == 'present' and t['peer_address']:
             if t['peer_address'] in peers:
                 errors.append(f'{t["where"]}: peer_address: {t["peer_address"]} is also the peer of tunnel {peers[t["peer_address"]]!r}; '
@@ -344,42 +338,64 @@ def preflight(params):
                     if _overlap(sa, sb) and _overlap(da, db):
                         errors.append(f'{b["where"]}: local_subnets/remote_subnets: selector {sb} -> {db} overlaps {sa} -> {da} of tunnel '
                                       f'{a["name"]!r}; traffic would match the wrong policy. Make the selectors disjoint')
-    mismatches = []
-    for t in present:
-        # Capability errors that hold on every RouterOS version (and the cloud's limits) fail here; the ones
-        # that depend on the version are checked against the router's version in apply.
-        v7 = _capability_issues(t, '7.0')
-        v6 = _capability_issues(t, '6.49')
-        keys6 = {(i['field'], str(i['value']), i['severity']) for i in v6}
-        for issue in v7:
-            key = (issue['field'], str(issue['value']), issue['severity'])
-            if issue['severity'] == 'error' and key in keys6:
-                allowed = sorted(set(cloudlib.routeros_values(issue['field'], '7.0') or ()) | set(cloudlib.routeros_values(issue['field'], '6.49') or ()))
-                line = f'{t["where"]}: {issue["field"]}: {issue["value"]!r}: {issue["message"]}'
-                if allowed and issue['message'].startswith('RouterOS'):   # a cloud's limit lists what the cloud accepts
-                    line += f'; allowed by RouterOS: {_allowed_text(allowed)}'
-                elif issue['field'] in cloudlib.ALGORITHM_FIELDS:
-                    accepted = [cloudlib.to_routeros(t['cloud'], issue['field'], c) for c in cloudlib.accepted(t['cloud'], issue['field'])]
-                    line += f'; allowed by {t["cloud"]} (RouterOS names): {_allowed_text([a for a in accepted if a])}'
-                errors.append(line)
-            elif issue['severity'] == 'warning' and key in keys6:
-                warnings.append(f'{t["where"]}: {issue["field"]}: {issue["message"]}')
-        t['comparison'] = None
-        if t['cloud_side'] is not None:
-            try:
-                cloud_params = cloudlib.normalise_cloud_side(t['cloud'], t['cloud_side'])
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                errors.append(f'{t["where"]}: cloud_side: cannot read it as {t["cloud"]} API output: {str(exc).strip(chr(39))}')
-                continue
-            report = cloudlib.compare_report(t['router_params'], cloud_params)
-            t['comparison'] = report
-            for m in report['mismatches']:
-                entry = {'tunnel': t['name'], 'field': m['field'], 'router_value': m['router_value'], 'cloud_value': m['cloud_value'],
-                         'severity': m['severity'], 'error_class': m['error_class'], 'error_it_would_cause': m['error_it_would_cause'],
-                         'message': m['message']}
-                mismatches.append(entry)
-                if m['severity'] != 'error':
-                    warnings.append(f'{t["where"]}: {m["field"]}: {m["message"]}')
+
+
+def _capabilities_of_every_version(t, errors, warnings):
+    """Capability errors that hold on every RouterOS version (and the cloud's limits) fail here; the ones that depend
+    on the version are checked against the router's version in apply."""
+    v6 = _capability_issues(t, '6.49')
+    keys6 = {(i['field'], str(i['value']), i['severity']) for i in v6}
+    for issue in _capability_issues(t, '7.0'):
+        if (issue['field'], str(issue['value']), issue['severity']) not in keys6:
+            continue
+        if issue['severity'] == 'warning':
+            warnings.append(f'{t["where"]}: {issue["field"]}: {issue["message"]}')
+            continue
+        if issue['severity'] != 'error':
+            continue
+        allowed = sorted(set(cloudlib.routeros_values(issue['field'], '7.0') or ()) | set(cloudlib.routeros_values(issue['field'], '6.49') or ()))
+        line = f'{t["where"]}: {issue["field"]}: {issue["value"]!r}: {issue["message"]}'
+        if allowed and issue['message'].startswith('RouterOS'):   # a cloud's limit lists what the cloud accepts
+            line += f'; allowed by RouterOS: {_allowed_text(allowed)}'
+        elif issue['field'] in cloudlib.ALGORITHM_FIELDS:
+            accepted = [cloudlib.to_routeros(t['cloud'], issue['field'], c) for c in cloudlib.accepted(t['cloud'], issue['field'])]
+            line += f'; allowed by {t["cloud"]} (RouterOS names): {_allowed_text([a for a in accepted if a])}'
+        errors.append(line)
+
+
+def _compare_cloud_side(t, errors, warnings, mismatches):
+    """With ``cloud_side``: the field-by-field comparison of both ends (kept in ``t['comparison']`` for the diagnosis)."""
+    t['comparison'] = None
+    if t['cloud_side'] is None:
+        return
+    try:
+        cloud_params = cloudlib.normalise_cloud_side(t['cloud'], t['cloud_side'])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        errors.append(f'{t["where"]}: cloud_side: cannot read it as {t["cloud"]} API output: {str(exc).strip(chr(39))}')
+        return
+    report = cloudlib.compare_report(t['router_params'], cloud_params)
+    t['comparison'] = report
+    for m in report['mismatches']:
+        mismatches.append({'tunnel': t['name'], 'field': m['field'], 'router_value': m['router_value'], 'cloud_value': m['cloud_value'],
+                           'severity': m['severity'], 'error_class': m['error_class'], 'error_it_would_cause': m['error_it_would_cause'],
+                           'message': m['message']})
+        if m['severity'] != 'error':
+            warnings.append(f'{t["where"]}: {m["field"]}: {m["message"]}')
+
+
+def preflight(params):
+    """Everything that needs no router. Returns ``{'failed'?, 'msg'?, 'tunnels': [...], 'mismatches', 'warnings',
+    '_resolved': [tunnel dicts]}``; ``_resolved`` is internal (dropped from results)."""
+    errors, warnings, mismatches = [], [], []
+    raw_list = params['tunnels']
+    if not raw_list:
+        errors.append('tunnels: a non-empty list of tunnel dicts is required')
+    resolved = [_resolve_one(i, raw, errors, warnings) for i, raw in enumerate(raw_list)]
+    _across_tunnels(resolved, errors)
+    for t in resolved:
+        if t is not None and t['state'] == 'present':
+            _capabilities_of_every_version(t, errors, warnings)
+            _compare_cloud_side(t, errors, warnings, mismatches)
     out_tunnels = [_tunnel_view(t) for t in resolved if t is not None]
     for view in out_tunnels:
         # per tunnel too (the interface's tunnels[].warnings), besides the task's warnings
