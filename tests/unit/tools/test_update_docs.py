@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """tools/update_docs.py: the generated documentation matches the code, and a drift is named."""
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 
 import yaml
 
@@ -46,3 +49,16 @@ def test_role_tunnel_options_are_the_module_schema():
     assert shape(role['options']) == shape(module['options'])
     assert role['required_if'] == module['required_if']
     assert module['options']['psk']['no_log'] is True
+
+
+def test_ansible_doc_lists_every_tunnel_key_as_a_suboption():
+    from ansible_collections.vpclink.routeros.plugins.module_utils import tunnel_schema
+
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(update_docs.ROOT, 'build', 'collections'))
+    out = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-doc'), '--json', 'vpclink.routeros.tunnels'],
+                         capture_output=True, text=True, env=env, check=True, timeout=120).stdout
+    tunnels = json.loads(out)['vpclink.routeros.tunnels']['doc']['options']['tunnels']
+    assert set(tunnels['suboptions']) == set(tunnel_schema.TUNNEL)
+    assert set(tunnels['suboptions']['ike']['suboptions']) == set(tunnel_schema.IKE)
+    assert set(tunnels['suboptions']['verify']['suboptions']['ping']['suboptions']) == {'src_address', 'address', 'count'}
+    assert tunnels['suboptions']['state']['choices'] == ['present', 'absent']
