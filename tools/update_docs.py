@@ -178,7 +178,7 @@ def render(text, path, source, data):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--check', action='store_true', help='write nothing; exit 1 naming each file that is not up to date')
     args = parser.parse_args(argv)
     load = _collection()
