@@ -130,8 +130,10 @@ def _ident(value, where, errors, extra=()):
         return None
 
 
-def _ipv4(value, where, errors):
+def _ipv4(value, where, errors, required=False):
     if value in (None, ''):
+        if required:
+            errors.append(f'{where}: required for state=present (the IPv4 address of the cloud VPN gateway)')
         return None
     try:
         return str(ipaddress.IPv4Address(str(value).strip()))
@@ -180,7 +182,7 @@ def _name_part(index, raw, errors):
 def _address_part(t, raw, errors):
     """Gateway, public address, subnets and their (local, remote) pairs."""
     where, present = t['where'], t['state'] == 'present'
-    t['peer_address'] = _ipv4(raw['peer_address'], f'{where}: peer_address', errors)
+    t['peer_address'] = _ipv4(raw['peer_address'], f'{where}: peer_address', errors, required=present)
     t['public_address'] = _ipv4(raw['public_address'], f'{where}: public_address', errors)
     t['local_subnets'] = _cidrs(raw['local_subnets'], f'{where}: local_subnets', errors, present)
     t['remote_subnets'] = _cidrs(raw['remote_subnets'], f'{where}: remote_subnets', errors, present)

@@ -371,6 +371,12 @@ def test_absent_tunnel_needs_only_its_name(lab):
     assert result['tunnels'][0]['parameters'] == {'cloud': 'tencent', 'state': 'absent'}
 
 
+def test_present_tunnel_with_an_empty_gateway_is_refused(lab):
+    """required_if sees a value; the preflight still requires an address."""
+    result = run_action_path('tunnels', args(lab, 'v7', [tunnel(peer_address='')], mode='preflight'))
+    assert result['failed'] and "tunnel 'tc1': peer_address: required for state=present" in result['msg'], result
+
+
 @pytest.mark.parametrize('psk', [12345678, ['not-a-string'], None], ids=['number', 'list', 'null'])
 def test_psk_is_never_converted_from_another_type(lab, psk):
     """A YAML number or list is refused, not turned into a different key (the schema gives psk type raw)."""
