@@ -555,24 +555,41 @@ _SOURCE_CHANGING = ('masquerade', 'src-nat', 'netmap', 'same', 'endpoint-indepen
 
 def srcnat_action(router, src, dst, out_iface, into_policy):
     """Walk /ip/firewall/nat chain=srcnat for an ICMP packet src -> dst; None (source kept) or the new source."""
-    for entry in router.table('/ip/firewall/nat'):
-        values = entry.values
-        if values.get('chain') != 'srcnat' or values.get('disabled') == 'true':
-            continue
-        if not _nat_matches(values, src, dst, out_iface, into_policy):
+    rules = [entry.values for entry in router.table('/ip/firewall/nat') if entry.values.get('disabled') != 'true']
+    verdict = _walk_srcnat(router, rules, 'srcnat', (src, dst, out_iface, into_policy), ())
+    return verdict[0] if verdict else None
+
+
+def _walk_srcnat(router, rules, chain, packet, calling):
+    """The rules of ``chain`` in table order, first terminal match wins: ``(new source or None,)`` for a verdict, None
+    when the chain ends (or ``return``s) without one, so the calling chain goes on after its ``jump``.
+
+    ``jump`` runs the rules of ``jump-target`` and, without a verdict there, goes on with the next rule; ``return``
+    goes back to the calling chain (MikroTik firewall filter manual, actions ``jump`` and ``return``,
+    https://help.mikrotik.com/docs/spaces/ROS/pages/48660574/Filter; NAT tables use the same chains,
+    https://help.mikrotik.com/docs/spaces/ROS/pages/3211299/NAT). A jump into a chain already on the way is not
+    followed (chosen: the lab does not model RouterOS's loop detection)."""
+    src, dst, out_iface, into_policy = packet
+    for values in rules:
+        if values.get('chain') != chain or not _nat_matches(values, src, dst, out_iface, into_policy):
             continue
         action = values.get('action', 'accept')
         if action == 'accept':
-            return None
+            return (None,)
         if action in _SOURCE_CHANGING:
             to = values.get('to-addresses')
             if action == 'src-nat' and to:
-                return to.split('-', 1)[0].split('/', 1)[0]
+                return (to.split('-', 1)[0].split('/', 1)[0],)
             wan = [ip for ip, iface, net in local_addresses(router) if iface == out_iface]
-            return wan[0] if wan else router.spec.wan_ip
+            return (wan[0] if wan else router.spec.wan_ip,)
         if action == 'return':
             return None
-        # jump (user chains are not followed: chosen), log, passthrough, add-*-to-address-list: not terminal, go on
+        target = values.get('jump-target')
+        if action == 'jump' and target and target != chain and target not in calling:
+            verdict = _walk_srcnat(router, rules, target, packet, calling + (chain,))
+            if verdict:
+                return verdict
+        # log, passthrough, add-*-to-address-list: not terminal, go on
     return None
 
 

@@ -10,7 +10,7 @@ Public:
 * ``connect(params, warn=None)`` -- open, TLS-wrap, log in, return a ``Session``.
 * ``Session`` -- ``version``/``version_tuple`` (read once), ``print_``, ``add``, ``set_``, ``remove``, ``close``.
 * ``RouterError`` -- every foreseeable failure, with a message naming router, menu, entry,
-  RouterOS's own text and the next step (DESIGN rule 7). The connection password never appears.
+  RouterOS's own text and the next step. The connection password never appears.
 * ``HAS_LIBROUTEROS`` / ``LIBROUTEROS_IMPORT_ERROR`` for ``missing_required_lib('librouteros')``.
 """
 
@@ -61,7 +61,7 @@ else:
 
 class _WireSecretFilter(logging.Filter):
     """librouteros logs every API word at DEBUG, ``=password=`` and ``=secret=`` included: mask their values, so a
-    user who turns on debug logging (root logger at DEBUG) does not write the password and PSKs to a log (DESIGN rule 5)."""
+    user who turns on debug logging (root logger at DEBUG) does not write the password and PSKs to a log."""
 
     _WORD = re.compile(r'(=(?:password|secret|ppk-secret|response|passphrase|private-key)=)[^\'"]*', re.IGNORECASE)
 
@@ -92,7 +92,7 @@ PLAIN_PORT = 8728
 TLS_PORT = 8729
 MASK = '********'
 
-# !trap categories, reference §1.4.
+# !trap categories (MikroTik API manual, https://help.mikrotik.com/docs/spaces/ROS/pages/47579160/API).
 _TRAP_HINTS = {
     0: 'the item or command does not exist on this router',
     1: 'RouterOS rejected an argument value',
@@ -138,7 +138,7 @@ def _is_loopback(hostname):
 
 
 def _trap_text(exc):
-    """RouterOS's own words for a trap (several traps are joined, as librouteros does, §1.9)."""
+    """RouterOS's own words for a trap (several traps are joined, as librouteros does)."""
     if isinstance(exc, MultiTrapError):
         return ', '.join(_trap_text(t) for t in exc.traps)
     return str(getattr(exc, 'message', None) or exc).replace('\r\n', ', ')
@@ -226,7 +226,7 @@ class Session:
 
     # -- reads --------------------------------------------------------------
     def print_(self, menu, proplist=None, query=None, entry=None, words=None):
-        """One ``print`` with ``.proplist`` and ``?=k=v`` query words (implicit AND), DESIGN rule 8.
+        """One ``print`` with ``.proplist`` and ``?=k=v`` query words (implicit AND): one round trip.
 
         ``words``: ready ``?`` query words (e.g. ``?=name=a ?=name=b ?#|``) appended after ``query``."""
         query_words = list(words or [])
@@ -247,7 +247,7 @@ class Session:
 
     @property
     def version(self):
-        """RouterOS version text such as ``7.16.2``, read once per session (§1.2 of the anchor: CR re-reads it per path)."""
+        """RouterOS version text such as ``7.16.2``, read once per session, not once per menu."""
         if self._version is None:
             rows = self.print_('/system/resource', proplist=['version'])
             raw = str(rows[0].get('version', '')) if rows else ''
@@ -276,7 +276,7 @@ class Session:
         self._call(menu, 'set', entry, words)
 
     def move(self, menu, entry_id, destination, entry=None):
-        """``move =numbers=<id> =destination=<id>``: place ``entry_id`` before ``destination`` (reference §4.2)."""
+        """``move =numbers=<id> =destination=<id>``: place ``entry_id`` before ``destination`` (as the console's ``move``)."""
         self.writes += 1
         self._call(menu, 'move', entry, [f'=numbers={entry_id}', f'=destination={destination}'])
 
@@ -326,10 +326,14 @@ def _trap_next_step(text, category, verb):
     return 'Fix the value RouterOS complains about and run again.'
 
 
+_NOT_TLS_HINT = (f' This port does not speak TLS: it is probably the plain API port ({PLAIN_PORT}). Use port {TLS_PORT} (api-ssl) '
+                 'or set tls: false.')
+
+
 def connect(params, warn=None):
     """Open one session from the shared options. ``warn(text)`` receives non-fatal warnings.
 
-    Raises ``RouterError`` with a clear message for every foreseeable failure (DESIGN rule 7).
+    Raises ``RouterError`` with a clear message (router, what failed, the next step) for every foreseeable failure.
     """
     if not HAS_LIBROUTEROS:
         raise RouterError('the Python library librouteros is required on the controller (pip install librouteros)',
@@ -360,23 +364,7 @@ def connect(params, warn=None):
 
     # 'connect' (TCP), 'tls' (handshake), 'login': the same exception means different things per stage.
     stage = ['connect']
-    not_tls_hint = (f' This port does not speak TLS: it is probably the plain API port ({PLAIN_PORT}). Use port {TLS_PORT} (api-ssl) '
-                    'or set tls: false.')
-    ssl_wrapper = None
-    if tls:
-        try:
-            ctx = _ssl_context(params)
-        except (OSError, ssl.SSLError) as exc:
-            raise fail('cannot load the CA file ca_path={} for {}: {}. Give a readable PEM file with the CA that signed '
-                       "the router's certificate.".format(params.get('ca_path'), router, exc)) from None
-        server_hostname = hostname if params.get('validate_certs', True) else None
-
-        # librouteros does not pass server_hostname itself (anchor §1.2), so SNI and the
-        # hostname check need this wrapper.
-        def ssl_wrapper(sock):
-            stage[0] = 'tls'
-            return ctx.wrap_socket(sock, server_hostname=server_hostname)
-
+    ssl_wrapper = _tls_wrapper(params, router, stage, fail) if tls else None
     try:
         'x'.encode(encoding)
     except LookupError:
@@ -389,63 +377,101 @@ def connect(params, warn=None):
     try:
         api = librouteros.connect(host=hostname, username=username, password=password, port=port, timeout=timeout,
                                   encoding=encoding, ssl_wrapper=ssl_wrapper, login_method=login)
-    except ssl.SSLCertVerificationError as exc:
-        reason = getattr(exc, 'verify_message', None) or str(exc)
-        raise fail("TLS certificate verification failed for {}: {}. Give ca_path with the CA that signed the router's "
-                   'certificate{}; validate_certs: false only for a lab.'.format(
-                       router, reason,
-                       ', or set validate_cert_hostname: false if the certificate does not name this host'
-                       if 'hostname' in reason.lower() or 'ip address mismatch' in reason.lower() else ''),
-                   tls_error=reason) from None
-    except ssl.SSLError as exc:
-        reason = getattr(exc, 'reason', None) or str(exc)
-        hint = ''
-        if 'WRONG_VERSION_NUMBER' in str(exc) or 'record layer' in str(exc).lower() or 'UNEXPECTED_EOF' in str(exc) \
-                or 'packet length too long' in str(exc).lower():
-            hint = not_tls_hint
-        raise fail('TLS handshake with {} failed: {}.{}'.format(router, reason, hint or
-                   ' Check that api-ssl has a certificate (/ip service set api-ssl certificate=...).'),
-                   tls_error=str(reason)) from None
-    except (TrapError, MultiTrapError) as exc:
-        text = _trap_text(exc)
-        raise fail(f'login to {router} as user {username!r} failed: RouterOS said "{text}". Check username and password, and that the '
-                   "user's group has the api policy and may log in from this address.",
-                   routeros_message=scrub(text)) from None
-    except ConnectionRefusedError:
-        service = 'api-ssl' if tls else 'api'
-        raise fail(f'connection to {router} refused: nothing listens on that port. Check the address, that the {service} service '
-                   f'is enabled (/ip service), and the port ({PLAIN_PORT} plain, {TLS_PORT} TLS).') from None
-    except socket.gaierror as exc:
-        raise fail(f'cannot resolve hostname {hostname!r}: {exc.strerror}. Check the name or use an IP address.') from None
-    except TimeoutError:
-        if stage[0] == 'tls':
-            # A plain API port reads the ClientHello as API words and may wait for more bytes that never
-            # come (the ClientHello's random bytes decide), so a silent handshake is the same mistake as a
-            # garbled one.
-            raise fail(f'TLS handshake with {router} failed: no answer within {timeout} s.{not_tls_hint} Otherwise the router '
-                       'is overloaded; raise the timeout option.', tls_error='handshake timed out') from None
-        if stage[0] == 'login':
-            hint = (f'the TCP connection opened but the login got no reply within {timeout} s. If this is the api-ssl port ({TLS_PORT}), '
-                    'set tls: true; otherwise the router is overloaded.') if not tls else (
-                f'the login got no reply within {timeout} s; the router is overloaded or the session stalled.')
-        else:
-            hint = (f'no answer within {timeout} s: the host is unreachable or a firewall drops the packets. Check routing and '
-                    "the router's input firewall chain, or raise the timeout option.")
-        raise fail(f'connecting to {router} timed out: {hint}') from None
-    except (ConnectionClosed, ConnectionResetError, BrokenPipeError, ProtocolError) as exc:
-        if stage[0] == 'tls':
-            raise fail(f'TLS handshake with {router} failed: the router closed the connection ({type(exc).__name__}).{not_tls_hint}',
-                       tls_error=type(exc).__name__) from None
-        if not tls and stage[0] == 'login':
-            hint = (f' If this is the api-ssl port ({TLS_PORT}), set tls: true; a TLS port closes a plain-text login. Otherwise the '
-                    'API service may be restricted to other addresses (/ip service ... address=).')
-        else:
-            hint = ' The API service may be restricted to other addresses (/ip service ... address=) or the router rebooted.'
-        raise fail(f'the connection to {router} was closed during {stage[0]} ({scrub(exc) or type(exc).__name__}).{hint}') from None
-    except UnicodeError:
-        raise fail(f'the username or password for {router} contains characters encoding {encoding} cannot carry; set encoding: UTF-8.') from None
-    except OSError as exc:
-        raise fail(f'cannot reach {router}: {exc.strerror or exc}. Check the address, routing and firewall.') from None
-    except LibRouterosError as exc:
-        raise fail(f'cannot connect to {router}: {exc}') from None
+    except (OSError, UnicodeError, LibRouterosError) as exc:
+        where = {'router': router, 'hostname': hostname, 'username': username, 'tls': tls, 'timeout': timeout, 'encoding': encoding,
+                 'stage': stage[0]}
+        msg, details = _connect_failure(exc, where, scrub)
+        raise fail(msg, **details) from None
     return Session(api, hostname, port, tls, timeout, secrets=scrub_list)
+
+
+def _tls_wrapper(params, router, stage, fail):
+    """The ``ssl_wrapper`` for librouteros: it does not pass ``server_hostname`` itself, so SNI and the
+    hostname check need this wrapper. Marks the stage ``tls`` when the handshake starts."""
+    try:
+        ctx = _ssl_context(params)
+    except (OSError, ssl.SSLError) as exc:
+        raise fail('cannot load the CA file ca_path={} for {}: {}. Give a readable PEM file with the CA that signed '
+                   "the router's certificate.".format(params.get('ca_path'), router, exc)) from None
+    server_hostname = params['hostname'] if params.get('validate_certs', True) else None
+
+    def ssl_wrapper(sock):
+        stage[0] = 'tls'
+        return ctx.wrap_socket(sock, server_hostname=server_hostname)
+    return ssl_wrapper
+
+
+def _connect_failure(exc, where, scrub):
+    """What a failed ``librouteros.connect`` means at the stage it failed: ``(message, details)``."""
+    router = where['router']
+    if isinstance(exc, ssl.SSLError):
+        return _tls_failure(exc, router)
+    if isinstance(exc, (TrapError, MultiTrapError)):
+        text = _trap_text(exc)
+        return (f'login to {router} as user {where["username"]!r} failed: RouterOS said "{text}". Check username and password, and '
+                "that the user's group has the api policy and may log in from this address.", {'routeros_message': scrub(text)})
+    if isinstance(exc, ConnectionRefusedError):
+        service = 'api-ssl' if where['tls'] else 'api'
+        return (f'connection to {router} refused: nothing listens on that port. Check the address, that the {service} service '
+                f'is enabled (/ip service), and the port ({PLAIN_PORT} plain, {TLS_PORT} TLS).', {})
+    if isinstance(exc, socket.gaierror):
+        return f'cannot resolve hostname {where["hostname"]!r}: {exc.strerror}. Check the name or use an IP address.', {}
+    if isinstance(exc, TimeoutError):
+        return _timeout_failure(where)
+    if isinstance(exc, (ConnectionClosed, ConnectionResetError, BrokenPipeError, ProtocolError)):
+        return _closed_failure(exc, where, scrub)
+    if isinstance(exc, UnicodeError):
+        return (f'the username or password for {router} contains characters encoding {where["encoding"]} cannot carry; '
+                'set encoding: UTF-8.', {})
+    if isinstance(exc, OSError):
+        return f'cannot reach {router}: {exc.strerror or exc}. Check the address, routing and firewall.', {}
+    return f'cannot connect to {router}: {exc}', {}
+
+
+def _tls_failure(exc, router):
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        reason = getattr(exc, 'verify_message', None) or str(exc)
+        return ("TLS certificate verification failed for {}: {}. Give ca_path with the CA that signed the router's "
+                'certificate{}; validate_certs: false only for a lab.'.format(
+                    router, reason,
+                    ', or set validate_cert_hostname: false if the certificate does not name this host'
+                    if 'hostname' in reason.lower() or 'ip address mismatch' in reason.lower() else ''),
+                {'tls_error': reason})
+    reason = getattr(exc, 'reason', None) or str(exc)
+    hint = ''
+    if 'WRONG_VERSION_NUMBER' in str(exc) or 'record layer' in str(exc).lower() or 'UNEXPECTED_EOF' in str(exc) \
+            or 'packet length too long' in str(exc).lower():
+        hint = _NOT_TLS_HINT
+    return ('TLS handshake with {} failed: {}.{}'.format(router, reason, hint or
+            ' Check that api-ssl has a certificate (/ip service set api-ssl certificate=...).'), {'tls_error': str(reason)})
+
+
+def _timeout_failure(where):
+    router, timeout, stage = where['router'], where['timeout'], where['stage']
+    if stage == 'tls':
+        # A plain API port reads the ClientHello as API words and may wait for more bytes that never
+        # come (the ClientHello's random bytes decide), so a silent handshake is the same mistake as a
+        # garbled one.
+        return (f'TLS handshake with {router} failed: no answer within {timeout} s.{_NOT_TLS_HINT} Otherwise the router '
+                'is overloaded; raise the timeout option.', {'tls_error': 'handshake timed out'})
+    if stage == 'login':
+        hint = (f'the TCP connection opened but the login got no reply within {timeout} s. If this is the api-ssl port ({TLS_PORT}), '
+                'set tls: true; otherwise the router is overloaded.') if not where['tls'] else (
+            f'the login got no reply within {timeout} s; the router is overloaded or the session stalled.')
+    else:
+        hint = (f'no answer within {timeout} s: the host is unreachable or a firewall drops the packets. Check routing and '
+                "the router's input firewall chain, or raise the timeout option.")
+    return f'connecting to {router} timed out: {hint}', {}
+
+
+def _closed_failure(exc, where, scrub):
+    router, stage = where['router'], where['stage']
+    if stage == 'tls':
+        return (f'TLS handshake with {router} failed: the router closed the connection ({type(exc).__name__}).{_NOT_TLS_HINT}',
+                {'tls_error': type(exc).__name__})
+    if not where['tls'] and stage == 'login':
+        hint = (f' If this is the api-ssl port ({TLS_PORT}), set tls: true; a TLS port closes a plain-text login. Otherwise the '
+                'API service may be restricted to other addresses (/ip service ... address=).')
+    else:
+        hint = ' The API service may be restricted to other addresses (/ip service ... address=) or the router rebooted.'
+    return f'the connection to {router} was closed during {stage} ({scrub(exc) or type(exc).__name__}).{hint}', {}

@@ -3,9 +3,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Tunnel diagnosis: runtime state + log lines -> failure class, evidence, fix.
 
-Pure functions: no network, no AnsibleModule. Knowledge comes from
-reference/guide-en.md (error table), reference/cloud-side-and-diagnosis.md §8-§10 and
-reference/routeros-api-ipsec-semantics.md §2.9-§2.11 and §3.
+Pure functions: no network, no AnsibleModule. The failure classes and their fixes follow MikroTik's IPsec
+manual (https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec, including "NAT and Fasttrack Bypass"),
+the log texts of RouterOS, strongSwan (https://docs.strongswan.org/) and the clouds' IPsec VPN troubleshooting
+pages (Tencent Cloud, Alibaba Cloud, AWS Site-to-Site VPN).
 
 Entry point::
 
@@ -45,8 +46,10 @@ Result::
 
 from __future__ import annotations
 
-import ipaddress
 import re
+
+from ansible_collections.vpclink.routeros.plugins.module_utils.health import PARTIAL, UP, tunnel_health
+from ansible_collections.vpclink.routeros.plugins.module_utils.rule_match import SRCNAT_TRANSLATING, Flow, chains_of, first_in_the_way
 
 # ---------------------------------------------------------------------------------------------
 # The failure classes. 'fields' are the preflight comparison fields (cloud.compare) that decide the
@@ -214,29 +217,28 @@ _PHASE_ORDER = ('config', 'phase1', 'phase2', 'data')
 # - One line is classified by the FIRST pattern that matches it, so specific patterns come first.
 # - A pattern with one class and strong=True is decisive for that class; several classes = the line
 #   alone does not separate them (ranked by weight).
-# - verified=False: text expected from racoon/strongSwan source, not seen in a RouterOS log
-#   (cloud-side-and-diagnosis §9 "(exp)"); §11: such a line must not be the sole evidence of a
-#   certain diagnosis.
+# - verified=False: text expected from the racoon/strongSwan source, not seen in a RouterOS log:
+#   such a line must not be the sole evidence of a certain diagnosis.
 # - 'ctx' overrides: in an ESP context (the same end logged "proposals: ESP:" or phase 1 is up) the
 #   DH/algorithm lines speak about phase 2, in an IKE context about phase 1.
 # ---------------------------------------------------------------------------------------------
 
 # An initiator refused in IKE_SA_INIT (N(NO_PROP)): its IKE proposal, or the responder speaks the other IKE
-# version (guide table, §9 "ROS ike2 -> v1-only cloud: NO_PROPOSAL_CHOSEN received").
+# version (RouterOS with ike2 against an IKEv1-only cloud gateway receives NO_PROPOSAL_CHOSEN).
 _P1_OR_VERSION = {'phase1_proposal': 0.6, 'ike_version': 0.4}
 _P2_OR_PFS = {'phase2_proposal': 0.55, 'pfs': 0.45}
 _V2_AUTH = {'psk': 0.55, 'identity': 0.45}
-# ALI-FAQ (the guide's table) lists the IKEv1 AUTHENTICATION_FAILED notify under both "exchange
-# modes differ" and "IKE versions differ"; identity mismatches send it too (§9).
+# Alibaba Cloud's VPN FAQ lists the IKEv1 AUTHENTICATION_FAILED notify under both "exchange
+# modes differ" and "IKE versions differ"; identity mismatches send it too.
 _V1_AUTH = {'exchange_mode': 0.45, 'identity': 0.4, 'ike_version': 0.15}
 _ANY_NO_PROP = {'phase1_proposal': 0.45, 'phase2_proposal': 0.3, 'pfs': 0.25}
-# A NO_PROPOSAL_CHOSEN the router RECEIVED, in RouterOS's own words (the IKEv2 text is unverified, §9): phase 1
+# A NO_PROPOSAL_CHOSEN the router RECEIVED, in RouterOS's own words (the IKEv2 text is unverified): phase 1
 # (proposal or IKE version), phase 2 (ESP proposal or PFS, "ROS initiator: NO_PROPOSAL_CHOSEN notify").
 _ROS_NO_PROP = {'phase1_proposal': 0.4, 'ike_version': 0.2, 'phase2_proposal': 0.2, 'pfs': 0.2}
 _ROS_NO_PROP_CTX = {'ike': _P1_OR_VERSION, 'esp': _P2_OR_PFS}
-# Silence: nothing answers, or a v2-only responder ignores IKEv1 (§9 IKE-version row).
+# Silence: nothing answers, or a v2-only responder ignores IKEv1.
 _SILENCE = {'no_response': 0.8, 'ike_version': 0.2}
-# Tencent "no peer config found by ID payload": ID *or* exchange mode (§9 exchange-mode row, TC-LOG).
+# Tencent "no peer config found by ID payload": ID *or* exchange mode (Tencent Cloud's VPN connection log).
 _ID_OR_MODE = {'identity': 0.55, 'exchange_mode': 0.45}
 
 
@@ -256,8 +258,8 @@ PATTERNS = (
     _p(r'does not match peers? id', 'identity'),
     _p(r'message lacks IDr payload', 'identity'),
     _p(r'Expecting IP address type in main mode', 'identity'),
-    # Tencent: "...no peer config found by ID payload" means ID *or* exchange mode (§9 exchange-mode row,
-    # TC-LOG), in either form; the initiator form's configured/received IDs only re-rank (see _id_payload).
+    # Tencent: "...no peer config found by ID payload" means ID *or* exchange mode, in either form; the
+    # initiator form's configured/received IDs only re-rank (see _id_payload).
     _p(r'no peer config found by ID payload', _ID_OR_MODE),
     # strongSwan IKEv1 responder: the same lookup fails for an unknown ID and for a config of the other mode
     # (a Main Mode initiator meets an aggressive-only connection): ID or mode, like Tencent's wording above.
@@ -282,7 +284,7 @@ PATTERNS = (
     _p(r'IKE_AUTH (response|request) \d+ \[.*N\(AUTH_FAILED\)', _V2_AUTH),
     _p(r'reply notify: AUTHENTICATION_FAILED', _V2_AUTH),
     _p(r'AUTHENTICATION_FAILED error notify', _V1_AUTH),
-    # RouterOS IKEv1 (racoon) receiving the notify: "<ip> fatal AUTHENTICATION-FAILED notify messsage" (§8 FAQ form).
+    # RouterOS IKEv1 (racoon) receiving the notify: "<ip> fatal AUTHENTICATION-FAILED notify messsage" (the form MikroTik's IPsec FAQ quotes).
     _p(r'fatal AUTHENTICATION-FAILED notify mes+age', _V1_AUTH, verified=False),
     _p(r'\[ ?HASH N\(AUTH_FAILED\) ?\]', {'identity': 0.55, 'exchange_mode': 0.45}),
     _p(r'AUTHENTICATION_FAILED|N\(AUTH_FAILED\)|authentication failure', {'psk': 0.4, 'identity': 0.35, 'exchange_mode': 0.25},
@@ -321,7 +323,7 @@ PATTERNS = (
     _p(r'IKE_SA_INIT response \d+ \[ ?N\(NO_PROP\) ?\]', _P1_OR_VERSION),
     _p(r'NO_PROPOSAL_CHOSEN notify error', _P1_OR_VERSION),
     # RouterOS (racoon) receiving the notify: phase 1 (FAQ: "remote rejected our algorithms") or phase 2
-    # ("ROS initiator: NO_PROPOSAL_CHOSEN notify, ph2-state stays no-phase2", §9).
+    # (RouterOS as initiator: NO_PROPOSAL_CHOSEN notify, ph2-state stays no-phase2).
     _p(r'fatal NO-PROPOSAL-CHOSEN notify mes+age', _ROS_NO_PROP, verified=False, ctx=_ROS_NO_PROP_CTX),
     _p(r'no suitable proposal found', 'phase1_proposal'),
     _p(r'failed to get valid proposal', 'phase1_proposal'),
@@ -336,7 +338,7 @@ PATTERNS = (
     _p(r'NO_PROPOSAL_CHOSEN|N\(NO_PROP\)', _ROS_NO_PROP, strong=False, ctx=_ROS_NO_PROP_CTX),
     # --- no response ---------------------------------------------------------------------------
     # IKEv1 "sending retransmit 1 of request message ID 0, seq 1", IKEv2 "retransmit 1 of request with message ID 0".
-    # A v2-only gateway ignores IKEv1 (and the reverse), so silence is also a version mismatch (§9).
+    # A v2-only gateway ignores IKEv1 (and the reverse), so silence is also a version mismatch.
     _p(r'retransmit \d+ of request (with )?message ID', _SILENCE),
     _p(r'giving up after \d+ retransmits|retransmission count exceeded', _SILENCE),
     _p(r'retransmit IKEv1 .*message', _SILENCE),
@@ -344,7 +346,7 @@ PATTERNS = (
     _p(r'phase2 negotiation failed due to time up waiting for phase1', _SILENCE),
     # The cloud's own "no response" summary: still silence, so still possibly the other IKE version.
     _p(r'reason of peer no response|peer no response|Peer is not responsive', _SILENCE),
-    # --- lifetime, NAT-T, DPD (Alibaba keywords, §2) -------------------------------------------
+    # --- lifetime, NAT-T, DPD (Alibaba Cloud's log keywords) ----------------------------------
     _p(r'long lifetime proposed', 'lifetime', verified=False),
     _p(r'unexpecting payload type 130', 'nat_t'),
     _p(r'DPD: remote seems to be dead|message has no hash payload', 'dpd'),
@@ -356,7 +358,7 @@ _IKE_CTX = re.compile(r'proposals?: IKE:|\bIKE:[A-Z0-9_]+/|IKE_SA_INIT|ph1 packe
 _PEER_DOWN_STATES = ('spawning', 'starting', 'message-1-sent', 'message-1-received', 'no-phase1', 'expired')
 
 # ---------------------------------------------------------------------------------------------
-# Redaction (DESIGN rule 5: secrets never leave).
+# Redaction: secrets never leave.
 # ---------------------------------------------------------------------------------------------
 
 _SECRET_KV = re.compile(r'((?:secret|password|ppk-secret|pre-?shared-?key|PreShareKey|psk)\s*[=:]\s*"?)([^\s",]+)', re.IGNORECASE)
@@ -451,7 +453,7 @@ def log_time_key(text):
     """A RouterOS ``/log`` ``time`` -> a sortable tuple, or None when the text is not a time RouterOS prints.
 
     v7: ``YYYY-MM-DD HH:MM:SS`` (older entries), ``HH:MM:SS`` (today); 6.49: ``mmm/dd HH:MM:SS`` (older days),
-    ``HH:MM:SS`` (today) (the forms the reference and ipsec_info give; §3.2 leaves the exact v7 rule open). A
+    ``HH:MM:SS`` (today) (when v7 starts printing the date is not documented). A
     time of today sorts after every dated one; a 6.49 date (no year) is taken as this year. Any other text:
     None, and the caller keeps the order the router printed."""
     text = str(text or '').strip()
@@ -495,56 +497,32 @@ def _ordered(rows):
 
 
 # ---------------------------------------------------------------------------------------------
-# Runtime state (§10 decision tree)
+# Runtime state
 # ---------------------------------------------------------------------------------------------
 
 def _nat_catches(nat_rows, policies):
-    """Return the first srcnat rule that would translate tunnel traffic, or None when an accept comes first.
+    """Return the first srcnat rule that could translate tunnel traffic, or None when none could before an
+    accept rule that takes all of it.
 
-    §8: masquerade changes the source before the policy lookup, so the packet no longer matches the
-    policy. A masquerade with ipsec-policy=out,none skips packets that match a policy (defconf)."""
-    pairs = []
-    for pol in policies or ():
-        try:
-            pairs.append((ipaddress.ip_network(str(pol.get('src-address')), strict=False),
-                          ipaddress.ip_network(str(pol.get('dst-address')), strict=False)))
-        except ValueError:
-            continue
-    if not pairs:
-        return None
-
-    def covers(rule_value, net):
-        if not rule_value:
-            return True
-        negate = str(rule_value).startswith('!')
-        try:
-            rule_net = ipaddress.ip_network(str(rule_value).lstrip('!'), strict=False)
-        except ValueError:
-            return False
-        inside = net.version == rule_net.version and net.subnet_of(rule_net)
-        return not inside if negate else inside
-
-    for rule in nat_rows or ():
-        if rule.get('chain') != 'srcnat' or _truthy(rule.get('disabled', False)):
-            continue
-        if not any(covers(rule.get('src-address'), src) and covers(rule.get('dst-address'), dst) for src, dst in pairs):
-            continue
-        action = rule.get('action', 'accept')
-        if action == 'accept':
-            return None
-        if action in ('masquerade', 'src-nat', 'netmap', 'same'):
-            if 'out,none' in str(rule.get('ipsec-policy', '')):
-                continue
-            # out-interface(-list) matchers are taken to match: LAN->VPC traffic leaves through the WAN.
-            return rule
-    return None
+    A masquerade changes the source before the IPsec policy lookup, so the packet no longer matches the policy
+    (MikroTik IPsec manual, "NAT and Fasttrack Bypass": https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec).
+    Each policy's selectors are one flow; ``rule_match`` decides, as it does for the placement of our accept rule."""
+    flows = [Flow(p.get('src-address'), p.get('dst-address'), into_policy=True) for p in policies or ()]
+    flows = [flow for flow in flows if flow.known]
+    chains = chains_of(nat_rows or ())
+    found = [first_in_the_way(chains.get('srcnat', []), flow, SRCNAT_TRANSLATING, chains) for flow in flows]
+    rules = [rule for rule, _why in filter(None, found)]
+    order = [id(row) for row in chains.get('srcnat', [])]
+    return min(rules, key=lambda rule: order.index(id(rule))) if rules else None
 
 
 def read_state(state):
     """Summarise runtime state: ``{'stage', 'facts': [evidence lines], 'classes': {class: weight}, 'decisive': set}``.
 
     stages: None (no state), 'config' (disabled/invalid/missing entries), 'down' (no phase 1),
-    'phase1_up' (phase 1 up, phase 2 not), 'up' (SAs in place), 'up_no_traffic' (SAs up, probe failed)."""
+    'phase1_up' (phase 1 up, but phase 2 or its SAs missing for at least one selector pair: a partially up
+    tunnel is here too, with the pairs that are down among the facts), 'up' (SAs in place for every pair),
+    'up_no_traffic' (SAs up, probe failed). Up or not is ``health.tunnel_health``'s decision."""
     out = {'stage': None, 'facts': [], 'classes': {}, 'decisive': set()}
     if not state:
         return out
@@ -577,10 +555,9 @@ def read_state(state):
 
     if not any(k in state for k in ('active_peers', 'policies', 'installed_sa')):
         return out
-    established = [p for p in peers if p.get('state') == 'established']
+    verdict = tunnel_health(peers, policies, sas, state.get('ping'))
     for p in peers:
         facts.append('active-peers: remote-address={} state={} ph2-total={}'.format(p.get('remote-address', '?'), p.get('state', '?'), p.get('ph2-total', '?')))
-    ph2_up = [p for p in policies if p.get('ph2-state') == 'established' or _truthy(p.get('active', False))]
     for p in policies:
         facts.append('policy {} -> {}: ph2-state={} active={}'.format(
             p.get('src-address', '?'), p.get('dst-address', '?'), p.get('ph2-state', '?'), p.get('active', '?')))
@@ -588,25 +565,25 @@ def read_state(state):
     if sas:
         facts.append(f'installed-sa: {len(sas)} SA(s), {len(mature)} mature')
 
-    if not established:
+    if not verdict['phase1']['established']:
         out['stage'] = 'down'
         if not peers:
             facts.append('active-peers: no row for the cloud gateway (phase 1 never started or never got an answer)')
-        # §10 tree 1: no row, or stuck in message-1-sent -> reachability, version, CGW IP.
+        # No row, or stuck in message-1-sent: nothing answers, the other IKE version, or the cloud expects another address.
         out['classes'] = {'no_response': 0.6, 'ike_version': 0.25, 'customer_gateway': 0.15}
         return out
-    if policies and not ph2_up or (not policies and len(mature) < 2):
+    if verdict['status'] != UP:
         out['stage'] = 'phase1_up'
-        # §10 tree 3: phase 1 up, phase 2 down -> TS, ESP proposal, PFS.
+        if verdict['status'] == PARTIAL:
+            facts.append('partially up: ' + verdict['reason'])
+        # Phase 1 up, phase 2 down (for some pairs): the selectors, the ESP proposal or PFS differ.
         out['classes'] = {'traffic_selectors': 0.4, 'phase2_proposal': 0.35, 'pfs': 0.25}
         return out
 
     out['stage'] = 'up'
-    ping = state.get('ping')
-    if ping is None:
+    if verdict['ping'] is None:
         return out
-    ok = _truthy(ping) if not isinstance(ping, dict) else _int(ping.get('received', 0)) > 0
-    if ok:
+    if verdict['ping']['answered']:
         facts.append('ping through the tunnel: answered')
         return out
     out['stage'] = 'up_no_traffic'
@@ -622,7 +599,7 @@ def read_state(state):
     nat_ok = state.get('nat') is not None
     if nat_ok:
         facts.append('/ip/firewall/nat: an accept rule stands before any masquerade for the tunnel traffic')
-    remote = {_host(p.get('remote-address')) for p in established}
+    remote = {_host(p.get('remote-address')) for p in peers if p.get('state') == 'established'}
     out_bytes = sum(_int(s.get('current-bytes')) for s in mature if _host(s.get('dst-address')) in remote)
     in_bytes = sum(_int(s.get('current-bytes')) for s in mature if _host(s.get('src-address')) in remote)
     if mature:
@@ -705,17 +682,9 @@ def _disproved(state, st):
     return out
 
 
-def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secrets=None):
-    """Diagnose one tunnel. See the module docstring for the shapes."""
-    secrets = [s for s in (secrets or ()) if s]
-    st = read_state(state)
-    stage = st['stage']
-    notes = []
-
-    # Lines are history, the configuration is now: a class the current configuration disproves is
-    # ruled out whatever the log says (e.g. "initiator can't find identity for peer" logged before
-    # the identity was created), and a line that only speaks for such classes is not evidence.
-    disproved = dict(_disproved(state, st))
+def _log_sources(router_log, cloud_log, stage):
+    """The lines to classify: ``[(where, topics, message, attributed)]`` (router rows in time order, then the
+    cloud's lines) and each end's context for ``classify_line`` (``{'router': ..., 'cloud': ...}``)."""
     sources = []
     router_msgs = []
     for row in _ordered(list(router_log or ())):
@@ -728,19 +697,28 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
         sources.append(('router', topics, message, attributed))
     cloud_msgs = [str(line) for line in cloud_log or ()]
     sources.extend(('cloud', '', line, True) for line in cloud_msgs)
-    contexts = {'router': _context(router_msgs, stage), 'cloud': _context(cloud_msgs, stage)}
+    return sources, {'router': _context(router_msgs, stage), 'cloud': _context(cloud_msgs, stage)}
 
-    # A later success line of the same end proves the negotiation got past phase 1 (and the
-    # configuration) after an earlier failure line: that failure line is stale.
-    proved_after = {}      # (where, phase) -> index of the last attributed success line proving it
+
+def _proved_after(sources):
+    """A later success line of the same end proves the negotiation got past phase 1 (and the configuration)
+    after an earlier failure line: that failure line is stale. -> ``{(where, phase): index of the last attributed
+    success line proving it}``."""
+    proved_after = {}
     for index, (where, _topics, message, attributed) in enumerate(sources):
         if attributed:
             for phase in _proves(message):
                 proved_after[(where, phase)] = index
+    return proved_after
 
+
+def _score_lines(sources, contexts, disproved, secrets):
+    """Classify every line. -> ``(scores, why, decisive, evidence, notes)``: ``scores`` {class: weight}, ``why``
+    {class: [shown lines]}, ``decisive`` {class: True if a verified decisive line, False if only unverified ones}."""
+    proved_after = _proved_after(sources)
     scores = {}
     why = {}
-    decisive = {}      # class -> True if a verified decisive line, False if only unverified ones
+    decisive = {}
     evidence = []
     seen_patterns = set()
     hit_disproved = set()
@@ -779,15 +757,20 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
             if strong:
                 decisive[cls] = decisive.get(cls, False) or hit['verified']
 
-    for cls in sorted(hit_disproved):
-        notes.append(f'ruled out {cls}: {disproved[cls]}; the log line is older than the configuration and is not shown as evidence')
+    notes = [f'ruled out {cls}: {disproved[cls]}; the log line is older than the configuration and is not shown as evidence'
+             for cls in sorted(hit_disproved)]
     if stale:
         notes.append('not counted: {} line(s) older than a later success line of the same end ({})'.format(
             len(stale), '; '.join(stale[:3])))
     if weak_used:
         notes.append('lines marked "(names no peer)" name neither this peer nor its address: they may be about another '
                      'peer, so they rank candidates but never make the diagnosis certain')
+    return scores, why, decisive, evidence, notes
 
+
+def _with_state(st, scores, why, decisive, notes):
+    """Weigh the line scores against what the runtime state says now. -> ``(scores, why, decisive)``."""
+    stage = st['stage']
     line_based = bool(scores)
     if stage in ('config',):
         scores = dict(st['classes'])
@@ -806,7 +789,7 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
         factors = _STAGE_FACTOR[stage]
         fitting = [c for c in scores if factors.get(CLASSES[c]['phase'], 1.0) >= 1.0]
         if scores and not fitting and stage == 'phase1_up':
-            # Phase 1 is up now, so phase-1 failures in the log are from earlier attempts (§10 tree 3).
+            # Phase 1 is up now, so phase-1 failures in the log are from earlier attempts.
             notes.append('phase 1 is established now: the phase-1 errors in the log ({}) are from earlier attempts'.format(', '.join(sorted(scores))))
             decisive = {}
         for cls in [c for c in decisive if c not in fitting]:
@@ -820,42 +803,37 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
                 why.setdefault(cls, list(st['facts']))
     elif stage == 'up' and scores:
         notes.append('The tunnel is up now; the log lines below describe earlier failures')
+    return scores, why, decisive
 
-    healthy = None
-    if stage == 'up':
-        healthy = True
-    elif stage is not None or scores:
-        healthy = False
 
-    # --- comparison: confirm or rule out ------------------------------------------------------
+def _with_comparison(comparison, scores, why, decisive, evidence, notes, secrets):
+    """Confirm classes the preflight comparison found mismatched, rule out those it found equal (in place).
+    -> whether a class was ruled out."""
     mism, compared = _comparison(comparison)
     ruled_out = False
-    if mism is not None and scores and not healthy:
-        for cls in list(scores):
-            spec = CLASSES[cls]
-            if cls in mism:
-                scores[cls] = scores[cls] + 1.0
-                decisive[cls] = True
-                why.setdefault(cls, []).extend(_mismatch_text(m, secrets) for m in mism[cls])
-                evidence.extend(_mismatch_text(m, secrets) for m in mism[cls])
-            elif spec['eliminable'] and spec['fields'] and (compared is None or all(f in compared for f in spec['fields'])) and len(scores) > 1:
-                del scores[cls]
-                decisive.pop(cls, None)
-                ruled_out = True
-                notes.append(f"ruled out {cls}: the preflight comparison found {'/'.join(spec['fields'])} equal on both ends")
-        other = sorted(set(mism) - set(scores))
-        if other:
-            notes.append('other preflight mismatches: {}'.format(', '.join(other)))
+    if mism is None or not scores:
+        return ruled_out
+    for cls in list(scores):
+        spec = CLASSES[cls]
+        if cls in mism:
+            scores[cls] = scores[cls] + 1.0
+            decisive[cls] = True
+            why.setdefault(cls, []).extend(_mismatch_text(m, secrets) for m in mism[cls])
+            evidence.extend(_mismatch_text(m, secrets) for m in mism[cls])
+        elif spec['eliminable'] and spec['fields'] and (compared is None or all(f in compared for f in spec['fields'])) and len(scores) > 1:
+            del scores[cls]
+            decisive.pop(cls, None)
+            ruled_out = True
+            notes.append(f"ruled out {cls}: the preflight comparison found {'/'.join(spec['fields'])} equal on both ends")
+    other = sorted(set(mism) - set(scores))
+    if other:
+        notes.append('other preflight mismatches: {}'.format(', '.join(other)))
+    return ruled_out
 
-    result = {'healthy': healthy, 'class': None, 'certain': False, 'phase': None, 'title': '', 'fix': '',
-              'evidence': [redact(f, secrets) for f in st['facts']] + evidence if not healthy else evidence,
-              'candidates': [], 'stage': stage, 'notes': notes}
-    if healthy:
-        result.update({'certain': True, 'title': 'tunnel established', 'evidence': [redact(f, secrets) for f in st['facts']]})
-        return result
-    if not scores:
-        return result
 
+def _ranked(result, scores, why, decisive, ruled_out):
+    """Fill ``result`` with the candidates in rank order, the best one and whether it is certain."""
+    notes = result['notes']
     total = sum(scores.values())
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], _PHASE_ORDER.index(CLASSES[kv[0]]['phase']), kv[0]))
     candidates = []
@@ -877,3 +855,35 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
     if not certain and len(candidates) > 1:
         result['separate_by'] = '; '.join('{}: {}'.format(c['class'], c['separate_by']) for c in candidates if c['separate_by'])
     return result
+
+
+def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secrets=None):
+    """Diagnose one tunnel. See the module docstring for the shapes.
+
+    Stages: read the state; classify the log lines (a class the current configuration disproves is ruled out
+    whatever the log says, and a line that only speaks for such classes is not evidence: lines are history, the
+    configuration is now); weigh them against the state; confirm or rule out with the preflight comparison; rank."""
+    secrets = [s for s in (secrets or ()) if s]
+    st = read_state(state)
+    stage = st['stage']
+    disproved = dict(_disproved(state, st))
+    sources, contexts = _log_sources(router_log, cloud_log, stage)
+    scores, why, decisive, evidence, notes = _score_lines(sources, contexts, disproved, secrets)
+    scores, why, decisive = _with_state(st, scores, why, decisive, notes)
+
+    healthy = None
+    if stage == 'up':
+        healthy = True
+    elif stage is not None or scores:
+        healthy = False
+    ruled_out = False if healthy else _with_comparison(comparison, scores, why, decisive, evidence, notes, secrets)
+
+    result = {'healthy': healthy, 'class': None, 'certain': False, 'phase': None, 'title': '', 'fix': '',
+              'evidence': [redact(f, secrets) for f in st['facts']] + evidence if not healthy else evidence,
+              'candidates': [], 'stage': stage, 'notes': notes}
+    if healthy:
+        result.update({'certain': True, 'title': 'tunnel established', 'evidence': [redact(f, secrets) for f in st['facts']]})
+        return result
+    if not scores:
+        return result
+    return _ranked(result, scores, why, decisive, ruled_out)

@@ -2,24 +2,28 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""``ipsec_info``: read the runtime state of the IPsec tunnels, optionally wait and probe, diagnose.
+"""``ipsec_info``: read the runtime state of the IPsec tunnels, optionally wait and probe, diagnose; and the
+reads and the wait that the ``tunnels`` module's verify shares with it.
 
 Read-only: only ``print`` and ``/ping`` are sent (never a write), ``changed`` is always false.
 
-Sources (reference routeros-api-ipsec-semantics.md §2.9-§2.11, §3; cloud-side-and-diagnosis.md §9-§10):
+Sources (MikroTik, https://help.mikrotik.com/docs/display/ROS/IPsec and the CLI reference of ``/ip/ipsec``):
 
-* phase 1: ``/ip/ipsec/active-peers`` (6.49 lacks ``id``, ``spii``, ``spir``, ``port``: the proplist
-  is chosen per version, §2.13), matched to a peer by ``remote-address``;
+* phase 1: ``/ip/ipsec/active-peers`` (6.49 lacks ``id``, ``spii``, ``spir``, ``port``: the proplist is
+  chosen per version), matched to a peer by ``remote-address``;
 * phase 2: ``/ip/ipsec/policy`` runtime fields ``active``, ``ph2-state``, ``ph2-count``;
 * SAs: ``/ip/ipsec/installed-sa`` without the key material (``enc-key``/``auth-key`` never read);
 * log: ``/log`` rows whose ``topics`` contain ``ipsec``; ``time`` is returned as RouterOS prints it
-  (v7 ``YYYY-MM-DD HH:MM:SS`` or ``HH:MM:SS`` today, v6 ``mmm/dd HH:MM:SS`` or ``HH:MM:SS``, §3.2);
+  (v7 ``YYYY-MM-DD HH:MM:SS`` or ``HH:MM:SS`` today, v6 ``mmm/dd HH:MM:SS`` or ``HH:MM:SS``);
 * the identity secret is never read (it is not in any proplist), so it cannot reach the output.
 
-Waiting (``wait_for: established``) polls within the ONE session of the run (DESIGN rule 8): each
-poll is three prints (active-peers, policy, installed-sa); configuration (peers, identities) is read
-once. The deadline is absolute (monotonic clock); a sleep never runs past it, so the run ends within
-``wait_timeout`` plus one poll (each read itself is bounded by the API ``timeout``).
+Whether a tunnel is up is decided by ``health.tunnel_health`` alone.
+
+Waiting (``wait_until_up``) polls within the ONE session of the run: each poll is three prints
+(active-peers, policy, installed-sa); configuration (peers, identities) is read once. The first waits are
+short (a tunnel often comes up within a second), then they grow to the interval; the deadline is absolute
+(monotonic clock) and a sleep never runs past it, so a wait ends within its timeout plus one poll (each read
+itself is bounded by the API ``timeout``).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ import time
 
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import RouterError
 from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import diagnose
+from ansible_collections.vpclink.routeros.plugins.module_utils.health import UP, host, phase1_row, rows_of, tunnel_health
+from ansible_collections.vpclink.routeros.plugins.module_utils.rule_match import MATCHERS
 
 V7 = (7, 0, 0)
 
@@ -44,10 +50,17 @@ ACTIVE_PEER_PROPS = {6: ['.id', 'local-address', 'remote-address', 'state', 'sid
 SA_PROPS = ['.id', 'spi', 'src-address', 'dst-address', 'state', 'auth-algorithm', 'enc-algorithm', 'enc-key-size', 'add-lifetime',
             'addtime', 'expires-in', 'current-bytes', 'current-packets', 'seen-traffic']   # never enc-key/auth-key
 LOG_PROPS = ['.id', 'time', 'topics', 'message']
-NAT_PROPS = ['.id', 'chain', 'action', 'src-address', 'dst-address', 'ipsec-policy', 'out-interface', 'disabled', 'dynamic']
+# Every matcher: the diagnosis must see what limits an accept rule (protocol, ports, ...) before it trusts it.
+NAT_PROPS = ['.id'] + list(MATCHERS)
 
 NOT_CONFIGURED_FIX = ('Configure the tunnel first: /ip/ipsec/profile, proposal, peer, identity and policy (the vpclink.routeros '
                       'ipsec_* modules, or the vpc_tunnel role), then run ipsec_info again.')
+
+# Poll back-off: 0.25 s, 0.5 s, 1 s, then the interval (never longer than the interval).
+FIRST_WAITS = (0.25, 0.5, 1.0)
+# Indirection so tests can drive the wait with the lab's ManualClock.
+monotonic = time.monotonic
+sleep = time.sleep
 
 
 def info_argument_spec():
@@ -71,12 +84,6 @@ def _true(value):
     return value is True or str(value).lower() in ('true', 'yes')
 
 
-def _host(text):
-    """``203.0.113.9/32`` / ``203.0.113.9[4500]`` / ``203.0.113.9`` -> ``203.0.113.9``."""
-    text = str(text or '').split('[', 1)[0].split('/', 1)[0].strip()
-    return text
-
-
 def _net(text):
     try:
         return ipaddress.ip_network(str(text), strict=False)
@@ -91,29 +98,60 @@ def _ip(text, label):
         raise ValueError(f'{label}: {text!r} is not an IP address') from None
 
 
-def _runtime(session, version):
-    major = 7 if tuple(version) >= V7 else 6
-    peers = session.print_('/ip/ipsec/active-peers', proplist=ACTIVE_PEER_PROPS[major])
-    policies = [p for p in session.print_('/ip/ipsec/policy', proplist=POLICY_PROPS) if not _true(p.get('template'))]
+# ---------------------------------------------------------------------------------------------
+# Runtime reads and the one wait (ipsec_info's wait_for and the tunnels module's verify)
+# ---------------------------------------------------------------------------------------------
+
+def read_runtime(session, policy_rows=None):
+    """One poll: ``(active-peers rows, policy rows without templates, installed-sa rows)``. ``policy_rows``: policy
+    rows already printed with their runtime fields (the tunnels module's planning print), used instead of a print."""
+    major = 7 if tuple(session.version_tuple) >= V7 else 6
+    active = session.print_('/ip/ipsec/active-peers', proplist=ACTIVE_PEER_PROPS[major])
+    if policy_rows is None:
+        policy_rows = session.print_('/ip/ipsec/policy', proplist=POLICY_PROPS)
+    policies = [p for p in policy_rows if not _true(p.get('template'))]
     sas = session.print_('/ip/ipsec/installed-sa', proplist=SA_PROPS)
-    return peers, policies, sas
+    return active, policies, sas
 
 
-def _tunnel_state(peer, active, policies, sas):
-    host = _host(peer.get('address'))
-    mine_active = [row for row in active if _host(row.get('remote-address')) == host]
-    mine_pol = [row for row in policies if row.get('peer') == peer.get('name')]
-    mine_sa = [row for row in sas if host in (_host(row.get('src-address')), _host(row.get('dst-address')))]
-    return mine_active, mine_pol, mine_sa
+def poll_wait(polls, interval):
+    """Seconds to wait after poll number ``polls`` (1-based): 0.25, 0.5, 1, then ``interval``; never above ``interval``."""
+    return min(interval, FIRST_WAITS[polls - 1] if polls <= len(FIRST_WAITS) else interval)
 
 
-def _established(active, policies, sas):
-    if not any(row.get('state') == 'established' for row in active):
-        return False
-    enabled = [p for p in policies if not _true(p.get('disabled'))]
-    if enabled and not all(p.get('ph2-state') == 'established' for p in enabled):
-        return False
-    return len([s for s in sas if s.get('state', 'mature') == 'mature']) >= 2
+def is_up(peer, rows):
+    """Phase 1, every selector pair and its SAs are up for ``peer`` (``{'name', 'address'}``) in ``rows``."""
+    return tunnel_health(*rows_of(peer, *rows))['status'] == UP
+
+
+def wait_until_up(session, peers, timeouts, interval, policy_rows=None):
+    """Read the runtime rows, then read again until every peer in ``timeouts`` is up (``is_up``) or its own
+    timeout has passed. ``peers``: ``{key: {'name', 'address'}}``; ``timeouts``: ``{key: seconds from the first
+    read}`` for the peers to wait for (empty: one read). Between reads it sleeps ``poll_wait(polls, interval)``,
+    never past the nearest deadline of a peer still waited for.
+
+    Returns ``(rows, polls, waited)``: the last ``read_runtime`` rows, the number of reads, the seconds spent."""
+    started = monotonic()
+    rows = read_runtime(session, policy_rows)
+    polls = 1
+    while True:
+        elapsed = monotonic() - started
+        waiting = [key for key, limit in timeouts.items() if elapsed < limit and not is_up(peers[key], rows)]
+        if not waiting:
+            return rows, polls, round(monotonic() - started, 2)
+        remaining = min(timeouts[key] for key in waiting) - elapsed
+        sleep(max(0.0, min(poll_wait(polls, interval), remaining)))
+        rows = read_runtime(session)
+        polls += 1
+
+
+def ipsec_log(session):
+    """The ``/log`` rows whose topics include ``ipsec``, oldest first."""
+    return [r for r in session.print_('/log', proplist=LOG_PROPS) if 'ipsec' in str(r.get('topics', '')).split(',')]
+
+
+def srcnat_rules(session):
+    return session.print_('/ip/firewall/nat', proplist=NAT_PROPS, query={'chain': 'srcnat'})
 
 
 def _ping(session, probe):
@@ -145,15 +183,14 @@ def _names(message, name):
 def _log_for(rows, peer, other_hosts, other_names=()):
     """The log rows about ``peer``, each with ``attribution``: how the line names the peer.
 
-    A line belongs to a peer only by what it says (reference routeros-api-ipsec-semantics §3.3): the
+    A line belongs to a peer only by what it says (RouterOS log lines carry no peer field): the
     peer's name (``initiator can't find identity for peer: <name>``), its remote address or its
     ``local-address`` -> ``attribution`` ``'name'`` or ``'address'``. A line naming another peer (by
     name, by address, or a ``peer: <name>`` that is not this one) or only addresses that are not this
     peer's is left out. A line naming no peer and no address at all (``got fatal error: ...``,
     ``no suitable proposal found.``) may be about any peer: it is kept with ``attribution`` None, and
     the diagnosis ranks it but never lets it decide alone."""
-    host = _host(peer.get('address'))
-    own = {h for h in (host, _host(peer.get('local-address'))) if h and h not in ('0.0.0.0', '::')}
+    own = {h for h in (host(peer.get('address')), host(peer.get('local-address'))) if h and h not in ('0.0.0.0', '::')}
     name = str(peer.get('name') or '')
     others = {h for h in other_hosts or () if h} - own
     other_names = {str(n) for n in other_names or () if n and str(n) != name}
@@ -179,18 +216,23 @@ def _diagnosis(result):
     return {k: result.get(k) for k in keys}
 
 
+def _log_view(row):
+    return {'time': row.get('time'), 'topics': row.get('topics'), 'message': row.get('message')}
+
+
 # Public names for the composite ``tunnels`` module (same readings, same diagnosis shape).
-tunnel_state = _tunnel_state
 ping = _ping
 log_for = _log_for
 diagnosis_view = _diagnosis
 
 
-def ipsec_info(session, params, check_mode=False, diff=False, warn=None):
-    """Read (and optionally wait for) the tunnels; see the module docstring. Never writes."""
-    router = session.router
-    version = session.version_tuple
-    vtext = session.version
+# ---------------------------------------------------------------------------------------------
+# ipsec_info, stage by stage: check the input, read the configuration, wait, probe, read the log,
+# report each tunnel, conclude.
+# ---------------------------------------------------------------------------------------------
+
+def _checked_input(session, params):
+    """-> ``(interval, wait_timeout, probe)``; a RouterError naming every bad field before anything is read."""
     errors = []
     interval = params.get('wait_interval') if params.get('wait_interval') is not None else 2.0
     wait_timeout = params.get('wait_timeout') if params.get('wait_timeout') is not None else 60
@@ -207,104 +249,125 @@ def ipsec_info(session, params, check_mode=False, diff=False, warn=None):
         if not 1 <= int(probe.get('count') or 3) <= 100:
             errors.append('ping.count: must be 1..100')
     if errors:
-        raise RouterError('router {}: ipsec_info: invalid input, nothing was read: {}'.format(router, '; '.join(errors)),
-                          router=router, step='validate', routeros_version=vtext)
+        raise RouterError('router {}: ipsec_info: invalid input, nothing was read: {}'.format(session.router, '; '.join(errors)),
+                          router=session.router, step='validate', routeros_version=session.version)
+    return interval, wait_timeout, probe
 
-    started = time.monotonic()
-    reads0 = session.reads
-    name = params.get('peer')
-    # every peer is read (one print either way): a log line naming another peer must not be attached to this one
+
+def _read_config(session, name):
+    """-> ``(every peer, the reported peers, identities)``. Every peer is read (one print either way): a log line
+    naming another peer must not be attached to this one."""
     all_peers = session.print_('/ip/ipsec/peer', proplist=PEER_PROPS)
     peers = [p for p in all_peers if not _true(p.get('dynamic')) and (not name or p.get('name') == name)]
-    identities = session.print_('/ip/ipsec/identity', proplist=IDENTITY_PROPS)
-    result = {'changed': False, 'router': router, 'routeros_version': vtext, 'tunnels': [], 'polls': 0, 'waited': 0.0}
+    return all_peers, peers, session.print_('/ip/ipsec/identity', proplist=IDENTITY_PROPS)
 
-    active, policies, sas = _runtime(session, version)
-    result['polls'] = 1
-    timed_out = False
-    if params.get('wait_for') == 'established' and peers:
-        deadline = started + wait_timeout
-        while not all(_established(*_tunnel_state(p, active, policies, sas)) for p in peers if not _true(p.get('disabled'))):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                break
-            time.sleep(min(interval, remaining))
-            active, policies, sas = _runtime(session, version)
-            result['polls'] += 1
-        result['waited'] = round(time.monotonic() - started, 2)
 
-    ping_result = None
-    if probe:
-        try:
-            ping_result = _ping(session, probe)
-        except RouterError as exc:
-            # The probe could not run (no /ping, no permission): report it, keep the readings.
-            result['ping'] = {'src_address': probe['src_address'], 'address': probe['address'], 'error': exc.msg}
-            if warn is not None:
-                warn(f'ping could not run, the data path was not probed: {exc.msg}')
-        else:
-            result['ping'] = ping_result
-    nat_rows = session.print_('/ip/firewall/nat', proplist=NAT_PROPS, query={'chain': 'srcnat'}) if probe else None
-    log_rows = [r for r in session.print_('/log', proplist=LOG_PROPS) if 'ipsec' in str(r.get('topics', '')).split(',')]
-    log_rows = log_rows[-max(int(params.get('log_lines') or 0), 0):] if params.get('log_lines') else []
-    result['log'] = [{'time': r.get('time'), 'topics': r.get('topics'), 'message': r.get('message')} for r in log_rows]
-    secrets = []
+def _probe(session, probe, result, warn):
+    """Run the ping into ``result['ping']``; -> the ping result, or None when ``/ping`` could not run."""
+    try:
+        result['ping'] = _ping(session, probe)
+    except RouterError as exc:
+        # The probe could not run (no /ping, no permission): report it, keep the readings.
+        result['ping'] = {'src_address': probe['src_address'], 'address': probe['address'], 'error': exc.msg}
+        if warn is not None:
+            warn(f'ping could not run, the data path was not probed: {exc.msg}')
+        return None
+    return result['ping']
 
-    hosts = {_host(p.get('address')) for p in all_peers}
-    peer_names = {str(p.get('name')) for p in all_peers if p.get('name')}
-    for peer in peers:
-        mine_active, mine_pol, mine_sa = _tunnel_state(peer, active, policies, sas)
-        tunnel_ping = None
-        if ping_result is not None:
-            src, dst = ipaddress.ip_address(ping_result['src_address']), ipaddress.ip_address(ping_result['address'])
-            for pol in mine_pol:
-                snet, dnet = _net(pol.get('src-address')), _net(pol.get('dst-address'))
-                if snet is not None and dnet is not None and src in snet and dst in dnet:
-                    tunnel_ping = ping_result
+
+def _ping_for(ping_result, policies):
+    """The ping result when one of ``policies`` covers its source and destination, else None."""
+    if ping_result is None:
+        return None
+    src, dst = ipaddress.ip_address(ping_result['src_address']), ipaddress.ip_address(ping_result['address'])
+    for pol in policies:
+        snet, dnet = _net(pol.get('src-address')), _net(pol.get('dst-address'))
+        if snet is not None and dnet is not None and src in snet and dst in dnet:
+            return ping_result
+    return None
+
+
+def _report_tunnel(peer, seen, params):
+    """One reported tunnel: its rows, ``health.tunnel_health`` and, when it is not healthy, the diagnosis.
+    ``seen``: what the run read (``rows``, ``identities``, ``ping``, ``nat``, ``log``, ``all_peers``)."""
+    mine_active, mine_pol, mine_sa = rows_of(peer, *seen['rows'])
+    tunnel_ping = _ping_for(seen['ping'], mine_pol)
+    verdict = tunnel_health(mine_active, mine_pol, mine_sa, tunnel_ping)
+    others = [p for p in seen['all_peers'] if p.get('name') != peer.get('name')]
+    lines = _log_for(seen['log'], peer, {host(p.get('address')) for p in others} - {host(peer.get('address'))},
+                     {str(p.get('name')) for p in others if p.get('name')})
+    phase1 = phase1_row(mine_active)
+    tunnel = {
+        'peer': peer.get('name'), 'address': peer.get('address'), 'disabled': _true(peer.get('disabled')),
+        'healthy': verdict['healthy'], 'status': verdict['status'], 'down_selectors': verdict['down_selectors'],
+        'reason': verdict['reason'], 'sas': verdict['sas'],
+        'phase1': {'state': verdict['phase1']['state'], 'established': verdict['phase1']['established'], 'active_peer': phase1},
+        'phase2': [{k: p.get(k) for k in ('.id', 'src-address', 'dst-address', 'ph2-state', 'active', 'ph2-count', 'disabled') if k in p}
+                   for p in mine_pol],
+        'installed_sa': mine_sa,
+        'log': [_log_view(r) for r in lines],
+    }
+    if tunnel_ping is not None:
+        tunnel['ping'] = tunnel_ping
+    if not verdict['healthy']:
         state = {'active_peers': mine_active, 'policies': mine_pol, 'installed_sa': mine_sa, 'peers': [peer],
-                 'identities': [i for i in identities if i.get('peer') == peer.get('name')]}
+                 'identities': [i for i in seen['identities'] if i.get('peer') == peer.get('name')]}
         if tunnel_ping is not None:
             state['ping'] = {'sent': tunnel_ping['sent'], 'received': tunnel_ping['received']}
-            state['nat'] = nat_rows
-        lines = _log_for(log_rows, peer, hosts - {_host(peer.get('address'))}, peer_names - {str(peer.get('name'))})
+            state['nat'] = seen['nat']
         outcome = diagnose(state=state, router_log=lines, cloud_log=params.get('cloud_log'), comparison=params.get('cloud_side'),
-                           secrets=secrets)
-        phase1 = mine_active[0] if mine_active else None
-        tunnel = {
-            'peer': peer.get('name'), 'address': peer.get('address'), 'disabled': _true(peer.get('disabled')),
-            'healthy': outcome.get('healthy') is True,
-            'phase1': {'state': phase1.get('state') if phase1 else None, 'established': bool(phase1 and phase1.get('state') == 'established'),
-                       'active_peer': phase1},
-            'phase2': [{k: p.get(k) for k in ('.id', 'src-address', 'dst-address', 'ph2-state', 'active', 'ph2-count', 'disabled') if k in p}
-                       for p in mine_pol],
-            'installed_sa': mine_sa,
-            'log': [{'time': r.get('time'), 'topics': r.get('topics'), 'message': r.get('message')} for r in lines],
-        }
-        if tunnel_ping is not None:
-            tunnel['ping'] = tunnel_ping
-        if not tunnel['healthy']:
-            tunnel['diagnosis'] = _diagnosis(outcome)
-        result['tunnels'].append(tunnel)
+                           secrets=[])
+        tunnel['diagnosis'] = _diagnosis(outcome)
+    return tunnel
 
-    if not peers:
-        what = f'no peer named {name!r}' if name else 'no IPsec peer'
-        result['tunnels'].append({'peer': name, 'address': None, 'disabled': False, 'healthy': False, 'phase1': {'state': None, 'established': False,
-                                  'active_peer': None}, 'phase2': [], 'installed_sa': [], 'log': result['log'],
-                                  'diagnosis': {'class': 'not_configured', 'phase': 'config', 'title': f'{what} is configured',
-                                                'certain': True, 'evidence': [f'/ip/ipsec/peer on router {router}: {what}'],
-                                                'fix': NOT_CONFIGURED_FIX, 'candidates': [], 'stage': 'config', 'notes': []}})
+
+def _not_configured(router, name, log):
+    what = f'no peer named {name!r}' if name else 'no IPsec peer'
+    return {'peer': name, 'address': None, 'disabled': False, 'healthy': False, 'status': 'down', 'down_selectors': [],
+            'reason': f'{what} is configured', 'sas': {'mature': 0, 'needed': 0},
+            'phase1': {'state': None, 'established': False, 'active_peer': None}, 'phase2': [], 'installed_sa': [], 'log': log,
+            'diagnosis': {'class': 'not_configured', 'phase': 'config', 'title': f'{what} is configured', 'certain': True,
+                          'evidence': [f'/ip/ipsec/peer on router {router}: {what}'], 'fix': NOT_CONFIGURED_FIX, 'candidates': [],
+                          'stage': 'config', 'notes': []}}
+
+
+def _conclude(result, waited_for, wait_timeout):
+    """``healthy``, ``timed_out`` and, when the wait gave up, ``failed`` with the cause of each tunnel not up."""
+    result['healthy'] = all(t['healthy'] for t in result['tunnels'])
+    result['timed_out'] = waited_for and any(t['status'] != UP for t in result['tunnels'] if not t['disabled'])
+    if not result['timed_out']:
+        return
+    causes = '; '.join('{}: {} ({}; {})'.format(t['peer'], (t.get('diagnosis') or {}).get('title') or 'not established',
+                                                (t.get('diagnosis') or {}).get('class'), t['reason'])
+                       for t in result['tunnels'] if not t['healthy'])
+    result['failed'] = True
+    result['msg'] = (f"router {result['router']}: IPsec tunnel(s) not established within wait_timeout={wait_timeout} s "
+                     f"({result['polls']} polls): {causes}. See tunnels[].diagnosis.fix for the next step.")
+
+
+def ipsec_info(session, params, check_mode=False, diff=False, warn=None):
+    """Read (and optionally wait for) the tunnels; see the module docstring. Never writes."""
+    interval, wait_timeout, probe = _checked_input(session, params)
+    reads0 = session.reads
+    name = params.get('peer')
+    all_peers, peers, identities = _read_config(session, name)
+    waited_for = params.get('wait_for') == 'established' and bool(peers)
+    timeouts = {i: wait_timeout for i, p in enumerate(peers) if not _true(p.get('disabled'))} if waited_for else {}
+    rows, polls, waited = wait_until_up(session, dict(enumerate(peers)), timeouts, interval)
+    result = {'changed': False, 'router': session.router, 'routeros_version': session.version, 'tunnels': [], 'polls': polls,
+              'waited': waited if waited_for else 0.0}
+
+    ping_result = _probe(session, probe, result, warn) if probe else None
+    nat_rows = srcnat_rules(session) if probe else None
+    log_lines = int(params.get('log_lines') or 0)
+    log_rows = ipsec_log(session)[-log_lines:] if log_lines > 0 else []
+    result['log'] = [_log_view(r) for r in log_rows]
+
+    seen = {'rows': rows, 'identities': identities, 'ping': ping_result, 'nat': nat_rows, 'log': log_rows, 'all_peers': all_peers}
+    result['tunnels'] = [_report_tunnel(peer, seen, params) for peer in peers] or [_not_configured(session.router, name, result['log'])]
     if ping_result is not None and peers and not any('ping' in t for t in result['tunnels']) and warn is not None:
         warn(f"ping {ping_result['src_address']} -> {ping_result['address']}: no policy of the reported tunnels covers this pair, "
              'so the probe is not counted for any tunnel')
-    result['healthy'] = all(t['healthy'] for t in result['tunnels'])
-    result['timed_out'] = timed_out
+    _conclude(result, waited_for, wait_timeout)
     result['round_trips'] = session.reads - reads0
-    if timed_out:
-        down = [t for t in result['tunnels'] if not t['healthy']]
-        causes = '; '.join('{}: {} ({})'.format(t['peer'], (t.get('diagnosis') or {}).get('title') or 'not established',
-                                                (t.get('diagnosis') or {}).get('class')) for t in down)
-        result['failed'] = True
-        result['msg'] = (f'router {router}: IPsec tunnel(s) not established within wait_timeout={wait_timeout} s '
-                         f'({result["polls"]} polls): {causes}. See tunnels[].diagnosis.fix for the next step.')
     return result

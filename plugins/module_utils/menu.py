@@ -2,18 +2,19 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""THE reconcile engine (DESIGN rules 2-8): find -> validate -> compare -> plan -> apply.
+"""The reconcile engine: find -> validate -> compare -> plan -> apply.
 
 A ``MenuSpec`` describes one RouterOS menu: its API path, the stable key, the fields with their
 kinds, allowed values per RouterOS major version, minimum versions, sensitivity and references
 to other menus. ``reconcile(session, spec, params, check_mode, diff)`` makes the router match
-``params`` and returns a plain result dict; it never needs ``AnsibleModule`` (DESIGN rule 9).
+``params`` and returns a plain result dict; it never needs ``AnsibleModule`` (action plugins run it
+in the controller's own process).
 
 Decisions (documented in the modules too):
 
-* Only the options the user gives are compared and written (anchor §7 lesson 10): RouterOS owns
+* Only the options the user gives are compared and written: RouterOS owns
   the defaults. A field the router omits from ``print`` counts as its RouterOS default
-  (reference §2.1 item 1) when the spec knows it.
+  (RouterOS leaves properties at their default out of ``print``) when the spec knows it.
 * References (peer -> profile, identity -> peer, policy -> peer/proposal) must exist before any
   write. A missing one fails the run naming the field, the value and the menu to create it in.
   In check mode it is a warning instead, because an earlier task of the same play would have
@@ -67,8 +68,8 @@ def _vtext(version):
 class Field:
     """One RouterOS property of a menu.
 
-    ``choices``: a tuple, or a dict ``{major_version: tuple}`` (6 and 7, reference §2.13). For
-    ``multi`` fields the tuple order is RouterOS's canonical print order (§2.1 item 3).
+    ``choices``: a tuple, or a dict ``{major_version: tuple}`` (RouterOS 6 and 7 differ). For
+    ``multi`` fields the tuple order is the order RouterOS prints the values in.
     ``default``: what the router means when ``print`` omits the property (value or
     ``{major: value}``); ``None`` means "unknown/unset".
     """
@@ -187,7 +188,7 @@ class Field:
 
 class MenuSpec:
     """One menu: ``kind`` (label used in messages), API ``path``, ``keys`` (RouterOS names), fields,
-    ``flags`` that mark entries we never touch (DESIGN rule 3), ``query_keys`` sent as ``?`` words
+    ``flags`` that mark entries we never touch (RouterOS's default, dynamic or built-in ones), ``query_keys`` sent as ``?`` words
     (the others are compared after normalisation, e.g. CIDRs)."""
 
     def __init__(self, kind, path, keys, fields, flags=('default', 'dynamic'), query_keys=None, has_update_secret=None,
@@ -202,10 +203,11 @@ class MenuSpec:
         self.query_keys = tuple(query_keys if query_keys is not None else self.keys)
         self.sensitive = [f for f in self.fields if f.sensitive]
         self.has_update_secret = bool(self.sensitive) if has_update_secret is None else has_update_secret
-        # ``placement``: an object with ``chain`` (name) and ``catches(row, desired, version)`` ->
-        # reason text or None, for ordered menus (firewall): the entry must stand above every rule that
-        # would catch its traffic first. The engine places it on add (place-before) and moves it only
-        # when such a rule is above it (anchor §7 lesson 7; reference §4.2).
+        # ``placement``: an object with ``chain`` (name), ``matchers`` (properties to print) and
+        # ``catches(row, desired, rows)`` -> reason text or None, for ordered menus (firewall): the entry
+        # must stand above every rule that would catch its traffic first. The engine places it on add
+        # (``place-before``) and moves it (``move``) only when such a rule is above it, so a rule in a good
+        # position is never churned.
         self.placement = placement
         for key in self.keys:
             if self.by_name[key].fixed is None:
@@ -253,7 +255,7 @@ def _mask_value(field, value):
 
 def validate_entry(session, spec, params):
     """Step 1 of the engine: check one entry's ``params`` against this router's version, before any
-    read of the menu or any write (DESIGN rule 7). Returns the entry dict the other steps take:
+    read of the menu or any write, so bad input changes nothing. Returns the entry dict the other steps take:
     ``{'params', 'state', 'update_secret', 'desired', 'key_values', 'label'}``. Raises ``RouterError``."""
     state = params.get('state') or 'present'
     for field in spec.sensitive:
@@ -308,7 +310,7 @@ def proplist(spec, version, extra=()):
 
 def query_words(spec, entries, extra=()):
     """``?`` words selecting the rows of all ``entries`` (and ``extra`` ``{key: value}`` selections) in ONE print
-    (reference routeros-api-ipsec-semantics §1.5: each word pushes a result, ``?#|`` ORs the top two,
+    (MikroTik API manual, "Queries", https://help.mikrotik.com/docs/spaces/ROS/pages/47579160/API: each word pushes a result, ``?#|`` ORs the top two,
     the stack is ANDed at the end). One selection is plain AND words; several are ``?#&``-joined per
     selection and ``?#|``-joined between selections."""
     selections = []
@@ -328,7 +330,7 @@ def query_words(spec, entries, extra=()):
 
 
 def fetch(session, spec, entries, extra_selections=(), extra_props=(), label=None):
-    """ONE print of ``spec``'s menu covering every entry (DESIGN rule 8): ``.proplist`` and ``?`` queries."""
+    """ONE print of ``spec``'s menu covering every entry (few round trips per run): ``.proplist`` and ``?`` queries."""
     if label is None:
         label = entries[0]['label'] if len(entries) == 1 else f'{len(entries)} {spec.kind} entries'
     props = proplist(spec, session.version_tuple, extra_props)
@@ -369,13 +371,39 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
         if warn is not None:
             warn(text)
 
-    state, update_secret, desired, label = entry['state'], entry['update_secret'], entry['desired'], entry['label']
     version = session.version_tuple
-    vtext = session.version
-    router = session.router
+    row = _find(session, spec, entry, rows)
+    result = {'changed': False, 'router': session.router, 'routeros_version': session.version, 'menu': spec.path, 'commands': []}
+    plan = {'result': result, 'ops': [], 'label': entry['label'], 'diff': diff, 'warnings': warnings, 'before': None, 'after': None,
+            'version': version}
+    before_values = _before_values(spec, row, version)
 
-    # 2. Find by stable key (DESIGN rule 3).
-    matches = [row for row in rows if key_matches(spec, row, desired, version)]
+    if entry['state'] == 'absent':
+        if row is None:
+            result.update(action='unchanged', id=None, entry={})
+            return plan
+        return _plan_remove(spec, plan, row, before_values, version)
+
+    changes, secret_notes = _changes(spec, row, entry['desired'], entry['update_secret'], version)
+    if references:
+        _check_references(session, spec, entry['label'], changes, check_mode, _warn)
+    place = _placement_plan(spec, rows, row, entry['desired'], session.router, _warn) if spec.placement is not None else None
+    _plan_writes(spec, plan, row, changes, place)
+    after_values = dict(before_values)
+    after_values.update(changes)
+    plan['after_values'] = after_values
+    if changes:
+        result['changed_properties'] = sorted(changes)
+    if secret_notes:
+        result['secret_notes'] = secret_notes
+    plan['before'], plan['after'] = _views(spec, row, before_values, after_values, changes, place, result['id'], version)
+    return plan
+
+
+def _find(session, spec, entry, rows):
+    """Step 2: the one row with the entry's stable key, or None. A protected match or several matches are errors."""
+    router, label = session.router, entry['label']
+    matches = [row for row in rows if key_matches(spec, row, entry['desired'], session.version_tuple)]
     protected = [(row, _protected(row, spec.flags)) for row in matches]
     protected = [(row, flag) for row, flag in protected if flag]
     if protected:
@@ -389,48 +417,47 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
         raise RouterError(f'router {router}, {spec.path}, {label}: {len(ids)} entries match this key ({", ".join(ids)}); refusing to guess '
                           'which one is ours. Remove the duplicates on the router (keep one) and run again.',
                           router=router, menu=spec.path, entry=label, ids=ids, step='find')
-    row = matches[0] if matches else None
+    return matches[0] if matches else None
 
-    result = {'changed': False, 'router': router, 'routeros_version': vtext, 'menu': spec.path, 'commands': []}
-    plan = {'result': result, 'ops': [], 'label': label, 'diff': diff, 'warnings': warnings, 'before': None, 'after': None,
-            'version': version}
 
-    before_values = {}
+def _before_values(spec, row, version):
+    """The row's canonical values (a secret the router hides is left out)."""
+    values = {}
     if row is not None:
         for field in spec.fields:
             if field.available(version):
                 value = _current(field, row, version)
                 if value is not None and not (field.sensitive and field.name not in row):
-                    before_values[field.name] = value
+                    values[field.name] = value
+    return values
 
-    # 3. Plan.
-    if state == 'absent':
-        if row is None:
-            result.update(action='unchanged', id=None, entry={})
-            return plan
-        return _plan_remove(spec, plan, row, before_values, version)
 
+def _changes(spec, row, desired, update_secret, version):
+    """Step 3a: ``({name: canonical value to write}, {secret name: why it is written})``."""
     changes = {}
     secret_notes = {}
     if row is None:
-        for name, value in desired.items():
-            changes[name] = value
-    else:
-        for name, value in desired.items():
-            if name in spec.keys:
-                continue
-            field = spec.by_name[name]
-            if field.sensitive and field.name not in row:
-                # The router hides the secret (no "sensitive" policy, reference §7 item 12).
-                if update_secret == 'always':
-                    changes[name] = value
-                    secret_notes[name] = 'hidden by the router; written because update_secret=always'
-                continue
-            if _current(field, row, version) != value:
+        return dict(desired), secret_notes
+    for name, value in desired.items():
+        if name in spec.keys:
+            continue
+        field = spec.by_name[name]
+        if field.sensitive and field.name not in row:
+            # The router hides the secret (an API user without the "sensitive" policy).
+            if update_secret == 'always':
                 changes[name] = value
+                secret_notes[name] = 'hidden by the router; written because update_secret=always'
+            continue
+        if _current(field, row, version) != value:
+            changes[name] = value
+    return changes, secret_notes
 
-    # References: checked only for values that will be written (second runs cost nothing).
-    for name, value in changes.items() if references else ():
+
+def _check_references(session, spec, label, changes, check_mode, warn):
+    """Step 3b: every referenced entry a change names must exist (checked only for values that will be
+    written, so second runs cost nothing). A missing one fails, or warns in check mode."""
+    router, version, vtext = session.router, session.version_tuple, session.version
+    for name, value in changes.items():
         field = spec.by_name[name]
         if not field.reference or value in (None, '') or value in field.builtin_refs:
             continue
@@ -440,20 +467,22 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
             text = (f'{field.name} (option {field.option}) = {field.to_api(value, version)!r}: no such entry in {ref_path} on router {router}; '
                     'allowed: the name of an existing entry there. Create it first (order: profile, proposal -> peer -> identity -> policy) or fix the name.')
             if check_mode:
-                _warn('check mode: ' + text + ' A real run fails here unless an earlier task creates it.')
+                warn('check mode: ' + text + ' A real run fails here unless an earlier task creates it.')
             else:
                 raise RouterError(f'router {router}, {spec.path}, {label}: invalid reference, nothing was changed: {text}',
                                   router=router, menu=spec.path, entry=label, step='validate', routeros_version=vtext)
 
+
+def _plan_writes(spec, plan, row, changes, place):
+    """Step 3c: the add, or the set and the move, with their command texts."""
+    result = plan['result']
+    version = plan['version']
     attrs = {name: spec.by_name[name].to_api(value, version) for name, value in changes.items()}
-    after_values = dict(before_values)
-    after_values.update(changes)
-    place = _placement_plan(spec, rows, row, desired, version, router, _warn) if spec.placement is not None else None
     destination = place['before'] if place else None
     if row is None:
         result.update(changed=True, action='created', id=None)
         if destination:
-            attrs['place-before'] = destination   # reference §4.2: add ... place-before=<.id>
+            attrs['place-before'] = destination   # add ... place-before=<.id>: the new rule goes directly above it
         result['commands'].append(_command_text(spec, 'add', attrs))
         plan['ops'].append(('add', attrs))
     else:
@@ -470,16 +499,13 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
     if place:
         result['placement'] = {'before': destination, 'reason': place['reason'], 'chain': spec.placement.chain,
                                'position': place['after_index']}
-    plan['after_values'] = after_values
-    if changes:
-        result['changed_properties'] = sorted(changes)
-    if secret_notes:
-        result['secret_notes'] = secret_notes
 
+
+def _views(spec, row, before_values, after_values, changes, place, entry_id, version):
+    """The diff's before and after (secrets masked; for ordered menus the position in the chain, 0 = first)."""
     before_view = _entry_view(spec, before_values, row.get('.id'), version) if row is not None else {}
-    after_view = _entry_view(spec, after_values, result['id'], version)
+    after_view = _entry_view(spec, after_values, entry_id, version)
     if place:
-        # Position in the chain (0 = first rule of the chain), so a diff shows a move too.
         if row is not None:
             before_view['position'] = place['before_index']
         after_view['position'] = place['after_index']
@@ -489,13 +515,12 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
             after_view[name] = SECRET_CHANGED if row is not None else SECRET_SET
             if row is not None and name not in before_view:
                 before_view[name] = MASK
-    plan['before'], plan['after'] = before_view, after_view
-    return plan
+    return before_view, after_view
 
 
 def plan_remove(session, spec, row, label, diff=False):
     """A plan that removes ``row`` (found by the caller through its key or owner mark; never a
-    flagged entry, DESIGN rule 3)."""
+    flagged entry: those belong to RouterOS)."""
     flag = _protected(row, spec.flags)
     if flag:
         raise RouterError(f'router {session.router}, {spec.path}, {label}: entry {row.get(".id")} is flagged {flag}=true; it is never removed.',
@@ -557,13 +582,13 @@ def _command_text(spec, verb, attrs, entry_id=None):
     return ' '.join(words)
 
 
-def _placement_plan(spec, rows, row, desired, version, router, warn):
+def _placement_plan(spec, rows, row, desired, router, warn):
     """Where the entry must stand in its chain. ``rows`` are the chain's rows in print order.
 
     Returns ``{'before': .id or None, 'reason', 'before_index', 'after_index'}``: ``before`` is the
     first enabled, non-dynamic rule ABOVE the entry (or anywhere, for a new entry, which RouterOS
     appends at the end) that could catch its traffic first. Dynamic rules cannot have a rule placed
-    above them (anchor §2.6, nasnet PR #509): they are reported as a warning instead.
+    above them (RouterOS keeps dynamic rules where it put them): they are reported as a warning instead.
     """
     placement = spec.placement
     ours = row.get('.id') if row is not None else None
@@ -572,9 +597,7 @@ def _placement_plan(spec, rows, row, desired, version, router, warn):
     for other in rows:
         if ours is not None and other.get('.id') == ours:
             break
-        if _protected(other, ('disabled',)):
-            continue            # a disabled rule catches nothing
-        why = placement.catches(other, desired, version)
+        why = placement.catches(other, desired, rows)
         if why is None:
             continue
         if _protected(other, ('dynamic',)):

@@ -35,12 +35,11 @@ import ipaddress
 import json
 import os
 import tempfile
-import time
 
 from ansible.module_utils.common.yaml import HAS_YAML, SafeDumper, yaml_dump
 
 from ansible_collections.vpclink.routeros.plugins.module_utils import cloud as cloudlib
-from ansible_collections.vpclink.routeros.plugins.module_utils import info, tunnel_schema
+from ansible_collections.vpclink.routeros.plugins.module_utils import health, info, tunnel_schema
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import RouterError
 from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import diagnose
 from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import NAT, raw_spec
@@ -48,16 +47,9 @@ from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import IDEN
 from ansible_collections.vpclink.routeros.plugins.module_utils.menu import apply_plan, fetch, key_matches, plan_entry, plan_remove, validate_entry
 from ansible_collections.vpclink.routeros.plugins.module_utils.values import normalise_name, normalise_secret
 
-# Indirection so tests can drive the wait with the lab's ManualClock.
-monotonic = time.monotonic
-sleep = time.sleep
-
 RAW = raw_spec('LAN<->VPC')
 OWNER_PREFIX = 'vpclink:'
 
-# Verify poll: the first waits are short (a tunnel often comes up within a second), then they grow to the
-# configured interval: 0.25 s, 0.5 s, 1 s, then ``verify.interval`` (never longer than the interval).
-FIRST_WAITS = (0.25, 0.5, 1.0)
 # Runtime properties read with the planning print of /ip/ipsec/policy, so a run that wrote nothing
 # can use it as its first verify poll (one sentence less per warm run).
 POLICY_RUNTIME = ('active', 'ph2-state', 'ph2-count', 'invalid', 'sa-src-address', 'sa-dst-address', 'template')
@@ -722,92 +714,63 @@ def _add_sheet(result, sheet):
             result['diff'] = [sheet['diff']]
 
 
-def _poll(session, version, policy_rows=None):
-    major = 7 if tuple(version) >= (7, 0, 0) else 6
-    active = session.print_('/ip/ipsec/active-peers', proplist=info.ACTIVE_PEER_PROPS[major])
-    if policy_rows is None:
-        policy_rows = session.print_('/ip/ipsec/policy', proplist=info.POLICY_PROPS)
-    policies = [p for p in policy_rows if not _true(p.get('template'))]
-    sas = session.print_('/ip/ipsec/installed-sa', proplist=info.SA_PROPS)
-    return active, policies, sas
-
-
-def _state_of(t, active, policies, sas):
-    peer = {'name': t['name'], 'address': t['peer_address']}
-    mine_active, mine_pol, mine_sa = info.tunnel_state(peer, active, policies, sas)
-    mature = [s for s in mine_sa if s.get('state', 'mature') == 'mature']
-    enabled = [p for p in mine_pol if not _true(p.get('disabled'))]
-    up = (any(r.get('state') == 'established' for r in mine_active) and bool(enabled)
-          and all(p.get('ph2-state') == 'established' for p in enabled) and len(mature) >= 2 * len(enabled))
-    return up, mine_active, mine_pol, mine_sa
-
-
-def poll_wait(polls, interval):
-    """Seconds to wait after poll number ``polls`` (1-based): 0.25, 0.5, 1, then ``interval``; never above ``interval``."""
-    return min(interval, FIRST_WAITS[polls - 1] if polls <= len(FIRST_WAITS) else interval)
+def _peer(t):
+    return {'name': t['name'], 'address': t['peer_address']}
 
 
 def _verify(session, resolved, result, rows_by_menu, reuse_policy_rows, warn):
+    """Wait (the shared ``info.wait_until_up``: one poll for all tunnels of the router, in this session) until
+    every verified tunnel is up or its ``verify.timeout`` passed, then report each with ``health.tunnel_health``."""
     todo = [t for t in resolved if t['state'] == 'present' and t['verify']['enabled']]
-    views = {v['name']: v for v in result['tunnels']}
     if not todo:
         return
-    version = session.version_tuple
-    started = monotonic()
-    interval = min(t['verify']['interval'] for t in todo)
     policy_rows = rows_by_menu.get('policy') if reuse_policy_rows else None
-    active, policies, sas = _poll(session, version, policy_rows)
-    polls = 1
-    while True:
-        states = {t['name']: _state_of(t, active, policies, sas) for t in todo}
-        elapsed = monotonic() - started
-        waiting = [t for t in todo if not states[t['name']][0] and elapsed < t['verify']['timeout']]
-        if not waiting:
-            break
-        remaining = min(t['verify']['timeout'] for t in waiting) - elapsed
-        sleep(max(0.0, min(poll_wait(polls, interval), remaining)))
-        active, policies, sas = _poll(session, version)
-        polls += 1
-    result['polls'] = polls
-    result['waited'] = round(monotonic() - started, 2)
-
-    log_rows = None
-    nat_rows = None
+    rows, result['polls'], result['waited'] = info.wait_until_up(
+        session, {t['name']: _peer(t) for t in todo}, {t['name']: t['verify']['timeout'] for t in todo},
+        min(t['verify']['interval'] for t in todo), policy_rows=policy_rows)
+    once = {}     # the log and the srcnat rules, each read at most once, only for a tunnel that needs a diagnosis
+    views = {v['name']: v for v in result['tunnels']}
     for t in todo:
-        up, mine_active, mine_pol, mine_sa = states[t['name']]
-        view = views[t['name']]
-        phase1 = mine_active[0] if mine_active else {}
-        view['phase1'] = {'state': phase1.get('state'), 'uptime': phase1.get('uptime'), 'natt': _true(phase1.get('natt-peer')),
-                          'remote_address': phase1.get('remote-address')}
-        view['phase2'] = [{'src': p.get('src-address'), 'dst': p.get('dst-address'), 'ph2_state': p.get('ph2-state')} for p in mine_pol]
-        view['sas'] = {'count': len(mine_sa),
-                       'algorithms': sorted({'{}/{}'.format(s.get('enc-algorithm'), s.get('auth-algorithm')) for s in mine_sa})}
-        ping = None
-        if up and t['verify']['ping']:
-            probe = t['verify']['ping']
-            try:
-                ping = info.ping(session, probe)
-            except RouterError as exc:
-                ping = {'sent': 0, 'received': 0, 'error': exc.msg}
-            view['ping'] = {'sent': ping['sent'], 'received': ping['received']}
-            if ping.get('error'):
-                view['ping']['error'] = ping['error']
-        healthy = up and (ping is None or ping.get('received', 0) > 0)
-        view['healthy'] = healthy
-        if healthy:
-            continue
-        if log_rows is None:
-            log_rows = [r for r in session.print_('/log', proplist=info.LOG_PROPS) if 'ipsec' in str(r.get('topics', '')).split(',')]
-        state = {'active_peers': mine_active, 'policies': mine_pol, 'installed_sa': mine_sa,
-                 'peers': [{'name': t['name'], 'address': t['peer_address'], 'disabled': 'false'}],
-                 'identities': [{'peer': t['name'], 'disabled': 'false'}]}
-        if ping is not None:
-            if nat_rows is None:
-                nat_rows = session.print_('/ip/firewall/nat', proplist=info.NAT_PROPS, query={'chain': 'srcnat'})
-            state['ping'] = {'sent': ping['sent'], 'received': ping['received']}
-            state['nat'] = nat_rows
-        others = {x['peer_address'] for x in resolved if x['peer_address'] and x['name'] != t['name']}
-        other_names = {x['name'] for x in resolved if x['name'] != t['name']}
-        lines = info.log_for(log_rows, {'name': t['name'], 'address': t['peer_address']}, others, other_names)
-        outcome = diagnose(state=state, router_log=lines, comparison=t.get('comparison'), secrets=[t['psk']] if t['psk'] else None)
-        view['diagnosis'] = info.diagnosis_view(outcome)
+        _report_tunnel(session, t, views[t['name']], rows, resolved, once)
+
+
+def _verify_ping(session, probe):
+    try:
+        return info.ping(session, probe)
+    except RouterError as exc:
+        return {'sent': 0, 'received': 0, 'error': exc.msg}
+
+
+def _report_tunnel(session, t, view, rows, resolved, once):
+    """Fill ``view`` with the tunnel's health (and ping it when it is up and a ping is asked); diagnose it when it is not healthy."""
+    mine_active, mine_pol, mine_sa = health.rows_of(_peer(t), *rows)
+    ping = None
+    if t['verify']['ping'] and health.tunnel_health(mine_active, mine_pol, mine_sa)['status'] == health.UP:
+        ping = _verify_ping(session, t['verify']['ping'])
+    verdict = health.tunnel_health(mine_active, mine_pol, mine_sa, ping)
+    phase1 = health.phase1_row(mine_active) or {}
+    view['phase1'] = {'state': phase1.get('state'), 'uptime': phase1.get('uptime'), 'natt': _true(phase1.get('natt-peer')),
+                      'remote_address': phase1.get('remote-address')}
+    view['phase2'] = [{'src': p.get('src-address'), 'dst': p.get('dst-address'), 'ph2_state': p.get('ph2-state')} for p in mine_pol]
+    view['sas'] = dict(verdict['sas'], count=len(mine_sa),
+                       algorithms=sorted({'{}/{}'.format(s.get('enc-algorithm'), s.get('auth-algorithm')) for s in mine_sa}))
+    if ping is not None:
+        view['ping'] = {k: ping[k] for k in ('sent', 'received', 'error') if k in ping}
+    view.update(healthy=verdict['healthy'], status=verdict['status'], down_selectors=verdict['down_selectors'], reason=verdict['reason'])
+    if verdict['healthy']:
+        return
+    if 'log' not in once:
+        once['log'] = info.ipsec_log(session)
+    state = {'active_peers': mine_active, 'policies': mine_pol, 'installed_sa': mine_sa,
+             'peers': [{'name': t['name'], 'address': t['peer_address'], 'disabled': 'false'}],
+             'identities': [{'peer': t['name'], 'disabled': 'false'}]}
+    if ping is not None:
+        if 'nat' not in once:
+            once['nat'] = info.srcnat_rules(session)
+        state['ping'] = {'sent': ping['sent'], 'received': ping['received']}
+        state['nat'] = once['nat']
+    others = {x['peer_address'] for x in resolved if x['peer_address'] and x['name'] != t['name']}
+    other_names = {x['name'] for x in resolved if x['name'] != t['name']}
+    lines = info.log_for(once['log'], _peer(t), others, other_names)
+    outcome = diagnose(state=state, router_log=lines, comparison=t.get('comparison'), secrets=[t['psk']] if t['psk'] else None)
+    view['diagnosis'] = info.diagnosis_view(outcome)

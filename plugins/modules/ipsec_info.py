@@ -16,11 +16,14 @@ description:
     C(/ip/ipsec/policy): C(ph2-state), C(active)), the installed SAs (C(/ip/ipsec/installed-sa), without key material) and the
     recent IPsec lines of C(/log).'
   - 'Never changes anything on the router: it sends only C(print) and, with O(ping), C(/ping). C(changed) is always V(false).'
-  - 'Per tunnel it returns C(healthy) and, when the tunnel is not healthy, a C(diagnosis): the failure class, the phase, the
-    evidence lines, the fix, the other candidates and whether the diagnosis is certain.'
-  - 'With O(wait_for=established) it polls, in the same API session, until every (enabled) reported tunnel has phase 1
-    established, every policy C(ph2-state=established) and two mature SAs, or until O(wait_timeout) has passed; then the task
-    fails with the diagnosis of the tunnels that did not come up.'
+  - 'Per tunnel it returns C(status): V(up) when phase 1 is established, every selector pair (policy) of the peer has phase 2
+    and two mature SAs are installed per pair; V(partial) when phase 1 is up but some selector pairs are not (they are named in
+    C(down_selectors)); V(down) otherwise. C(healthy) is V(true) only for V(up) and, with O(ping), an answered probe. The
+    C(tunnels) module decides the same way.'
+  - 'When a tunnel is not healthy, it also returns a C(diagnosis): the failure class, the phase, the evidence lines, the fix,
+    the other candidates and whether the diagnosis is certain.'
+  - 'With O(wait_for=established) it polls, in the same API session, until every (enabled) reported tunnel is V(up), or until
+    O(wait_timeout) has passed; then the task fails with the diagnosis of the tunnels that did not come up.'
   - 'The identity secret is never read, so it cannot appear in the output.'
 extends_documentation_fragment:
   - vpclink.routeros.api
@@ -40,7 +43,7 @@ notes:
   - 'Works on RouterOS 6.49 and 7.x. On 6.49 C(active-peers) has no C(id), C(spii), C(spir) or C(port). C(/log) times are
     returned as the router prints them (the format differs between 6.49 and 7.x).'
   - 'O(timeout) is the API socket timeout of every read; O(wait_timeout) bounds the whole wait.'
-  - 'Diagnosis classes are those of the reference failure catalogue (e.g. V(psk), V(identity), V(phase1_proposal),
+  - 'Diagnosis classes are the failure classes of this collection (e.g. V(psk), V(identity), V(phase1_proposal),
     V(phase2_proposal), V(pfs), V(traffic_selectors), V(no_response), V(nat_bypass), V(data_path)), plus
     V(not_configured) when no matching peer exists.'
 seealso:
@@ -53,7 +56,7 @@ options:
     type: str
   wait_for:
     description:
-      - V(established) waits until the reported tunnels are up (phase 1, phase 2 and two mature SAs).
+      - V(established) waits until the reported tunnels are up (phase 1, phase 2 and two mature SAs for every selector pair).
     type: str
     choices: [established]
   wait_timeout:
@@ -63,7 +66,8 @@ options:
     default: 60
   wait_interval:
     description:
-      - Seconds between polls with O(wait_for). Each poll costs three reads (active-peers, policy, installed-sa).
+      - Seconds between polls with O(wait_for), after shorter first waits (0.25 s, 0.5 s, 1 s; never longer than this).
+        Each poll costs three reads (active-peers, policy, installed-sa).
     type: float
     default: 2.0
   ping:
@@ -147,8 +151,24 @@ tunnels:
       description: Whether the peer is disabled.
       type: bool
     healthy:
-      description: Phase 1 established, phase 2 established, SAs installed and, with O(ping), the probe answered.
+      description: C(status) is V(up) and, with O(ping), the probe answered.
       type: bool
+    status:
+      description:
+        - V(up) (phase 1, phase 2 of every selector pair, two mature SAs per pair), V(partial) (phase 1 up, some selector
+          pairs or SAs missing) or V(down).
+      type: str
+      choices: [up, partial, down]
+    down_selectors:
+      description: The selector pairs without phase 2, as C(SRC -> DST) (for example C(192.168.1.0/24 -> 10.0.0.0/24)).
+      type: list
+      elements: str
+    reason:
+      description: Why the tunnel is not healthy, in one line (empty when it is).
+      type: str
+    sas:
+      description: C(mature) (mature SAs of the peer) and C(needed) (two per selector pair).
+      type: dict
     phase1:
       description: C(state), C(established) and the C(active-peers) row (C(active_peer), V(null) when there is none).
       type: dict

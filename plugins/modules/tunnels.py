@@ -335,8 +335,10 @@ routeros_version:
 tunnels:
   description:
     - 'Per tunnel: C(name), C(state), C(changed), C(objects) (list of C(menu), C(key), C(action) created|updated|deleted|moved|unchanged,
-      C(id), C(changed_properties)), C(healthy), C(phase1) (C(state), C(uptime), C(natt), C(remote_address)), C(phase2) (list of
-      C(src), C(dst), C(ph2_state)), C(sas) (C(count), C(algorithms); no keys), C(ping) (C(sent), C(received)) when asked,
+      C(id), C(changed_properties)), C(healthy), C(status) (V(up), V(partial) or V(down), decided as by ipsec_info),
+      C(down_selectors) (the selector pairs without phase 2, C(SRC -> DST)), C(reason), C(phase1) (C(state), C(uptime), C(natt),
+      C(remote_address)), C(phase2) (list of C(src), C(dst), C(ph2_state)), C(sas) (C(count), C(mature), C(needed),
+      C(algorithms); no keys), C(ping) (C(sent), C(received)) when asked,
       C(diagnosis) when not healthy, C(warnings), C(cloud_sheet) and C(parameters) (resolved, without the PSK).'
   returned: always
   type: list

@@ -326,6 +326,26 @@ def test_nat_order_decides_the_ping(lab_factory):
     api.close()
 
 
+def test_a_jump_runs_the_masquerade_of_its_chain(lab_factory):
+    """RouterOS follows ``jump`` into ``jump-target`` and comes back after it (``return`` or the chain's end)."""
+    lab, api = start(lab_factory)
+    nat = api.path('ip', 'firewall', 'nat')
+    lab.advance(DELAY)
+    assert len(answered(ping(api))) == 3            # the default masquerade (ipsec-policy=out,none) lets it through
+    jump = nat.add(chain='srcnat', action='jump', **{'jump-target': 'to-wan'})
+    masq = nat.add(chain='to-wan', action='masquerade', **{'src-address': '192.168.10.0/25'})
+    assert answered(ping(api)) == []                # the masquerade in the jumped-to chain rewrote the source
+    tuple(api('/ip/firewall/nat/set', numbers=masq, **{'src-address': '192.168.10.128/25'}))
+    assert len(answered(ping(api))) == 3            # that /25 does not hold the ping's source: back after the jump
+    tuple(api('/ip/firewall/nat/set', numbers=masq, **{'src-address': '192.168.10.0/25'}))
+    early_return = nat.add(chain='to-wan', action='return', **{'dst-address': VPC, 'place-before': masq})
+    assert len(answered(ping(api))) == 3            # returned before the masquerade
+    nat.remove(early_return)
+    tuple(api('/ip/firewall/nat/disable', numbers=jump))
+    assert len(answered(ping(api))) == 3            # a disabled jump is not followed
+    api.close()
+
+
 def test_ping_without_tunnel_own_addresses_and_errors(lab_factory):
     lab, api = start(lab_factory, router={'/ip/ipsec/peer': None, '/ip/ipsec/identity': None, '/ip/ipsec/policy': None})
     lab.advance(DELAY)

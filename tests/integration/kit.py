@@ -113,7 +113,7 @@ class Run:
         if 'Summary - router, tunnel' not in self.out:
             return []
         table = self.out[self.out.index('Summary - router, tunnel'):]
-        return [m.groups() for m in re.finditer(r"^\s*- '(\S+)\s+(\S+)\s+(up|DOWN|absent)\b", table, re.M)]
+        return [m.groups() for m in re.finditer(r"^\s*- '(\S+)\s+(\S+)\s+(up|partial|DOWN|absent)\b", table, re.M)]
 
     def __str__(self):
         return f'rc={self.rc}\n{self.out[-12000:]}'

@@ -11,7 +11,7 @@ def ros(message, topics='ipsec,error'):
     return {'topics': topics, 'message': message}
 
 
-# (class, router-side lines, cloud-side lines) from guide-en's table and cloud-side-and-diagnosis §1.2, §2, §9.
+# (class, router-side lines, cloud-side lines): log texts of RouterOS, strongSwan and the clouds' VPN logs.
 DECISIVE = [
     ('psk', [ros('113.87.48.200 parsing packet failed, possible cause: wrong password')],
      ['TANS_IKE_NEGO: invalid HASH_V1 payload length, decryption failed']),
@@ -70,7 +70,7 @@ def test_each_row_classifies_from_either_end(cls, end, lines):
 
 def test_certain_only_from_verified_decisive_lines():
     assert diagnose(cloud_log=['received INVALID_ID_INFORMATION error notify'])['certain'] is True
-    # racoon-style text is "expected from source": top class, but not certain (§11).
+    # racoon-style text is "expected from source": top class, but not certain.
     result = diagnose(router_log=[ros('not acceptable Identity Protection mode')])
     assert result['class'] == 'exchange_mode'
     assert result['certain'] is False
@@ -145,7 +145,7 @@ def test_the_other_ends_line_resolves_the_ambiguity():
 def test_no_response_both_wordings(line):
     result = diagnose(cloud_log=[line])
     assert result['class'] == 'no_response'
-    # a silent peer is also what a v2-only gateway does to IKEv1 (§9): not certain without the comparison
+    # a silent peer is also what a v2-only gateway does to IKEv1: not certain without the comparison
     assert 'ike_version' in [c['class'] for c in result['candidates']]
     resolved = diagnose(cloud_log=[line], comparison={'mismatches': [], 'compared': ['ike.version']})
     assert resolved['class'] == 'no_response'
@@ -307,14 +307,14 @@ def test_non_ipsec_router_topics_are_ignored():
 DOWN = {'active_peers': [{'state': 'message-1-sent', 'remote-address': '119.91.254.122'}], 'policies': [POLICY]}
 MULTI = [
     # (router lines, state, classes that must all be candidates)
-    # §9 IKE-version row "ROS ike2 -> v1-only cloud: NO_PROPOSAL_CHOSEN received" and the FAQ's phase-1 reading
+    # RouterOS with ike2 against an IKEv1-only cloud receives NO_PROPOSAL_CHOSEN; MikroTik's FAQ reads it as phase 1
     ([ros('got fatal error: NO_PROPOSAL_CHOSEN')], DOWN, {'phase1_proposal', 'ike_version'}),
     ([ros('119.91.254.122 fatal NO-PROPOSAL-CHOSEN notify messsage, phase1 should be deleted.')], DOWN,
      {'phase1_proposal', 'ike_version'}),
-    # guide table: IKEv1 AUTHENTICATION_FAILED = exchange modes (or versions) differ; §9: identities too
+    # Alibaba's FAQ: IKEv1 AUTHENTICATION_FAILED = exchange modes (or versions) differ; identities send it too
     ([ros('119.91.254.122 fatal AUTHENTICATION-FAILED notify messsage, phase1 should be deleted.')], DOWN,
      {'exchange_mode', 'identity', 'ike_version'}),
-    # §9: a v2-only responder ignores IKEv1 -> the same silence as an unreachable peer
+    # a v2-only responder ignores IKEv1 -> the same silence as an unreachable peer
     ([ros('phase1 negotiation failed due to time up 113.87.48.200[500]<=>119.91.254.122[500] 5c2b:0')], DOWN,
      {'no_response', 'ike_version'}),
     ([ros('sending retransmit 1 of request message ID 0, seq 1', 'ipsec,info')], None, {'no_response', 'ike_version'}),
@@ -343,7 +343,7 @@ def test_router_lines_of_several_classes_rank_all_of_them(lines, state, classes)
     'IKE_SA_ESTABLISH_FAIL:Failed to establish IKE SA for the reason of initiator no peer config found by ID payload, '
     'configured[ID_IPV4_ADDR:113.87.48.200], received[ID_IPV4_ADDR:113.87.48.200]'])
 def test_tencent_no_peer_config_by_id_payload_is_id_or_mode(line):
-    """§9 exchange-mode row: Tencent "no peer config found by ID payload" = ID *or* mode, in either form."""
+    """Tencent "no peer config found by ID payload" = ID *or* exchange mode, in either form."""
     result = diagnose(cloud_log=[line])
     assert result['certain'] is False
     assert {'identity', 'exchange_mode'} <= {c['class'] for c in result['candidates']}

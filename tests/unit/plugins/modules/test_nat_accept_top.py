@@ -92,6 +92,8 @@ def test_rules_that_cannot_catch_do_not_force_a_move(nlab, router, path):
     {'chain': 'srcnat', 'action': 'masquerade', 'src-address-list': 'lan'},            # unknown list: could match
     {'chain': 'srcnat', 'action': 'src-nat', 'dst-address': '!10.0.5.0/24', 'to-addresses': '203.0.113.1'},   # negation leaves part
     {'chain': 'srcnat', 'action': 'netmap', 'src-address': '192.168.1.128/25', 'to-addresses': '100.64.0.0/25'},  # overlaps
+    {'chain': 'srcnat', 'action': 'masquerade', 'src-address': '192.168.1.0/25', 'out-interface': 'ether1'},  # half the LAN
+    {'chain': 'srcnat', 'action': 'jump', 'jump-target': 'to-wan'},    # the target chain may masquerade
 ])
 def test_a_catching_rule_above_is_repaired_with_one_move(nlab, catcher, path):
     router = 'v7'
@@ -173,7 +175,7 @@ def test_bad_cidr_fails_before_writes(nlab, router, bad, expected, path):
 
 
 def test_dynamic_catcher_is_a_warning_not_a_move():
-    """Engine level: a dynamic rule cannot have a rule placed above it (anchor §2.6)."""
+    """Engine level: a dynamic rule cannot have a rule placed above it."""
     from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import NAT
     from ansible_collections.vpclink.routeros.plugins.module_utils.menu import reconcile
     from tests.unit.plugins.module_utils.test_menu import FakeSession
@@ -201,9 +203,9 @@ def raw_rows(lab, router):
 
 @pytest.mark.parametrize('router', sorted(ROUTERS))
 def test_fasttrack_bypass_raw_notrack_against_the_lab(nlab, router, path):
-    """NAT accept rule plus both raw notrack rules (cloud-side §8) on the lab's /ip/firewall/raw: check mode writes
+    """NAT accept rule plus both raw notrack rules (MikroTik's FastTrack bypass) on the lab's /ip/firewall/raw: check mode writes
     nothing, the real run places both notrack rules above the raw accept that would end the chain first (the drop
-    is never a reason), a warm run writes nothing, absent removes raw first and the NAT rule last (DESIGN rule 6)
+    is never a reason), a warm run writes nothing, absent removes raw first and the NAT rule last (dependency order)
     and leaves every rule that is not ours as it was."""
     api = labkit.connect(nlab, router)
     try:
@@ -238,3 +240,29 @@ def test_fasttrack_bypass_raw_notrack_against_the_lab(nlab, router, path):
     assert gone['changed'] and [c.split(' ', 1)[0] for c in gone['commands']] == [
         '/ip/firewall/raw/remove', '/ip/firewall/raw/remove', '/ip/firewall/nat/remove']
     assert raw_rows(nlab, router) == before_raw and dump(nlab, router) == before_nat
+
+
+@pytest.mark.parametrize('catcher', [
+    {'chain': 'srcnat', 'action': 'masquerade', 'src-address': '192.168.10.0/25', 'out-interface': 'ether1'},   # half the LAN
+    {'chain': 'srcnat', 'action': 'jump', 'jump-target': 'to-wan'},                # the masquerade is in the jumped-to chain
+])
+def test_a_rule_in_the_way_breaks_the_ping_is_diagnosed_and_repaired(lab_factory, catcher, path):
+    """Against a lab tunnel that is up: the rule makes the ping fail, ipsec_info names the NAT class, nat_accept_top
+    places our accept rule above that rule (the same rule_match decision) and the ping goes through."""
+    from tests.emulator.test_runtime import LAN, LAN_IP, VPC, VPC_HOST, start
+
+    lab, api = start(lab_factory)
+    nat = api.path('ip', 'firewall', 'nat')
+    top = list(nat)[0]['.id']
+    nat.add(chain='to-wan', action='masquerade', **{'out-interface': 'ether1'})
+    in_the_way = nat.add(**dict(catcher, **{'place-before': top}))
+    api.close()
+    lab.advance(5)
+    probe = dict(conn(lab, 'r'), peer='tc', ping={'src_address': LAN_IP, 'address': VPC_HOST})
+    broken = path('ipsec_info', probe)
+    (tunnel,) = broken['tunnels']
+    assert not broken['healthy'] and tunnel['diagnosis']['class'] == 'nat_bypass', tunnel['diagnosis']
+    placed = path('nat_accept_top', dict(conn(lab, 'r'), src_address=LAN, dst_address=VPC, comment='vpc bypass'))
+    assert placed['action'] == 'created' and placed['placement']['before'] == in_the_way
+    repaired = path('ipsec_info', probe)
+    assert repaired['healthy'] and repaired['tunnels'][0]['ping']['success'], repaired['tunnels'][0].get('diagnosis')

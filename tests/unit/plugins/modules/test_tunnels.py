@@ -9,7 +9,7 @@ import math
 import pytest
 import yaml
 
-from ansible_collections.vpclink.routeros.plugins.module_utils import tunnels as tunnels_utils
+from ansible_collections.vpclink.routeros.plugins.module_utils import info
 from tests import labkit
 from tests.unit.plugins.modules.conftest import conn, run_action_path, run_module_path
 
@@ -57,8 +57,8 @@ def lab(tlab, monkeypatch):
         tlab.reset(name)
         tlab.reset_counters(name)
     # The verify wait runs on the lab's ManualClock: a sleep advances lab time, and the deadline uses it too.
-    monkeypatch.setattr(tunnels_utils, 'sleep', tlab.advance)
-    monkeypatch.setattr(tunnels_utils, 'monotonic', tlab.clock.monotonic)
+    monkeypatch.setattr(info, 'sleep', tlab.advance)
+    monkeypatch.setattr(info, 'monotonic', tlab.clock.monotonic)
     return tlab
 
 
@@ -286,10 +286,10 @@ def test_check_mode_predicts_the_real_run_and_diff_masks_the_psk(lab, router, pa
 
 
 def test_poll_waits_start_short_and_back_off_to_the_interval():
-    waits = [tunnels_utils.poll_wait(n, 2.0) for n in range(1, 7)]
+    waits = [info.poll_wait(n, 2.0) for n in range(1, 7)]
     assert waits == [0.25, 0.5, 1.0, 2.0, 2.0, 2.0]
-    assert [tunnels_utils.poll_wait(n, 0.4) for n in range(1, 4)] == [0.25, 0.4, 0.4]   # never above the interval
-    assert [tunnels_utils.poll_wait(n, 0.1) for n in range(1, 3)] == [0.1, 0.1]
+    assert [info.poll_wait(n, 0.4) for n in range(1, 4)] == [0.25, 0.4, 0.4]   # never above the interval
+    assert [info.poll_wait(n, 0.1) for n in range(1, 3)] == [0.1, 0.1]
 
 
 def test_cloud_sheet_file_written_once_check_mode_and_diff(lab, path, tmp_path):
