@@ -50,10 +50,12 @@ next-line:
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+# requirements*.txt say what is needed (ranges for the collection); CONSTRAINTS pins the exact test versions.
+CONSTRAINTS := tests/constraints.txt
+$(STAMP): requirements.txt meta/ee-requirements.txt requirements-dev.txt $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c $(CONSTRAINTS)
 	touch $(STAMP)
 
 link:

@@ -1,7 +1,7 @@
 """Clocks for the lab: the real one, and a manual one that only moves when told to.
 
 Routers read time only through their clock, so runtime state (negotiation delays, uptimes,
-``last-seen``, log timestamps) is deterministic under ``ManualClock`` (reference §6.3 item 30).
+``last-seen``, log timestamps) is deterministic under ``ManualClock``: a test moves time itself instead of sleeping.
 """
 
 import threading

@@ -1,9 +1,10 @@
 """RouterOS's own error texts, raised inside the router model and turned into ``!trap`` replies.
 
-Texts and categories come from reference/routeros-api-ipsec-semantics.md §1.4 and §1.8.
+The ``!trap`` categories are those of MikroTik's "API" manual (https://help.mikrotik.com/docs/spaces/ROS/pages/47579160/API); the texts are the ones
+RouterOS prints, as API clients (librouteros, napalm-ros, community.routeros) report them.
 """
 
-# !trap categories, reference §1.4
+# !trap categories (MikroTik "API" manual, reply words)
 MISSING_ITEM = 0
 ARGUMENT_VALUE = 1
 INTERRUPTED = 2
@@ -26,8 +27,12 @@ class Trap(Exception):
 
 
 class MultiTrap(Exception):
-    """Several traps for one command, e.g. an unknown menu on v7 (reference §1.8)."""
+    """Several traps for one command, e.g. an unknown menu on v7 (two ``!trap`` sentences before ``!done``)."""
 
     def __init__(self, *traps):
         super().__init__(', '.join(t.message for t in traps))
         self.traps = traps
+
+
+# A command the user's group has no policy for (no write, no test, no read); sources in users.py.
+NOT_ENOUGH_PERMISSIONS = 'not enough permissions (9)'

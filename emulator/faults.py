@@ -90,7 +90,7 @@ def _check(kind, params):
         params['message'] = message
         category = params.get('category')
         if category is not None and (isinstance(category, bool) or not isinstance(category, int) or not 0 <= category <= 7):
-            raise FaultError(f"fault 'trap': category={category!r} must be an integer 0-7 (reference §1.4)")
+            raise FaultError(f"fault 'trap': category={category!r} must be an integer 0-7 (the API's !trap categories)")
     if kind == 'slow':
         delay = params.get('delay', 1.0)
         if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= 3600:

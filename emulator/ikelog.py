@@ -1,9 +1,12 @@
 """The IKE/IPsec log line catalogue: what each side writes, per outcome.
 
-The router side writes RouterOS lines as ``(topics, message)`` (reference/routeros-api-ipsec-semantics.md
-§3.2-3.3); the cloud side writes strongSwan-style lines (Tencent's gateway is strongSwan-based, its
-tunnel log adds ``IKE_NEGO:`` / ``IKE_SA_ESTABLISH_FAIL:`` summaries; reference/cloud-side-and-diagnosis.md
-§1.2, §9, guide-en.md error table).
+The router side writes RouterOS ``/log`` rows as ``(topics, message)`` with the ``ipsec`` topics (MikroTik
+"Log" and "IPsec" manuals: https://help.mikrotik.com/docs/display/ROS/Log,
+https://help.mikrotik.com/docs/display/ROS/IPsec); RouterOS's IKEv1 texts are those of racoon (ipsec-tools),
+from which they derive. The cloud side writes strongSwan-style lines (Tencent's gateway is strongSwan-based, its
+tunnel log adds ``IKE_NEGO:`` / ``IKE_SA_ESTABLISH_FAIL:`` summaries: Tencent Cloud "VPN tunnel log error
+messages", https://cloud.tencent.com/document/product/554/79960; strongSwan's lines per failure as the pfSense
+"Troubleshooting IPsec VPNs" page quotes them, https://docs.netgate.com/pfsense/en/latest/troubleshooting/ipsec.html).
 
 In the lab the ROUTER INITIATES (negotiation.py), so the router lines are initiator lines and the
 cloud lines are responder lines, except ``cloud_retransmits`` (an active cloud nobody answers).
@@ -14,24 +17,24 @@ Ambiguities of the real thing are kept on purpose, a line never names its failur
 * IKEv2 router: ``got fatal error: AUTHENTICATION_FAILED`` for a PSK AND an identity mismatch.
 * IKEv1 router: ``fatal AUTHENTICATION-FAILED notify messsage ...`` for an exchange-mode AND an
   identity mismatch; the cloud's ``no peer config found`` / Tencent ``...no peer config found by ID
-  payload`` too (§9: "ID *or* mode").
+  payload`` too (Tencent's log says the same for a wrong ID and a wrong exchange mode).
 * IKEv1 router: ``fatal NO-PROPOSAL-CHOSEN notify messsage ...`` for phase-2 proposal, PFS and
   phase-1 proposal (told apart only by the phase-1 state); cloud ``[ HASH N(NO_PROP) ]`` for both
   phase-2 causes.
 * IKEv1 router to an IKEv2-only cloud: no answer, the same time-up lines as an unreachable peer.
 
-Texts the reference leaves open, and what the lab chose (each marked "chosen" below):
+Texts no public source gives word for word, and what the lab chose (each marked "chosen" below):
 * RouterOS IKEv1 received error notify: racoon's ``<ip> fatal <NAME> notify messsage, phase1 should
-  be deleted.`` (the MikroTik FAQ wording, §8, misspelling kept) with racoon's notify names, which use
+  be deleted.`` (the wording MikroTik users quote, misspelling kept) with racoon's notify names, which use
   hyphens and call IKEv1 notify type 1 ``INVALID-PAYLOAD-TYPE`` (strongSwan prints the same number as
-  ``UNSUPPORTED_CRITICAL_PAYLOAD``, the guide's wrong-customer-gateway line).
+  ``UNSUPPORTED_CRITICAL_PAYLOAD``, the line Alibaba Cloud's IPsec FAQ gives for a wrong customer gateway IP).
 * RouterOS IKEv2 received error notify: ``got fatal error: <NOTIFY>`` (IKE SA) and
   ``<ip> child SA negotiation failed: <NOTIFY>`` (CHILD SA; the IKE SA stays up).
 * RouterOS success lines: racoon's ``ISAKMP-SA established`` / ``IPsec-SA established: ESP/Tunnel``
-  (§3.3 says RouterOS IKEv1 is racoon-based); IKEv2 ``new ike2 SA (I): ...``; both versions log the
+  (RouterOS IKEv1 is racoon-based); IKEv2 ``new ike2 SA (I): ...``; both versions log the
   per-child ``IPsec-SA established`` pair.
 * RouterOS IKEv2 time-out: the IKEv1 ``phase1 negotiation failed due to time up`` text (the only one
-  the reference gives).
+  a public log shows).
 * RouterOS initiator rejecting the cloud's ID: ``identity not found for initiator: <id> peer: <addr>``,
   shaped like the verified responder line.
 * strongSwan success/child lines use strongSwan's usual formats.
@@ -41,7 +44,7 @@ import dataclasses
 
 ZERO_SPI = '0000000000000000'
 
-# topics, reference §3.2
+# topics of the IPsec /log rows (MikroTik "Log" manual)
 INFO = 'ipsec,info'
 ERROR = 'ipsec,error'
 
@@ -114,7 +117,7 @@ _V1_MODE_TEXT = {'main': 'Identity Protection', 'aggressive': 'Aggressive', 'bas
 
 
 def _ros_v1_start(ctx):
-    # reference §9 "Peer not responding": initiate new phase 1 (Identity Protection): A[500]<=>B[500]
+    # an unanswered initiator logs: initiate new phase 1 (Identity Protection): A[500]<=>B[500]
     return (INFO, f'initiate new phase 1 ({_V1_MODE_TEXT.get(ctx.mode, ctx.mode)}): {ctx.local}[500]<=>{ctx.remote}[500]')
 
 
@@ -173,7 +176,7 @@ def phase1_failure(klass, ctx, detail=None):
 
 
 def _no_response(ctx, _detail):
-    # reference §9 "Peer not responding"; nothing reaches a cloud, so no cloud line
+    # the peer does not answer; nothing reaches a cloud, so no cloud line
     return Lines(router=_ros_prefix(ctx) + [_ros_time_up(ctx)])
 
 
@@ -186,9 +189,9 @@ def _customer_gateway(ctx, _detail):
 
 def _ike_version(ctx, _detail):
     if ctx.version == 1:
-        # RouterOS IKEv1 to an IKEv2-only gateway: no answer (reference §9, "exp"): like no_response
+        # RouterOS IKEv1 to an IKEv2-only gateway: no answer (what racoon/strongSwan sources imply): like no_response
         return _no_response(ctx, None)
-    # RouterOS ike2 to an IKEv1-only gateway (§9, SW-SRC ike_init.c)
+    # RouterOS ike2 to an IKEv1-only gateway (strongSwan src/libcharon/sa/ikev2/tasks/ike_init.c)
     return Lines(router=[_ros_notify(ctx, 'NO-PROPOSAL-CHOSEN', 'NO_PROPOSAL_CHOSEN')],
                  cloud=_swan_start(ctx)[:1] + [f'no IKE config found for {ctx.remote}...{ctx.public}, sending NO_PROPOSAL_CHOSEN',
                                                'generating IKE_SA_INIT response 0 [ N(NO_PROP) ]'])
@@ -196,12 +199,12 @@ def _ike_version(ctx, _detail):
 
 def _exchange_mode(ctx, _detail):
     if ctx.mode == 'aggressive':
-        # §9: responder "Aggressive Mode PSK disabled for security reasons" -> N(AUTH_FAILED)
+        # strongSwan responder: "Aggressive Mode PSK disabled for security reasons" -> N(AUTH_FAILED) (pfSense page)
         cloud = _swan_start(ctx)[:1] + ['Aggressive Mode PSK disabled for security reasons',
                                         f'generating INFORMATIONAL_V1 request {ctx.mid} [ N(AUTH_FAILED) ]']
     else:
         # A Main (or Base) Mode initiator against an AGGRESSIVE-only connection: the gateway finds no
-        # peer config once the ID arrives (Tencent: "...no peer config found by ID payload", §1.2).
+        # peer config once the ID arrives (Tencent's tunnel log: "...no peer config found by ID payload").
         # pfSense notes a Main initiator may get through; the lab, like Tencent's log, refuses (chosen).
         cloud = _swan_start(ctx) + [f'looking for pre-shared key peer configs matching {ctx.remote}...{ctx.public}[{swan_id(ctx.router_id)}]',
                                     'no peer config found',
@@ -223,13 +226,13 @@ def _phase1_proposal(ctx, _detail):
 
 def _psk(ctx, _detail):
     if ctx.version == 1:
-        # §9 PSK (IKEv1): the responder cannot decrypt message 5 (ID first: "ID_V1"), answers with an
+        # PSK mismatch (IKEv1): the responder cannot decrypt message 5 (ID first: "ID_V1"), answers with an
         # encrypted informational the router cannot decrypt either. Aggressive mode: the same lines (chosen).
         cloud = _swan_start(ctx) + ['invalid ID_V1 payload length, decryption failed?', 'could not decrypt payloads',
                                     'message parsing failed']
         router = _ros_prefix(ctx) + [(ERROR, f'{ctx.remote} parsing packet failed, possible cause: wrong password')]
     else:
-        # §9 PSK (IKEv2), SW-SRC psk_authenticator.c
+        # PSK mismatch (IKEv2): strongSwan src/libcharon/sa/ikev2/authenticators/psk_authenticator.c
         cloud = _swan_start(ctx) + [f"tried 1 shared key for '{swan_id(ctx.cloud_id)}' - '{swan_id(ctx.router_id)}', but MAC mismatched",
                                     'generating IKE_AUTH response 1 [ N(AUTH_FAILED) ]']
         router = [_ros_notify(ctx, 'AUTHENTICATION-FAILED', 'AUTHENTICATION_FAILED')]
@@ -293,13 +296,13 @@ def phase2_failure(klass, ctx, child, detail=None):
         return _traffic_selectors(ctx, child)
     proposals = [f'received proposals: {child.esp_received}', f'configured proposals: {child.esp_configured}']
     if ctx.version == 1:
-        # guide table / §9: "[ HASH N(NO_PROP) ]" for ESP algorithms and for PFS alike
+        # strongSwan IKEv1 responder: "[ HASH N(NO_PROP) ]" for ESP algorithms and for PFS alike (pfSense page)
         acceptable = {'pfs': ['no acceptable DIFFIE_HELLMAN_GROUP found']}.get(klass, [f'no acceptable {detail} found'] if detail else [])
         cloud = acceptable + proposals + ['no matching proposal found, sending NO_PROPOSAL_CHOSEN',
                                           f'generating INFORMATIONAL_V1 request {ctx.mid + child.unique} [ HASH N(NO_PROP) ]']
     elif klass == 'pfs':
         # IKEv2: the first CHILD_SA comes with IKE_AUTH (no DH); PFS only bites at the CREATE_CHILD_SA
-        # rekey (§9, §10 item 5). negotiation.py reports this as a rekey failure.
+        # rekey (RFC 7296 section 1.3.1: the KE payload of CREATE_CHILD_SA). negotiation.py reports this as a rekey failure.
         cloud = proposals + ['no acceptable proposal found', 'generating CREATE_CHILD_SA response 2 [ N(NO_PROP) ]']
     else:
         cloud = proposals + ['no acceptable proposal found', 'failed to establish CHILD_SA, keeping IKE_SA',
@@ -326,16 +329,16 @@ def _traffic_selectors(ctx, child):
 
 # ---- other events -----------------------------------------------------------------------------
 def missing_identity(peer_name):
-    """An enabled initiator peer without identity (reference §3.3, unattributed public source)."""
+    """An enabled initiator peer without identity (the text as RouterOS API users report it)."""
     return (ERROR, f"initiator can't find identity for peer: {peer_name}")
 
 
 def cloud_retransmits(version, retransmits=5):
     """An active cloud connection initiating towards a customer gateway that never answers.
 
-    strongSwan wording differs by version (guide table and §9): IKEv1 ``sending retransmit 1 of
+    strongSwan wording differs by version: IKEv1 ``sending retransmit 1 of
     request message ID 0, seq 1``, IKEv2 ``retransmit 1 of request with message ID 0``. The Tencent
-    summary lines are TC-LOG's (§1.2); "1st message" is chosen (TC-LOG quotes the 5th)."""
+    summary lines are those of Tencent's tunnel log page; "1st message" is chosen (the page quotes the 5th)."""
     if version == 'IKEV2':
         lines = [f'retransmit {n} of request with message ID 0' for n in range(1, retransmits + 1)]
     else:

@@ -12,12 +12,13 @@ import re
 
 import yaml
 
+from emulator import users
 from emulator.cloud import CloudError, parse_clouds
 
 ROUTER_KEYS = ('name', 'version', 'api_port', 'api_ssl_port', 'username', 'password',
-               'wan_address', 'public_address', 'lan_subnets', 'config', 'tls_names')
+               'wan_address', 'public_address', 'lan_subnets', 'config', 'tls_names', 'users', 'groups')
 DNS_RE = re.compile(r'^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$')
-LAB_KEYS = ('routers', 'clouds', 'settings')
+LAB_KEYS = ('routers', 'clouds', 'settings', 'users', 'groups')
 NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$')
 # RouterOS personalities the lab models: 6.49.x and 7.x (reference §6.1 item 10, §2.13)
 VERSION_RE = re.compile(r'^(6\.49(\.\d+)?|7\.\d+(\.\d+)?)$')
@@ -43,6 +44,8 @@ class RouterSpec:
     settings: dict = dataclasses.field(default_factory=dict)
     # the SANs of this router's API-SSL certificate; None = the fleet certificate (127.0.0.1, localhost, <name>.lab.invalid)
     tls_names: list | None = None
+    # users.Accounts: the lab user (group full) plus the lab file's users; None = the lab user alone
+    accounts: object = None
 
     def __post_init__(self):
         if self.public_address is None:
@@ -190,6 +193,16 @@ def _router(raw, index, settings):
                       lan_subnets=canonical, config=menus, settings=settings, tls_names=tls_names)
 
 
+def _accounts(spec, raw_router, raw_lab):
+    """A router's users and groups: the lab-wide ``users``/``groups``, the router's own replacing same names."""
+    try:
+        return users.accounts(spec.version_tuple, spec.username, spec.password,
+                              raw_router.get('users'), raw_router.get('groups'), where=f'router {spec.name!r}',
+                              lab_users=raw_lab.get('users'), lab_groups=raw_lab.get('groups'))
+    except users.AccountError as exc:
+        raise LabError(f'lab: {exc}') from None
+
+
 def _is_ip(text):
     try:
         ipaddress.ip_address(text)
@@ -240,6 +253,8 @@ def load_lab(path_or_dict):
         raise LabError(f'lab: {exc}') from None
     settings = _settings(raw.get('settings'))
     routers = [_router(item, index, settings) for index, item in enumerate(routers_raw)]
+    for spec, item in zip(routers, routers_raw, strict=True):
+        spec.accounts = _accounts(spec, item, raw)
     names, ports = {}, {}
     for spec in routers:
         if spec.name in names:

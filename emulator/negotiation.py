@@ -6,9 +6,9 @@ as RouterOS prints them over the API) and gets back one ``PeerOutcome`` per peer
 row, per-policy ph2-state and installed SAs, the failure class and phase, and the log lines of both
 sides. Writing the cloud lines into ``Cloud.log`` is the caller's job (``Cloud.record``).
 
-Semantics chosen (the reference leaves these open):
+Semantics chosen (public sources leave these open):
 * The ROUTER INITIATES. Every enabled, non-passive peer with an identity and an enabled encrypt
-  policy starts phase 1 at once (reference semantics §6.3 item 26). The cloud's negotiation type does
+  policy starts phase 1 at once. The cloud's negotiation type does
   not change the outcome of a router-initiated exchange: ``passive`` never initiates, ``flowTrigger``
   initiates only on VPC traffic (which this model does not see), ``active`` initiates too, but when a
   router answers the two attempts converge on the router's. An active connection that no router
@@ -16,14 +16,15 @@ Semantics chosen (the reference leaves these open):
 * Passive router peers are not evaluated (nobody initiates from the router; ``reason='passive'``).
 * Checks run in this order and the first failure wins: reachability, IKE version, exchange mode,
   phase-1 proposal, PSK, identities; then per policy: traffic selectors, ESP proposal, PFS.
-* ``state`` is the furthest active-peers state the exchange reached (reference §10); ``row`` says
+* ``state`` is the furthest active-peers state the exchange reached (the ``state`` values of
+  ``/ip/ipsec/active-peers``, MikroTik "IPsec" manual, Active Peers); ``row`` says
   whether the active-peers row persists. A failure answered by the cloud deletes the half-open SA
-  (row gone, it reappears on each retry: §10 tree item 2); an unanswered one stays in
-  ``message-1-sent`` (item 1). Error notifies in reply to message 1 leave ``message-1-sent``;
+  (row gone, it reappears on each retry); an unanswered one stays in
+  ``message-1-sent``. Error notifies in reply to message 1 leave ``message-1-sent``;
   failures at authentication leave ``message-3-sent`` (IKEv2 IKE_AUTH request; the lab uses the same
   name for IKEv1 main mode message 5, since the v7 enum has no message-5 state).
 * IKEv2 PFS: the first CHILD_SA is made in IKE_AUTH without DH, so a PFS mismatch establishes and
-  fails at the first rekey (§9, §10 item 5): ``PolicyOutcome.rekey_failure``.
+  fails at the first rekey (RFC 7296 section 1.3.1): ``PolicyOutcome.rekey_failure``.
 """
 
 import dataclasses
@@ -37,7 +38,7 @@ from emulator.cloud import cloud_at
 FAILURE_CLASSES = ('psk', 'ike_version', 'exchange_mode', 'identity', 'no_response', 'customer_gateway',
                    'phase1_proposal', 'phase2_proposal', 'pfs', 'traffic_selectors')
 
-# ---- RouterOS -> Tencent names (cloud-side-and-diagnosis.md §7 table) -----------------------
+# ---- RouterOS -> Tencent names (Tencent Cloud "Creating a VPN Tunnel", https://www.tencentcloud.com/document/product/1037/39635) ----
 IKE_ENC = {'aes-128': 'AES-CBC-128', 'aes-192': 'AES-CBC-192', 'aes-256': 'AES-CBC-256', '3des': '3DES-CBC', 'des': 'DES-CBC'}
 IKE_HASH = {'md5': 'MD5', 'sha1': 'SHA', 'sha256': 'SHA-256', 'sha512': 'SHA-512'}       # no SHA-384 at Tencent
 DH_GROUP = {'modp768': 'GROUP1', 'modp1024': 'GROUP2', 'modp1536': 'GROUP5', 'modp2048': 'GROUP14', 'modp3072': 'GROUP15',
@@ -65,15 +66,15 @@ SWAN_DH = {'modp768': 'MODP_768', 'modp1024': 'MODP_1024', 'modp1536': 'MODP_153
            'ecp256': 'ECP_256', 'ecp384': 'ECP_384', 'ecp521': 'ECP_521', 'x25519': 'CURVE_25519',
            'GROUP24': 'MODP_2048_256'}
 
-# ---- installed-sa algorithm names (semantics §2.10) -----------------------------------------
+# ---- installed-sa algorithm names (IPsec manual, Installed SAs) --------------------------------
 SA_ENC = {'aes-128-cbc': ('aes-cbc', 128), 'aes-192-cbc': ('aes-cbc', 192), 'aes-256-cbc': ('aes-cbc', 256),
           'aes-128-gcm': ('aes-gcm', 128), 'aes-192-gcm': ('aes-gcm', 192), 'aes-256-gcm': ('aes-gcm', 256),
           '3des': ('3des', 192), 'des': ('des', 64), 'null': ('null', 0)}
 
-# ---- RouterOS defaults for omitted properties (semantics §2.2-2.6) ---------------------------
+# ---- RouterOS defaults for omitted properties (IPsec manual, per menu) -------------------------
 PROFILE_DEFAULTS = {'hash-algorithm': 'sha1', 'prf-algorithm': 'auto', 'enc-algorithm': 'aes-128,3des',
                     'dh-group': 'modp2048,modp1024', 'lifetime': '1d', 'proposal-check': 'obey', 'nat-traversal': 'true'}
-# §2.2 / §7 open question 2: the v6 built-in profile prints enc-algorithm=aes-128; chosen per version
+# sources disagree: the v6 built-in profile prints enc-algorithm=aes-128; chosen per version
 PROFILE_DEFAULTS_V6 = {**PROFILE_DEFAULTS, 'enc-algorithm': 'aes-128'}
 PEER_DEFAULTS = {'exchange-mode': 'main', 'passive': 'false', 'profile': 'default', 'port': '500', 'disabled': 'false'}
 IDENTITY_DEFAULTS = {'auth-method': 'pre-shared-key', 'secret': '', 'my-id': 'auto', 'remote-id': 'auto', 'disabled': 'false'}
@@ -134,7 +135,7 @@ class Phase1:
 
 @dataclasses.dataclass(frozen=True)
 class SaOutcome:
-    """One installed-sa row (semantics §2.10)."""
+    """One installed-sa row (IPsec manual, Installed SAs)."""
     direction: str          # 'in' | 'out'
     spi: int
     src_address: str
@@ -279,7 +280,8 @@ class _Seed:
 
 # ---- the checks, one per step ---------------------------------------------------------------
 def check_reachability(remote, router, clouds):
-    """Returns (cloud, connection, failure). §9 'Peer not responding' / 'Wrong CGW public IP'."""
+    """Returns (cloud, connection, failure): no cloud at the address (no answer), or a cloud without a
+    connection for this customer gateway address (an error notify)."""
     cloud = cloud_at(clouds, remote)
     if cloud is None:
         return None, None, Failure('no_response', 1, 'nothing answers at the peer address')
@@ -341,7 +343,7 @@ def _parse_id(text, own_address):
 
 
 def router_sent_id(identity, router):
-    # my-id=auto sends the router's own (WAN) address; behind NAT that is the private one (§8)
+    # my-id=auto sends the router's own (WAN) address; behind NAT that is the private one (IPsec manual, Identities: my-id)
     return _parse_id(identity['my-id'], router.wan_ip)
 
 
@@ -360,7 +362,7 @@ def check_identities(identity, router, cloud, conn):
 
 
 def check_selectors(policy, conn):
-    """The policy's src/dst must mirror one SPD mapping exactly (§1.2, §9); all protocols, any port."""
+    """The policy's src/dst must mirror one SPD mapping exactly (Tencent's SPD: local CIDR -> remote CIDRs); all protocols, any port."""
     pair = (_cidr(policy['dst-address']), _cidr(policy['src-address']))
     if pair not in conn.mappings():
         return Failure('traffic_selectors', 2, f"{policy['src-address']} -> {policy['dst-address']} not an SPD mapping")
@@ -494,7 +496,7 @@ def negotiate(router, peer_name, clouds, now):
         phase1, failure = check_phase1_proposal(profile, conn)
     failure = failure or check_psk(identity, conn) or check_identities(identity, router, cloud, conn)
 
-    # NAT-T: IKEv2 always, IKEv1 when the profile allows it (§2.2 nat-traversal)
+    # NAT-T: IKEv2 always, IKEv1 when the profile allows it (profile nat-traversal, RFC 3947)
     natt = router.behind_nat and (version == 2 or truthy(profile['nat-traversal']))
     notes = ('behind NAT without NAT-T: ESP cannot cross the NAT',) if router.behind_nat and not natt else ()
     seed = _Seed(router.name, peer_name, cloud.name if cloud else remote, conn.name if conn else '-', now)
@@ -552,7 +554,7 @@ def _negotiate_policy(router, index, policy, conn, ctx, seed, unique):
     enc, auth = algorithms
     sa_enc, key_size = SA_ENC.get(enc, (enc, 0))
     hard = seconds(proposal['lifetime'])
-    soft = hard * 4 // 5            # the guide's installed-sa shows add-lifetime=24m/30m
+    soft = hard * 4 // 5            # RouterOS installed-sa prints show add-lifetime=24m/30m, 19h12m/1d: 80 %
     p = ctx.port
     sas = (SaOutcome('in', child.spi_in, ctx.remote, p, ctx.local, p, auth, sa_enc, key_size, soft, hard),
            SaOutcome('out', child.spi_out, ctx.local, p, ctx.remote, p, auth, sa_enc, key_size, soft, hard))

@@ -1,4 +1,4 @@
-"""The API ``?`` query stack machine (reference §1.6, [API-DOC]).
+"""The API ``?`` query stack machine (MikroTik "API" manual, section "Queries": https://help.mikrotik.com/docs/spaces/ROS/pages/47579160/API).
 
 Per row: the stack starts as an infinite supply of ``true``; each query word pushes or combines
 values; the row matches when no ``false`` is left.  Words (without their leading ``?``):
@@ -9,12 +9,12 @@ values; the row matches when no ``false`` is left.  Words (without their leading
 * ``<name=x``, ``>name=x``  push: value less / greater than ``x``
 * ``#ops``            stack operations, see ``_ops``
 
-Comparison is typed (§1.6 "must be type-aware"): the caller supplies ``typer(name)`` returning a
+Comparison is typed (the manual compares values, not texts): the caller supplies ``typer(name)`` returning a
 ``rosvalues`` type, so ``?=disabled=no`` matches a row printing ``disabled=false`` and numbers and
 durations compare by value.  Without a type, two integers still compare numerically and
 yes/no/true/false compare as booleans.
 
-Choices where the reference is silent: a missing property compares equal to the empty string
+Choices where the manual is silent: a missing property compares equal to the empty string
 (``?=comment=`` matches rows without a comment) unless the caller passes its hidden default, and is never ``<``/``>`` anything; ``~`` (regex,
 unsupported by the API) is not an operator, so ``?~name=x`` names a property no row has and matches nothing.
 """

@@ -1,7 +1,7 @@
 """Typed RouterOS values: parse what a client writes, render what RouterOS prints, compare in queries.
 
 Every type turns API input text into one canonical *stored* string (exactly what ``print`` shows) and
-can compare a query operand with a stored value by meaning, not by text (reference §1.5, §1.6):
+can compare a query operand with a stored value by meaning, not by text (the API manual's queries compare values):
 ``yes``/``true`` are one boolean, ``1d`` == ``24h`` == ``86400s``, numbers compare numerically.
 
 A type raises ``ValueError`` for bad input; the menu layer turns that into RouterOS's trap text
@@ -204,9 +204,9 @@ class Enum(RosType):
 
 
 class MultiEnum(RosType):
-    """Comma list of enum members; stored in canonical order (reference §2.1.3), duplicates refused.
+    """Comma list of enum members; stored in canonical order (the order RouterOS prints), duplicates refused.
 
-    ``allow_empty`` admits the empty list (proposal ``auth-algorithms=""`` for GCM, §2.5).
+    ``allow_empty`` admits the empty list (proposal ``auth-algorithms=""`` for GCM, IPsec manual, Proposals).
     """
 
     name = 'multi-enum'
@@ -291,7 +291,7 @@ class Interface(RosType):
 
 
 class PeerAddress(RosType):
-    """Peer ``address``: IPv4/IPv6 prefix or a DNS name (v7 ``alt{prefix6,prefix4,dns}``, §2.3)."""
+    """Peer ``address``: IPv4/IPv6 prefix or a DNS name (v7 ``alt{prefix6,prefix4,dns}``, IPsec manual, Peers)."""
 
     name = 'peer-address'
 
@@ -316,7 +316,7 @@ class PeerAddress(RosType):
 
 
 class FirewallAddress(RosType):
-    """Firewall address matcher: ``[!]`` + address, prefix or ``a-b`` range (§4.1)."""
+    """Firewall address matcher: ``[!]`` + address, prefix or ``a-b`` range (MikroTik "NAT"/"Filter" manuals, properties)."""
 
     name = 'fw-address'
 
@@ -403,7 +403,7 @@ class Protocol(RosType):
 
 
 class IpsecPolicyMatcher(RosType):
-    """NAT/filter ``ipsec-policy``: ``in|out,ipsec|none`` (§4.1)."""
+    """NAT/filter ``ipsec-policy``: ``in|out,ipsec|none`` (MikroTik "NAT"/"Filter" manuals, properties)."""
 
     name = 'ipsec-policy'
 
@@ -416,7 +416,7 @@ class IpsecPolicyMatcher(RosType):
 
 
 class Identifier(RosType):
-    """Identity ``my-id`` / ``remote-id``: ``auto``, ``dn``, ``ignore`` (remote only) or ``type:value`` (§2.4)."""
+    """Identity ``my-id`` / ``remote-id``: ``auto``, ``dn``, ``ignore`` (remote only) or ``type:value`` (IPsec manual, Identities)."""
 
     name = 'id'
 

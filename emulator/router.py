@@ -5,9 +5,10 @@ Interface (the contract of ``emulator/__init__.py``)::
     router = Router(spec, clock=None)      # spec: lab.RouterSpec (name, version, username, password,
                                            #   wan_address, public_address, lan_subnets, config)
     router.name, router.version            # version string, e.g. '7.16.2' / '6.49.17'
-    router.check_login(username, password) -> bool
+    router.check_login(username, password) -> users.Account | None   # None: refused (see users.py)
     router.note_login(ok, username=None, address=None)   # counts, and logs like RouterOS when a name is given
-    router.execute(command, attrs, queries) -> [(reply_word, {attr: value}), ..., ('!done', {...})]
+    router.execute(command, attrs, queries, policies=None) -> [(reply_word, {attr: value}), ..., ('!done', {...})]
+                                           # policies: the logged-in user's group (users.py); None = every right
     router.counters                        # {'logins', 'login_failures', 'sentences': {command: n}, 'writes'}
     router.dump() -> dict; router.load(data); router.reset()   # reset = the lab file's initial state
     router.log(topics, message)            # append a /log row (used by the runtime/IKE model)
@@ -33,16 +34,17 @@ subclasses it (or duck-types the same methods) and is installed with ``router.se
 * ``on_tick()``                     optional; called before every command, to advance with the clock.
 * ``ping(attrs) -> replies``        ``/ping`` over the API: ``!re`` per probe then ``!done`` (may raise Trap).
 
-Choices on open questions (reference §7) are documented next to the code that makes them; in
+Choices where public sources disagree or are silent are documented next to the code that makes them; in
 short: unknown v6 menus answer one trap ``no such command prefix``; bad ids are ``no such item``
 (v6) / ``no such item (4)`` (v7) without category; built-ins refuse removal with
 ``failure: can not remove default entry``; duplicates and in-use entries use RouterOS's generic
-``failure: ...`` pattern (§1.8); secrets are printed in clear (§7 item 12, see menus/ipsec.py).
+``failure: ...`` pattern; secrets are printed in clear to users with the
+``sensitive`` policy, as ``*****`` to others (users.py).
 """
 
 import time
 
-from emulator import rosvalues
+from emulator import rosvalues, users
 from emulator.errors import ARGUMENT_VALUE, MultiTrap, Trap
 from emulator.menus import build_menus
 from emulator.menus.ipsec import STATISTICS
@@ -54,12 +56,12 @@ from emulator.table import Table, format_id, parse_id
 WRITE_VERBS = frozenset({'add', 'set', 'remove', 'move', 'unset', 'enable', 'disable', 'comment', 'reset',
                          'reset-counters', 'reset-counters-all', 'kill-connections', 'flush'})
 
-# print options accepted (and ignored) over the API, reference §2.1.4.
+# print options accepted (and ignored) over the API, as a real router does.
 PRINT_OPTIONS = frozenset({'.proplist', 'count-only', 'detail', 'brief', 'terse', 'without-paging', 'show-ids',
                            'show-sensitive', 'stats', 'all', 'dynamic', 'static', 'value-list', 'as-value', 'interval',
                            'follow', 'follow-only', 'append', 'from', 'group-by'})
 
-# Seeding applies spec.config in dependency order (DESIGN rule 6), whatever order the lab file uses.
+# Seeding applies spec.config in dependency order (referenced entries first), whatever order the lab file uses.
 SEED_ORDER = ('/interface', '/ip/address', '/ip/ipsec/profile', '/ip/ipsec/proposal', '/ip/ipsec/policy/group',
               '/ip/ipsec/mode-config', '/ip/ipsec/peer', '/ip/ipsec/identity', '/ip/ipsec/policy')
 
@@ -114,6 +116,7 @@ class Router:
             for i in range(1, len(parts) + 1):
                 self._dirs.add('/' + '/'.join(parts[:i]))
         self.runtime = QuiescentRuntime(self)
+        self.accounts = getattr(spec, 'accounts', None) or users.accounts(self.vt, spec.username, spec.password)
         self.counters = self._fresh_counters()
         self.tables = {}
         self._seeding = False
@@ -232,8 +235,11 @@ class Router:
         self._notify(None)
 
     # ------------------------------------------------------------------ login and log
-    def check_login(self, username, password):
-        return username == getattr(self.spec, 'username', 'admin') and password == getattr(self.spec, 'password', '')
+    def check_login(self, username, password=None, proof=None):
+        """The account that may log in over the API with these credentials, else None (users.py).
+
+        ``proof(stored_password) -> bool`` replaces ``password`` for the pre-6.43 challenge login."""
+        return self.accounts.api_login(username, proof or (lambda stored: stored == password))
 
     def note_login(self, ok, username=None, address=None):
         """Count a login; with a user name, log it the way RouterOS does (topics system,info,account)."""
@@ -249,7 +255,7 @@ class Router:
                 self.log('system,error,critical', f'login failure for user {username}{where} via api')
 
     def log(self, topics, message, at=None):
-        """Append a /log row. Time: v7 'YYYY-MM-DD HH:MM:SS', v6 'HH:MM:SS' (§3.2/§7 item 11 open: chosen).
+        """Append a /log row. Time: v7 'YYYY-MM-DD HH:MM:SS', v6 'HH:MM:SS' (as public v6/v7 log prints show; the API form is not documented: chosen).
         ``at`` (epoch seconds) stamps an event that happened earlier than now (the runtime catching up)."""
         stamp = time.gmtime(self._wall() if at is None else at)
         text = time.strftime('%Y-%m-%d %H:%M:%S' if self.v7 else '%H:%M:%S', stamp)
@@ -259,7 +265,7 @@ class Router:
             del table.entries[0]
 
     # ------------------------------------------------------------------ execute
-    def execute(self, command, attrs, queries):
+    def execute(self, command, attrs, queries, policies=None):
         attrs = dict(attrs or {})
         queries = list(queries or [])
         sentences = self.counters['sentences']
@@ -269,11 +275,13 @@ class Router:
             tick()
         try:
             if command.strip().rstrip('/') == '/ping':
+                users.require(policies, 'test')
                 return self.runtime.ping(attrs)     # a streaming tool, not a menu (runtime.ping)
             menu, verb = self._route(command)
+            users.require(policies, 'write' if verb in WRITE_VERBS else 'read')
             if verb in WRITE_VERBS:
                 self.counters['writes'] += 1
-            done = self._dispatch(menu, verb, attrs, queries)
+            done = self._dispatch(menu, verb, attrs, queries, policies)
         except MultiTrap as exc:
             return [('!trap', t.words()) for t in exc.traps] + [('!done', {})]
         except Trap as exc:
@@ -297,20 +305,20 @@ class Router:
                     # a known directory with an unknown command word, e.g. /ip/ipsec/print
                     raise Trap('no such command')
                 if self.v7:
-                    # §1.8, field v7.4-7.14: two traps, librouteros raises MultiTrapError.
+                    # as API users report for v7.4-7.14: two traps, librouteros raises MultiTrapError.
                     raise MultiTrap(Trap(f'no such command or directory ({parts[i]})'), Trap('no such command prefix'))
-                # v6: other clients only ever surfaced this one text (§1.8); one trap chosen.
+                # v6: other clients only ever surfaced this one text; one trap chosen.
                 raise Trap('no such command prefix')
         raise Trap('no such command')
 
-    def _dispatch(self, menu, verb, attrs, queries):
+    def _dispatch(self, menu, verb, attrs, queries, policies=None):
         if verb in ('print', 'getall'):
-            return self._print(menu, attrs, queries)
+            return self._print(menu, attrs, queries, policies)
         if menu.runtime_rows and verb not in ('get',):
             extra = self.runtime.command(menu.path, verb, attrs)
             return [('!done', extra or {})]
         if verb == 'get':
-            return self._get(menu, attrs)
+            return self._get(menu, attrs, policies)
         if verb == 'add':
             entry = self._add(menu.path, attrs)
             return [('!done', {'ret': entry.id_text})]
@@ -345,11 +353,11 @@ class Router:
 
     # ------------------------------------------------------------------ errors
     def _unknown_parameter(self, name):
-        # §1.8: v7 names the argument; v6 (napalm-ros reports on 6.33-6.49) does not.
+        # v7 names the argument; v6 (napalm-ros reports on 6.33-6.49) does not.
         return Trap(f'unknown parameter {name}' if self.v7 else 'unknown parameter')
 
     def _no_such_item(self):
-        # §1.8 / §7 item 14: text per version; category varies in mocks, none is sent.
+        # text per version (as API clients report it); the category varies between client mocks, none is sent.
         return Trap('no such item (4)' if self.v7 else 'no such item')
 
     @staticmethod
@@ -370,7 +378,7 @@ class Router:
             raise Trap(f'invalid value for argument {name}', ARGUMENT_VALUE) from None
 
     def _store(self, menu, values, name, parsed):
-        """Store a parsed value; hidden defaults and empty comments are dropped (not printed, §2.1.1)."""
+        """Store a parsed value; hidden defaults and empty comments are dropped (RouterOS does not print them)."""
         fld = menu.field(name)
         if (not fld.show_default and fld.default is not None and fld.type.equal(parsed, fld.default)) or \
                 (name == 'comment' and parsed == ''):
@@ -429,13 +437,13 @@ class Router:
 
     @staticmethod
     def _duplicate(menu):
-        # §1.8 / §7 item 4: the IPsec text is unknown; RouterOS's generic "failure: already have ..." pattern,
+        # the IPsec text is not documented; RouterOS's generic "failure: already have ..." pattern,
         # in the form verified for interfaces ("already have interface with such name"), is used for every menu.
         return Trap(f'failure: already have {menu.kind} with such name', ARGUMENT_VALUE)
 
     # ------------------------------------------------------------------ ids
     def _resolve(self, menu, text):
-        """``*HEX``, names (named menus), console positional numbers, comma lists -> entries (§1.5, §4.2)."""
+        """``*HEX``, names (named menus), console positional numbers, comma lists -> entries (as ``remove``/``move`` accept them)."""
         table = self.tables[menu.path]
         out = []
         for token in str(text).split(','):
@@ -527,8 +535,8 @@ class Router:
         targets = self._targets(menu, attrs)
         for entry in targets:
             if entry.builtin:
-                # §7 item 4: text not found; the console manual says default entries "cannot be removed
-                # manually" [CONSOLE-DOC], so refuse with RouterOS's "failure:" style.
+                # the text is not documented; MikroTik's "Command Line Interface" manual says default entries "cannot be
+                # removed manually", so refuse with RouterOS's "failure:" style.
                 raise Trap('failure: can not remove default entry', ARGUMENT_VALUE)
             if menu.in_use:
                 reason = menu.in_use(self, menu, entry, targets)
@@ -583,13 +591,13 @@ class Router:
             return None
         return typer
 
-    def _print(self, menu, attrs, queries):
+    def _print(self, menu, attrs, queries, policies=None):
         for key in attrs:
             if key not in PRINT_OPTIONS:
                 raise self._unknown_parameter(key)
         try:
             hidden = {f.name: f.default for f in menu.fields if not f.show_default and f.default is not None}
-            rows = query_select(self.rows(menu.path), queries, self._typer(menu), hidden)
+            rows = query_select(users.hide_sensitive(menu, self.rows(menu.path), policies), queries, self._typer(menu), hidden)
         except QueryError:
             raise Trap('invalid query', ARGUMENT_VALUE) from None
         if 'count-only' in attrs:
@@ -600,18 +608,19 @@ class Router:
             rows = [{p: row[p] for p in wanted if p in row} for row in rows]
         return [('!re', row) for row in rows] + [('!done', {})]
 
-    def _get(self, menu, attrs):
+    def _get(self, menu, attrs, policies=None):
         for key in attrs:
             if key not in ('.id', 'number', 'numbers', 'value-name'):
                 raise self._unknown_parameter(key)
+        rows = users.hide_sensitive(menu, self.rows(menu.path), policies)
         if menu.singleton:
-            row = self.rows(menu.path)[0]
+            row = rows[0]
         else:
             ref = attrs.get('number', attrs.get('numbers', attrs.get('.id')))
             if ref is None:
                 raise self._missing('number')
             entry = self._resolve(menu, ref)[0]
-            row = next(r for r in self.rows(menu.path) if r.get('.id') == entry.id_text)
+            row = next(r for r in rows if r.get('.id') == entry.id_text)
         name = attrs.get('value-name')
         if name is None:
             raise self._missing('value-name')

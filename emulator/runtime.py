@@ -12,18 +12,19 @@ Time model (everything on the lab clock, so a ``ManualClock`` makes it determini
   change the signature (a comment, a NAT rule) does not re-negotiate.
 * For ``delay`` seconds (``settings.negotiation_delay``, default 1 s) the exchange is in flight: an
   active-peers row ``state=message-1-sent`` with ``spir`` all zero, policies ``no-phase2``
-  (reference semantics §3.1, §6.3 item 26).
+  (what a v7 router shows while its first IKE message waits for an answer).
 * Then the ``PeerOutcome`` of negotiation.py shows: established rows, SAs and policy state, or the
-  furthest state a failure reached (a row only when ``outcome.row``; cloud-side §10 items 1-2).
+  furthest state a failure reached (a row only when ``outcome.row``; see negotiation.py).
   The attempt's router lines go to ``/log``, its cloud lines to the cloud's tunnel log, once.
 * A failing phase 1 is retried every ``settings.retry_interval`` seconds (default 30, chosen; 0 =
   never), each retry repeating the in-flight window and the attempt's lines on both sides, like
   RouterOS retrying an initiator peer. A phase-2-only failure is logged once per negotiation
   (chosen: RouterOS retries phase 2 on traffic, which the lab does not model beyond ping).
 * IKEv2 with a PFS mismatch establishes, logs the failed CREATE_CHILD_SA at the soft lifetime and
-  loses the policy's SAs at the hard lifetime (cloud-side §9, §10 item 5).
+  loses the policy's SAs at the hard lifetime (RFC 7296 section 1.3.1: the DH exchange of a child SA
+  comes with CREATE_CHILD_SA, so a PFS mismatch shows only at the first rekey).
 * An established child SA is re-keyed silently every soft lifetime: new SPIs, new ``addtime``
-  (chosen: no log line, the reference has no text for a successful rekey).
+  (chosen: no log line, no public log shows a text for a successful rekey).
 
 Ping (``/ping`` over the API) is answered in ``ping()``; its semantics are documented there.
 """
@@ -120,7 +121,7 @@ class Fabric:
 
 
 def describe_cloud(cloud):
-    """A cloud as JSON; PSKs are masked (DESIGN rule 5: secrets never leave, even lab ones)."""
+    """A cloud as JSON; PSKs are masked (secrets never leave, even lab ones)."""
     connections = []
     for conn in cloud.connections:
         raw = conn.raw()
@@ -222,7 +223,7 @@ class TunnelRuntime(QuiescentRuntime):
                 self._start(name, config, signature, now)
         for name in list(self.runs):
             if name not in names:
-                del self.runs[name]     # removed peer: its rows go (§6.3 item 27)
+                del self.runs[name]     # removed peer: its rows go
 
     def _start(self, name, config, signature, now):
         outcome = negotiation.negotiate(config, name, self.fabric.clouds, now)
@@ -307,7 +308,7 @@ class TunnelRuntime(QuiescentRuntime):
                 continue
             soft, hard = policy.sas[0].soft_lifetime, policy.sas[0].hard_lifetime
             if policy.rekey_failure and now >= up + hard:
-                continue        # IKEv2 PFS mismatch: the rekey failed, the SAs expire (§10 item 5)
+                continue        # IKEv2 PFS mismatch: the rekey failed, the SAs expire
             generation = int((now - epoch) // soft) if soft and not policy.rekey_failure else 0
             live.append((policy, epoch + generation * soft, generation))
         return live
@@ -348,7 +349,7 @@ class TunnelRuntime(QuiescentRuntime):
             row.update({'rx-bytes': str(received * 220), 'rx-packets': str(received), 'tx-bytes': str(sent * 236), 'tx-packets': str(sent)})
             if received:
                 row['last-seen'] = rosvalues.render_duration(int(age))
-        if self.router.v7:      # §2.9/§2.13: 6.49 has no id, spii, spir (and no port)
+        if self.router.v7:      # 6.49's active-peers has no id, spii, spir (and no port)
             row['port'] = str(port)
             if established and outcome.remote_id:
                 row['id'] = outcome.remote_id
@@ -405,7 +406,7 @@ class TunnelRuntime(QuiescentRuntime):
     def command(self, path, verb, attrs):
         self.sync()
         if path == '/ip/ipsec/active-peers' and verb == 'kill-connections':
-            self._restart(list(self.runs))      # §6.3 item 28: dropped, then negotiated again after the delay
+            self._restart(list(self.runs))      # dropped, then negotiated again after the delay
             return None
         if path == '/ip/ipsec/active-peers' and verb == 'remove':
             ref = attrs.get('.id', attrs.get('numbers'))
@@ -454,7 +455,8 @@ class TunnelRuntime(QuiescentRuntime):
     def forward(self, src, dst, size):
         """Would an echo request from ``src`` (one of our addresses) reach VPC host ``dst`` and come back?
 
-        Order, as Linux/RouterOS does it for locally originated traffic (cloud-side §8 "NAT bypass"):
+        Order, as Linux/RouterOS does it for locally originated traffic (MikroTik "IPsec" manual, site-to-site example, "NAT bypass",
+        https://help.mikrotik.com/docs/display/ROS/IPsec):
         the IPsec policy lookup decides whether the packet is "going into a policy"; srcnat runs (top to
         bottom, first terminal match wins; ``ipsec-policy=out,none`` matches packets NOT going into a
         policy); a masquerade/src-nat changes the source, the policy is looked up again with the new
@@ -474,7 +476,7 @@ class TunnelRuntime(QuiescentRuntime):
             self.stats['out-no-states'] += 1
             return False
         run, outcome_policy = found
-        if run.outcome.notes:       # e.g. behind NAT without NAT-T: ESP cannot cross the NAT (§8)
+        if run.outcome.notes:       # e.g. behind NAT without NAT-T: ESP cannot cross the NAT (RFC 3947)
             return False
         cloud = self.fabric.cloud(run.outcome.cloud)
         if dst not in cloud.hosts:
@@ -485,7 +487,7 @@ class TunnelRuntime(QuiescentRuntime):
         return True
 
     def _policy_for(self, src, dst):
-        """The first enabled, non-template policy whose selectors cover src -> dst for ICMP (table order, §2.6)."""
+        """The first enabled, non-template policy whose selectors cover src -> dst for ICMP (table order, IPsec manual, Policies)."""
         for entry in self.router.table('/ip/ipsec/policy'):
             values = entry.values
             if values.get('template') == 'true' or values.get('disabled') == 'true':
@@ -508,7 +510,7 @@ def _in(address, prefix):
 
 
 def _fw_address(address, matcher):
-    """Firewall address matcher (§4.1): ``[!]`` address, prefix or ``a-b`` range."""
+    """Firewall address matcher (MikroTik "NAT"/"Filter" manuals): ``[!]`` address, prefix or ``a-b`` range."""
     text = str(matcher)
     negate = text.startswith('!')
     text = text.lstrip('!')
@@ -610,7 +612,7 @@ def _nat_matches(values, src, dst, out_iface, into_policy):
             ok = value in ('icmp', '1')
         elif name == 'ipsec-policy':
             direction, kind = (value.split(',') + [''])[:2]
-            # §8: defconf's out,none = "not going into a policy"; in,* never matches in postrouting
+            # defconf's out,none = "not going into a policy" (IPsec manual, NAT bypass); in,* never matches in postrouting
             ok = direction == 'out' and (kind == 'ipsec') == into_policy
         else:
             ok = False      # ports, address lists, marks, in-interface...: an ICMP probe never matches (chosen)
@@ -624,7 +626,7 @@ PING_ARGS = frozenset({'address', 'src-address', 'count', 'interval', 'size', 't
                        'vrf', 'dscp', 'arp-ping'})
 DEFAULT_COUNT = 4               # chosen: RouterOS pings until /cancel when count is omitted; the lab stops after 4
 MAX_COUNT = 10000
-SRC_NOT_LOCAL = 'failure: src-address is not a local address'   # chosen; the reference has no text for it
+SRC_NOT_LOCAL = 'failure: src-address is not a local address'   # chosen; no public source gives the text
 
 
 def _rtt(router, host, seq):

@@ -2,7 +2,7 @@
 
 The router model only sees ``execute(command, attrs, queries)`` (contract in ``__init__.py``);
 everything that belongs to the connection rather than to the router lives here.
-Sentences are handled strictly one at a time (librouteros never multiplexes, reference §1.9).
+Sentences are handled strictly one at a time (librouteros never multiplexes: it sends a sentence and reads until ``!done``).
 """
 
 import asyncio
@@ -17,18 +17,18 @@ from emulator.errors import MultiTrap, Trap
 LOG = logging.getLogger('emulator.session')
 
 # "There is a limit on the number and size of sentences that the client can send before it has
-# logged in" (reference §1.1); the real limits are not documented, these are generous.
+# logged in" (MikroTik "API" manual, https://help.mikrotik.com/docs/spaces/ROS/pages/47579160/API); the real limits are not documented, these are generous.
 PRELOGIN_MAX_WORDS = 16
 PRELOGIN_MAX_LENGTH = 4096
 
-LOGIN_FAILED = 'invalid user name or password (6)'    # reference §1.7, post-6.43 login
-LEGACY_LOGIN_FAILED = 'cannot log in'                  # reference §1.7, challenge login
-NOT_LOGGED_IN = 'not logged in'                        # reference §1.7 / §6.1 item 4
-QUIT = 'session terminated on request'                 # reference §1.4 / §6.1 item 9
+LOGIN_FAILED = 'invalid user name or password (6)'    # post-6.43 login (API manual, Initial login)
+LEGACY_LOGIN_FAILED = 'cannot log in'                  # pre-6.43 challenge login
+NOT_LOGGED_IN = 'not logged in'                        # any command before /login
+QUIT = 'session terminated on request'                 # /quit: !fatal with this text
 
 
 def parse_sentence(words):
-    """Split a request into (command, attrs, queries, tag) -- reference §1.3, §1.5."""
+    """Split a request into (command, attrs, queries, tag) -- API manual, Command word / Attribute word / Query word / API attribute word."""
     command, attrs, queries, tag = words[0], {}, [], None
     for word in words[1:]:
         if word.startswith('='):
@@ -43,7 +43,7 @@ def parse_sentence(words):
 
 
 def legacy_response(password, challenge):
-    """The pre-6.43 login response: '00' + md5(NUL + password + challenge) (reference §1.7)."""
+    """The pre-6.43 login response: '00' + md5(NUL + password + challenge) (API manual, Initial login, pre-6.43)."""
     return '00' + hashlib.md5(b'\x00' + password.encode('utf-8') + challenge).hexdigest()
 
 
@@ -52,7 +52,7 @@ def is_print(command):
 
 
 def add_empty(command, replies, version):
-    """RouterOS >= 7.18 answers a print with nothing to report with ``!empty`` before ``!done`` (§1.4)."""
+    """RouterOS >= 7.18 answers a print with nothing to report with ``!empty`` before ``!done`` (API manual, Reply word)."""
     if version < (7, 18, 0) or not is_print(command):
         return replies
     if any(reply[0] != '!done' for reply in replies) or replies[-1][1]:
@@ -66,6 +66,7 @@ class Session:
         self.reader = reader
         self.writer = writer
         self.logged_in = False
+        self.account = None      # users.Account of the logged-in user: its group's policies apply to every command
         self.challenge = None
         self.stalled = False
 
@@ -77,7 +78,7 @@ class Session:
                     words = await wire.read_sentence(self.reader)
                 else:
                     words = await wire.read_sentence(self.reader, PRELOGIN_MAX_WORDS, PRELOGIN_MAX_LENGTH)
-                if not words or self.stalled:  # "Empty sentences are ignored" (§1.2); a stalled session reads only
+                if not words or self.stalled:  # "Empty sentences are ignored" (API manual); a stalled session reads only
                     continue
                 if not await self.handle(words):
                     break
@@ -115,7 +116,7 @@ class Session:
         elif command == '/quit':
             return await self.fatal(QUIT)
         elif command == '/cancel':
-            # nothing is ever in flight (one sentence at a time), so there is nothing to interrupt (§1.5)
+            # nothing is ever in flight (one sentence at a time), so there is nothing to interrupt (``/cancel`` of a finished tag)
             replies = [('!done', {})]
         elif not command.startswith('/'):
             replies = [('!trap', {'message': 'no such command prefix', 'category': '0'}), ('!done', {})]
@@ -126,7 +127,7 @@ class Session:
 
     def execute(self, command, attrs, queries):
         try:
-            replies = list(self.node.router.execute(command, attrs, queries))
+            replies = list(self.node.router.execute(command, attrs, queries, policies=self.account.policies))
         except Trap as trap:
             replies = [('!trap', trap.words()), ('!done', {})]
         except MultiTrap as multi:
@@ -139,29 +140,29 @@ class Session:
         return replies
 
     def login(self, attrs):
-        spec = self.node.spec
         name, password, response = attrs.get('name'), attrs.get('password'), attrs.get('response')
         if name is None and password is None and response is None:
-            # pre-6.43 challenge: '/login' alone -> '!done =ret=<32 hex>' (reference §1.7)
+            # pre-6.43 challenge: '/login' alone -> '!done =ret=<32 hex>' (API manual, pre-6.43 login)
             self.challenge = os.urandom(16)
             return [('!done', {'ret': self.challenge.hex()})]
+        # a user whose group lacks the api policy gets the wrong-password text (users.py)
         if response is not None:
             challenge, self.challenge = self.challenge, None
-            ok = (challenge is not None and name == spec.username
-                  and response.lower() == legacy_response(spec.password, challenge))
+            account = challenge is not None and self.node.router.check_login(
+                name or '', proof=lambda stored: response.lower() == legacy_response(stored, challenge))
             message = LEGACY_LOGIN_FAILED
         else:
-            ok = bool(self.node.router.check_login(name or '', password or ''))
+            account = self.node.router.check_login(name or '', password or '')
             message = LOGIN_FAILED
-        ok = ok and not self.node.faults.login_fail
+        ok = bool(account) and not self.node.faults.login_fail
         self.node.router.note_login(ok)
         if not ok:
             return [('!trap', {'message': message}), ('!done', {})]
-        self.logged_in = True
+        self.logged_in, self.account = True, account
         return [('!done', {})]
 
     async def fatal(self, reason):
-        """``!fatal`` and a bare reason word, then close (reference §1.4)."""
+        """``!fatal`` and a bare reason word, then close (API manual, Reply word)."""
         await self.write(wire.encode_sentence(['!fatal', reason]))
         return False
 

@@ -1,8 +1,8 @@
 """A generic ordered RouterOS table: ``.id`` allocation, insertion order, move, lookup.
 
 Knows nothing about fields or validation (that is ``router`` + ``menus``).  Ids are per table,
-monotonic and never reused within a run (reference §1.5); ``move`` changes order only, never an
-``.id`` (§4.2).  Values are canonical strings keyed by RouterOS property name.
+monotonic and never reused within a run; ``move`` changes order only, never an ``.id`` (MikroTik "Command
+Line Interface" manual, https://help.mikrotik.com/docs/display/ROS/Command+Line+Interface).  Values are canonical strings keyed by RouterOS property name.
 """
 
 
@@ -84,7 +84,7 @@ class Table:
         rest = [e for e in self.entries if e.id not in moving_set]
         if destination is None or destination.id in moving_set:
             if destination is not None:
-                # Moving an item before itself: no-op for that item (reference §4.2, inferred).
+                # Moving an item before itself: no-op for that item (not documented; the harmless reading).
                 idx = self.entries.index(destination)
                 after = [e for e in self.entries[idx:] if e.id not in moving_set]
                 destination = after[0] if after else None

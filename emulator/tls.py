@@ -1,7 +1,7 @@
 """API-SSL certificates for the lab: one CA, one fleet server certificate, and per-router ones on demand.
 
 Python's default SSL context will not negotiate RouterOS's anonymous-DH mode, so the lab presents
-a real certificate (reference §1.1). The fleet certificate's SANs are ``127.0.0.1``, ``localhost`` and
+a real certificate (API-SSL without a certificate uses anonymous DH: MikroTik "API" manual). The fleet certificate's SANs are ``127.0.0.1``, ``localhost`` and
 ``<router>.lab.invalid`` for every router, so clients can validate against ``ca.pem``; connecting
 with any other hostname fails validation on purpose.
 

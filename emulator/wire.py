@@ -1,8 +1,8 @@
-"""RouterOS API words and sentences on the wire (reference §1.2, §1.3).
+"""RouterOS API words and sentences on the wire (MikroTik "API" manual, https://help.mikrotik.com/docs/spaces/ROS/pages/47579160/API).
 
 A word is a length prefix (1-5 bytes, big-endian) followed by that many bytes; a sentence is
 words terminated by a zero-length word. Lengths are encoded minimally; all five forms are decoded.
-A first byte >= 0xF8 is a reserved control byte and the peer cannot continue (§1.2).
+A first byte >= 0xF8 is a reserved control byte and the peer cannot continue (the manual reserves it).
 Text is UTF-8 with ``surrogateescape``, so arbitrary bytes survive a decode/encode round trip.
 """
 
@@ -68,7 +68,7 @@ def encode_sentence(words):
 
 
 def encode_reply(reply, attrs=None, tag=None):
-    """``('!re', {'name': 'x'}, tag)`` -> bytes; ``.tag`` only when the request had one (§1.5)."""
+    """``('!re', {'name': 'x'}, tag)`` -> bytes; ``.tag`` only when the request had one."""
     words = [reply]
     if tag:
         words.append(f'.tag={tag}')
@@ -80,7 +80,7 @@ def encode_reply(reply, attrs=None, tag=None):
 class Decoder:
     """Incremental decoder: ``feed(bytes)`` returns the sentences completed so far (lists of str).
 
-    Empty sentences are returned as ``[]``; the caller decides to ignore them (§1.2).
+    Empty sentences are returned as ``[]``; the caller decides to ignore them (the manual: empty sentences are ignored).
     """
 
     def __init__(self):

@@ -2,17 +2,17 @@
 
 Each family module exposes ``menus(v)`` where ``v`` is the version tuple (e.g. ``(7, 16, 2)``) and
 returns a list of ``Menu``.  Version differences are plain conditionals next to the field they
-concern (reference §2.13), so "what does 6.49 have here" is answered in one place.
+concern, so "what does 6.49 have here" is answered in one place.
 
 A ``Field`` says how one property is parsed, stored, printed and validated:
 
 * ``type``          a ``rosvalues`` type: parses input to the canonical stored/printed text.
 * ``default``       canonical default, or None for "no value" (absent from print).
 * ``show_default``  printed when at its default (True) or omitted like RouterOS omits
-                    ``port=500``, ``my-id=auto``, ``prf-algorithm=auto`` (False, reference §2.1.1).
+                    ``port=500``, ``my-id=auto``, ``prf-algorithm=auto`` (False: a v7 print leaves them out).
 * ``ro``            read-only; writing it is ``unknown parameter`` (it is not an argument of add/set).
 * ``mandatory``     required on ``add``: ``missing value(s) of argument(s) <name>``.
-* ``sensitive``     a secret (only informational here: the API prints it, see ipsec.py).
+* ``sensitive``     a secret: printed as ``*****`` to a user without the ``sensitive`` policy (users.py).
 * ``runtime``       the value comes from ``router.runtime`` at print time, never stored.
 * ``unsettable``    may be cleared with ``unset`` (NAT/filter matchers, comment).
 """
@@ -45,7 +45,7 @@ class Menu:
     verbs: frozenset = frozenset()
     ordered: bool = False                # 'move' and 'place-before' are meaningful
     builtins: list = dataclasses.field(default_factory=list)   # [{'.id': '*0', ...values}] seeded on reset
-    first_id: int = 1                    # first .id handed to a user entry (reference §1.5: per-table id spaces)
+    first_id: int = 1                    # first .id handed to a user entry (every table has its own .id space)
     singleton: bool = False              # one row, no .id (system/identity, ipsec/settings, ...)
     runtime_rows: bool = False           # rows come from router.runtime.rows(path) (active-peers, installed-sa)
     auto_name: str | None = None         # 'peer' -> peer1, peer2 ... when name is omitted on add
@@ -54,7 +54,7 @@ class Menu:
     derive: Callable | None = None       # derive(router, menu, rows) -> rows with computed fields (invalid=...)
     in_use: Callable | None = None       # in_use(router, menu, entry) -> str | None (refuse removal)
     builtin_flag: str | None = 'default'  # property printed true on built-in rows
-    flag_false_shown: bool = True        # print builtin_flag=false on user rows (policy: no, per the [TF] record)
+    flag_false_shown: bool = True        # print builtin_flag=false on user rows (policy: no, as a real v7 print records it)
 
     def __post_init__(self):
         self.by_name = {f.name: f for f in self.fields}
@@ -63,7 +63,7 @@ class Menu:
         return self.by_name.get(name)
 
 
-# Verb sets, reference §2.1.5 and §4.1 (API-relevant subset of the v7 inspect lists).
+# Verb sets: the API-relevant subset of what a v7 router's /console/inspect lists per menu.
 READ = frozenset({'print', 'getall', 'get'})
 NAMED = READ | {'add', 'set', 'remove', 'reset'}
 WITH_DISABLE = NAMED | {'enable', 'disable', 'comment'}

@@ -1,6 +1,7 @@
-"""``/ip/firewall/nat``, ``/ip/firewall/filter`` and ``/ip/firewall/raw`` (reference §4).
+"""``/ip/firewall/nat``, ``/ip/firewall/filter`` and ``/ip/firewall/raw`` (MikroTik "NAT" and "Filter" manuals,
+https://help.mikrotik.com/docs/display/ROS/NAT, https://help.mikrotik.com/docs/display/ROS/Filter).
 
-``raw`` has the same shape as filter (reference §4.1 properties, §4.2 ordering) with the RAW table's
+``raw`` has the same shape as filter (properties, ordering) with the RAW table's
 own chains and actions: predefined chains ``prerouting`` and ``output`` (plus user chains reached by
 ``jump``), actions ``accept add-dst-to-address-list add-src-to-address-list drop jump log notrack
 passthrough return``, default ``accept``, and no connection-tracking matchers (MikroTik "Firewall
@@ -10,7 +11,7 @@ packets ...``). The lab forwards no real packets, so raw rules never change ping
 
 Ordered tables (``place-before`` on add, ``move``), ``unset`` of matchers, ``bytes``/``packets``
 counters (always 0: the lab forwards no real packets through rules), ``log``/``log-prefix``
-printed at their defaults, unset matchers absent from print (§4.1).
+printed at their defaults, unset matchers absent from print (as a v7 ``print`` shows them).
 """
 
 from emulator.menus import FIREWALL, Field, Menu

@@ -13,7 +13,7 @@ from emulator.rosvalues import Bool, Interface, Ref, Str
 
 
 def _address_validate(router, menu, values, entry):
-    """``network`` follows ``address`` unless given; the same address twice is refused (§1.8 generic text)."""
+    """``network`` follows ``address`` unless given; the same address twice is refused (RouterOS's generic ``failure: already have ...`` text)."""
     address = values.get('address')
     if address:
         iface = ipaddress.ip_interface(address)

@@ -1,25 +1,28 @@
-"""``/ip/ipsec/*`` menus per version (reference §2.2-§2.13).
+"""``/ip/ipsec/*`` menus per version (MikroTik "IPsec" manual, https://help.mikrotik.com/docs/display/ROS/IPsec; print shapes and canonical orders as
+real routers print them: ``/console/inspect`` dumps of CHRs 7.10-7.24, and the records captured from real v7
+routers in terraform-provider-routeros' ``resource_ip_ipsec_*.go``).
 
-Choices on open questions (reference §7), each with its reason:
+Choices where public sources disagree or are silent, each with its reason:
 
-* DPD defaults (item 1): ``2m``/``5`` on 6.49 and 7.0-7.16, ``8s``/``4`` from 7.17 -- the 7.17.2 export
+* DPD defaults: ``2m``/``5`` on 6.49 and 7.0-7.16, ``8s``/``4`` from 7.17 -- the 7.17.2 export
   is the earliest sample showing 8s/4 and every older v7 sample shows 2m/5.
-* Built-in profile ``enc-algorithm`` (item 2): ``aes-128`` on 6.49 (v6 doc + v6 print), ``aes-128,3des`` on v7.
-* v6 canonical multi-value order (item 3): strongest first like v7, because the only v6 *print* sample
+* Built-in profile ``enc-algorithm``: ``aes-128`` on 6.49 (v6 doc + v6 print), ``aes-128,3des`` on v7.
+* v6 canonical multi-value order: strongest first like v7, because the only v6 *print* sample
   (``dh-group=modp2048,modp1024``) is in that order; the ascending L2TP sample is a dynamic peer's text.
-* Built-in ids (item 5): profile ``default`` ``*A`` and proposal ``default`` ``*0`` as captured [TF];
+* Built-in ids: profile ``default`` ``*A`` and proposal ``default`` ``*0`` as captured from a real v7 router;
   policy template ``*1000000`` so that the first user policy is ``*1000001`` as captured; policy group
   ``default`` ``*0``; mode-config ``request-only`` ``*1``.
-* Policy addresses when omitted (item 6): ``::/0`` on v7 (real capture [TF]), ``0.0.0.0/32`` on 6.49 (doc).
-* ``pfs-group`` members (item 7): the [IPSEC-DOC] list incl. ``modp8192``, without ``x25519`` (7.21.5 completion).
-* ``prf-algorithm`` on 6.49 (item 8): absent (``unknown parameter``) -- no v6 print ever shows it (§2.13).
-* Secrets (item 12): printed in clear over the API (``secret``, ``password``, ``ppk-secret``). The only real
-  record [TF] shows ``secret=secret!!!`` from a full-rights API user; the lab's user has full rights.
-  The collection must therefore never echo what it reads (DESIGN rule 5).
-* Removing an entry another one references (item 4): refused with ``failure: <kind> is in use`` -- the text
-  is not documented; refusing is the strict reading and makes wrong removal order visible (DESIGN rule 6).
-* Second initiator peer (§2.3, item 21): refused when another non-passive peer has the same ``address``
-  *and* the same ``exchange-mode`` ("exchange mode is the only unique identifier between the peers" [IPSEC-DOC]).
+* Policy addresses when omitted: ``::/0`` on v7 (real capture), ``0.0.0.0/32`` on 6.49 (v6 manual).
+* ``pfs-group`` members: the IPsec manual's list incl. ``modp8192``, without ``x25519`` (7.21.5 completion).
+* ``prf-algorithm`` on 6.49: absent (``unknown parameter``) -- no v6 print ever shows it.
+* Secrets (``secret``, ``password``, ``ppk-secret``): printed in clear over the API to a user whose group has
+  the ``sensitive`` policy, as ``*****`` to others (emulator/users.py). The only real record shows
+  ``secret=secret!!!`` from a full-rights API user; the lab's default user has full rights.
+  The collection must therefore never echo what it reads (secrets never leave: docs/architecture.md).
+* Removing an entry another one references: refused with ``failure: <kind> is in use`` -- the text
+  is not documented; refusing is the strict reading and makes wrong removal order visible (the collection removes in reverse dependency order).
+* Second initiator peer: refused when another non-passive peer has the same ``address``
+  *and* the same ``exchange-mode`` ("exchange mode is the only unique identifier between the peers", IPsec manual, Peers).
 """
 
 from emulator.errors import ARGUMENT_VALUE, Trap
@@ -34,7 +37,7 @@ POLICY = '/ip/ipsec/policy'
 GROUP = '/ip/ipsec/policy/group'
 MODE_CONFIG = '/ip/ipsec/mode-config'
 
-# Canonical orders = [INSPECT] desc order (§2.1.3, §2.2, §2.5).
+# Canonical orders = the order of a v7 router's /console/inspect completion (strongest first).
 DH_V7 = ('x25519', 'ecp256', 'ecp384', 'ecp521', 'modp8192', 'modp6144', 'modp4096', 'modp3072', 'modp2048', 'modp1536',
          'modp1024', 'modp768')
 DH_V6 = ('ecp256', 'ecp384', 'ecp521', 'modp8192', 'modp6144', 'modp4096', 'modp3072', 'modp2048', 'modp1536', 'modp1024',
@@ -51,7 +54,7 @@ ESP_AUTH = ('sha512', 'sha256', 'sha1', 'md5', 'null')
 PFS_V7 = ('none', 'ecp256', 'ecp384', 'ecp521', 'modp768', 'modp1024', 'modp1536', 'modp2048', 'modp3072', 'modp4096',
           'modp6144', 'modp8192')
 PFS_V6 = PFS_V7 + ('ec2n155', 'ec2n185')
-# /ip/ipsec/statistics counters (§2.11), all zero on a quiescent router.
+# /ip/ipsec/statistics counters (IPsec manual, Statistics), all zero on a quiescent router.
 STATISTICS = ('in-errors', 'in-buffer-errors', 'in-header-errors', 'in-no-states', 'in-state-protocol-errors', 'in-state-mode-errors',
               'in-state-sequence-errors', 'in-state-expired', 'in-state-mismatches', 'in-state-invalid', 'in-template-mismatches',
               'in-no-policies', 'in-policy-blocked', 'in-policy-errors', 'out-errors', 'out-bundle-errors', 'out-bundle-check-errors',
@@ -62,7 +65,7 @@ AUTH_METHODS = ('digital-signature', 'eap', 'eap-radius', 'pre-shared-key', 'pre
 
 
 def _hidden(name, rtype, default, **kw):
-    """A property omitted from print while at its default (§2.1.1)."""
+    """A property omitted from print while at its default (as RouterOS prints it)."""
     return Field(name, rtype, default=default, show_default=False, **kw)
 
 
@@ -71,7 +74,7 @@ def _flags(*names):
 
 
 def dpd_defaults(v):
-    """(dpd-interval, dpd-maximum-failures) of the built-in profile, §7 item 1 (see module docstring)."""
+    """(dpd-interval, dpd-maximum-failures) of the built-in profile (see the module docstring)."""
     return ('8s', '4') if v >= (7, 17, 0) else ('2m', '5')
 
 
@@ -111,12 +114,12 @@ def _peer_validate(router, menu, values, entry):
 
 def _peer_derive(router, menu, rows):
     for row in rows:
-        row['responder'] = row.get('passive', 'false')   # passive => R flag (§2.3)
+        row['responder'] = row.get('passive', 'false')   # passive => R flag (IPsec manual, Peers)
     return rows
 
 
 def _policy_derive(router, menu, rows):
-    """``invalid=true`` on a policy repeating an earlier policy's src/dst pair (§2.6 flag I, §6.2 item 22)."""
+    """``invalid=true`` on a policy repeating an earlier policy's src/dst pair (IPsec manual, Policies: flag I = invalid)."""
     seen = set()
     for row in rows:
         if row.get('template') == 'true':
@@ -273,7 +276,7 @@ def menus(v):
         Field('ph2-state', Str(), ro=True, runtime=True),
         Field('ph2-count', Int(), ro=True, runtime=True),
     ] + _flags('dynamic', 'invalid') + [_hidden('default', Bool(), 'false', ro=True)]
-    # the template is ::/0 on both versions ([CONSOLE-DOC] v6.22+ and v7)
+    # the template is ::/0 on both versions (MikroTik "Command Line Interface" manual: v6.22+ and v7)
     template = {'.id': '*1000000', 'src-address': '::/0', 'dst-address': '::/0', 'protocol': 'all', 'proposal': 'default',
                 'template': 'true', 'group': 'default', 'disabled': 'false', 'dynamic': 'false', 'invalid': 'false'}
     policy = Menu(POLICY, policy_fields, verbs=ORDERED - no_reset, ordered=True, builtins=[template], first_id=0x1000001,

@@ -32,7 +32,7 @@ def menus(v):
         Field('platform', **ro),
     ], verbs=READ, singleton=True, builtin_flag=None)
 
-    # /log rows: .id time topics message (reference §3.2); the router appends, clients only read.
+    # /log rows: .id time topics message (MikroTik "Log" manual, https://help.mikrotik.com/docs/display/ROS/Log); the router appends, clients only read.
     log = Menu('/log', [Field('time', **ro), Field('topics', **ro), Field('message', **ro)], verbs=READ, builtin_flag=None)
     return [identity, resource, log]
 

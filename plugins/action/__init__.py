@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Shared base of the object modules' action plugins (DESIGN rule 9).
+"""Shared base of the object modules' action plugins (why: docs/scale.md, "Why the modules run as action plugins").
 
 The action plugin runs the very same ``runner.run()`` as the module, in the controller process:
 no AnsiballZ payload, no second interpreter. Arguments are validated against the module's own

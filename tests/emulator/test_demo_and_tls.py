@@ -54,11 +54,11 @@ def test_demo_clouds_agree_and_hand_built_tunnel_mismatched(lab_factory):
         apis[name] = labkit.connect(lab, name)
         _apply_tencent_preset(apis[name], gateway, lan, vpc, psk, my_id)
     lab.advance(1)
-    # branch1's masquerade has no ipsec-policy matcher: with the tunnel up, its pings still die (§8) ...
+    # branch1's masquerade has no ipsec-policy matcher: with the tunnel up, its pings still die (IPsec manual, NAT bypass) ...
     assert [p['ph2-state'] for p in apis['branch1'].path('ip', 'ipsec', 'policy') if not p.get('template')] == ['established']
     probe = {'address': '10.101.0.10', 'src-address': '192.168.20.1', 'count': '1'}
     assert all(r.get('status') == 'timeout' for r in apis['branch1']('/ping', **probe))
-    # ... so it gets the accept rule on top, like the guide (and the collection) add it
+    # ... so it gets the accept rule on top, like a how-to guide (and the collection) adds it
     bypass = {'src-address': '192.168.20.0/24', 'dst-address': '10.101.0.0/24', 'place-before': '0'}
     apis['branch1'].path('ip', 'firewall', 'nat').add(chain='srcnat', action='accept', **bypass)
     for name, api in apis.items():

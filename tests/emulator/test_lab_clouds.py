@@ -1,4 +1,4 @@
-"""Cloud gateways in Tencent vocabulary: parsing, defaults (§1.1), errors, console edits, log."""
+"""Cloud gateways in Tencent vocabulary: parsing, defaults (Tencent Cloud "Creating a VPN Tunnel"), errors, console edits, log."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Menu conformance through librouteros 4.2.2 against the in-process lab (reference §6.4 items 32-34)."""
+"""Menu conformance through librouteros 4.2.2 against the in-process lab."""
 
 import pytest
 from librouteros.exceptions import MultiTrapError, TrapError
@@ -104,7 +104,7 @@ def test_defaults_omitted_and_typed(api):
     assert peer['passive'] is False and peer['send-initial-contact'] is True
     api.path('ip', 'ipsec', 'identity').add(peer='p', secret='s3cr3t')
     ident = next(iter(api.path('ip', 'ipsec', 'identity')))
-    assert ident['generate-policy'] is False          # the enum text 'no', cast by librouteros (§1.9)
+    assert ident['generate-policy'] is False          # the enum text 'no', cast by librouteros
     assert 'my-id' not in ident and 'remote-id' not in ident and ident['secret'] == 's3cr3t'
 
 

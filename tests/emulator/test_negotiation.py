@@ -116,7 +116,7 @@ def test_routeros_defaults_apply_when_properties_are_omitted():
     assert (out.phase1.enc_algorithm, out.phase1.hash_algorithm, out.phase1.dh_group, out.phase1.lifetime) == ('3des', 'sha1', 'modp2048', 86400)
     sa = out.policies[0].sas[0]
     assert (sa.enc_algorithm, sa.enc_key_size, sa.hard_lifetime) == ('aes-cbc', 192, 1800)     # default proposal lifetime 30m
-    # RouterOS 6.49's built-in profile offers aes-128 only (reference §2.2): no 3DES
+    # RouterOS 6.49's built-in profile offers aes-128 only (a 6.49 print shows it): no 3DES
     v6 = dataclasses.replace(rt, version='6.49.10')
     assert negotiate(v6, 'p', cl, now=0).failure.klass == 'phase1_proposal'
 

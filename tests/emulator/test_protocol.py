@@ -1,4 +1,4 @@
-"""The API protocol face of the lab: wire forms, login, .tag, !empty, !fatal (reference §1, §6.1, §6.4)."""
+"""The API protocol face of the lab: wire forms, login, .tag, !empty, !fatal (MikroTik "API" manual)."""
 
 import socket
 

@@ -1,4 +1,4 @@
-"""Unit tests of the ``?`` query stack machine (reference §1.6) and of typed values (§1.5)."""
+"""Unit tests of the ``?`` query stack machine (MikroTik "API" manual, Queries) and of typed values."""
 
 import pytest
 
@@ -25,7 +25,7 @@ def test_no_query_returns_all():
     (['=type=ether'], ['a']),
     (['comment'], ['a']),
     (['-comment'], ['b', 'c']),
-    (['type=ether', 'type=vlan', '#|'], ['a', 'b']),          # OR, the [API-DOC] example
+    (['type=ether', 'type=vlan', '#|'], ['a', 'b']),          # OR, the API manual's example
     (['type=ether', 'type=vlan', '#|!'], ['c']),              # NOR
     (['=type=ether', '#!'], ['b', 'c']),                      # librouteros' !=
     (['=type=ether', '=disabled=false', '#&'], ['a']),

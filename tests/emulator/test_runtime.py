@@ -99,7 +99,7 @@ def answered(replies):
 @pytest.mark.parametrize('version', ['7.16.2', '7.19.4', '6.49.17'])
 def test_success_path(lab_factory, version):
     lab, api = start(lab_factory, version)
-    # in flight: message-1-sent, spir all zero, nothing installed, policy idle (semantics §3.1)
+    # in flight: message-1-sent, spir all zero, nothing installed, policy idle
     (row,) = peers(api)
     assert row['state'] == 'message-1-sent' and row['ph2-total'] == 0
     assert sas(api) == [] and policy(api)['ph2-state'] == 'no-phase2' and policy(api)['active'] is False
@@ -110,7 +110,7 @@ def test_success_path(lab_factory, version):
     assert row['ph2-total'] == 1 and row['natt-peer'] is False and row['uptime'] == '5s'
     if version.startswith('7'):
         assert row['port'] == 500 and row['id'] == GW and len(row['spii']) == 16 and row['spir'] != '0' * 16
-    else:   # §2.13: 6.49 has no id/spii/spir
+    else:   # 6.49 has no id/spii/spir
         assert not {'id', 'spii', 'spir', 'port'} & set(row)
     pair = sas(api)
     assert len(pair) == 2
@@ -205,7 +205,7 @@ def test_failing_peer_retries_on_the_clock_and_prints_do_not_log(lab_factory):
     for attempt in range(5):
         assert peers(api) == [], attempt
     assert log(api) == first
-    lab.advance(29)     # t=31: the retry (started at t=30) is in flight: the row reappears (cloud-side §10 item 2)
+    lab.advance(29)     # t=31: the retry (started at t=30) is in flight: the row reappears
     assert [p['state'] for p in peers(api)] == ['message-1-sent'] and log(api) == first
     lab.advance(DELAY)
     assert len(log(api)) == 2 * len(first) and peers(api) == []
@@ -217,7 +217,7 @@ def test_failing_peer_retries_on_the_clock_and_prints_do_not_log(lab_factory):
 def test_ikev2_pfs_mismatch_fails_at_rekey(lab_factory):
     lab, api = start(lab_factory, cloud={'ipsec': {'pfs': 'NULL'}})
     lab.advance(DELAY)
-    assert policy(api)['ph2-state'] == 'established' and len(sas(api)) == 2     # IKE_AUTH child has no DH (§9)
+    assert policy(api)['ph2-state'] == 'established' and len(sas(api)) == 2     # IKE_AUTH child has no DH (RFC 7296 1.2)
     lab.advance(48 * 60)
     assert any('CREATE_CHILD_SA response' in m for m in lab.cloud_messages('tc-gz'))
     assert any('NO_PROPOSAL_CHOSEN' in m for t, m in log(api))
@@ -313,7 +313,7 @@ def test_nat_order_decides_the_ping(lab_factory):
     tuple(api('/ip/firewall/nat/unset', numbers=rule['.id'], **{'value-name': 'ipsec-policy'}))
     lab.advance(DELAY)
     assert policy(api)['ph2-state'] == 'established'
-    assert answered(ping(api)) == []              # masquerade rewrote the source: no policy, no tunnel (§8)
+    assert answered(ping(api)) == []              # masquerade rewrote the source: no policy, no tunnel (IPsec manual, NAT bypass)
     accept = nat.add(chain='srcnat', action='accept', **{'src-address': LAN, 'dst-address': VPC})
     assert answered(ping(api)) == []              # below the masquerade: never reached
     tuple(api('/ip/firewall/nat/move', numbers=accept, destination=rule['.id']))

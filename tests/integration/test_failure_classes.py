@@ -126,7 +126,7 @@ def _diagnosis(out, host):
     return match.group(1), match.group(2) == 'certain', candidates, evidence
 
 
-# The router's own lines do not separate these from another class (cloud-side-and-diagnosis §9, guide table):
+# The router's own lines do not separate these from another class (the same notify for several causes):
 # identity (IKEv2 AUTHENTICATION_FAILED: psk or identity), pfs under IKEv1 (NO-PROPOSAL-CHOSEN in phase 2: ESP
 # proposal or PFS, selectors by the state), exchange_mode (IKEv1 AUTHENTICATION-FAILED: mode, identity or
 # version) and ike_version (ike2 refused with NO_PROPOSAL_CHOSEN: proposal or version). For these the diagnosis
@@ -165,7 +165,7 @@ def test_failure_class_diagnosed_through_the_role(outcome, klass):
 
 
 # Tencent's own line for a main/aggressive mismatch ("no peer config found by ID payload") also means an ID
-# mismatch (cloud-side-and-diagnosis.md §9): with the cloud's lines, exchange_mode must be ranked, not certain.
+# mismatch (Tencent's tunnel log page): with the cloud's lines, exchange_mode must be ranked, not certain.
 PASTED_AMBIGUOUS = {'exchange_mode'}
 PASTED_PARAMS = NAMES
 

@@ -7,7 +7,7 @@ import yaml
 
 from tests.integration import kit
 
-# A hand-built tunnel, the guide's way, that the role must never touch.
+# A tunnel built by hand, the way a how-to guide types it, that the role must never touch.
 HAND_BUILT = {
     '/ip/firewall/nat': [{'chain': 'srcnat', 'action': 'masquerade', 'out-interface': 'ether1'}],
     '/ip/ipsec/profile': [{'name': 'by_hand', 'dh-group': 'modp1024', 'hash-algorithm': 'sha1', 'enc-algorithm': 'aes-128'}],

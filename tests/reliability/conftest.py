@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Reliability tier: the lab router holds entries that are NOT ours, and we build one tunnel from empty.
 
-Two build paths, both in-process through the action plugins (the code path a play uses, DESIGN rule 9):
+Two build paths, both in-process through the action plugins (the code path a play uses, docs/scale.md):
 
 * ``objects``: the object modules in dependency order, one module run (one login) each, stopping at
   the first failure the way a play stops a host: profile, proposal -> peer -> identity -> policy -> NAT
@@ -53,7 +53,7 @@ CONFIG_MENUS = ('/ip/ipsec/profile', '/ip/ipsec/proposal', '/ip/ipsec/peer', '/i
 
 LAN, VPC, GW = '192.168.10.128/25', '10.100.0.0/16', '198.51.100.10'
 
-# The tunnel, as object-module steps (module, args) in dependency order (DESIGN rule 6).
+# The tunnel, as object-module steps (module, args) in dependency order (referenced entries first).
 STEPS = [
     ('ipsec_profile', {'name': 'vpc-p', 'hash_algorithm': 'sha256', 'enc_algorithm': ['aes-256'], 'dh_group': ['modp2048'],
                        'lifetime': '1d'}),
@@ -132,7 +132,7 @@ def rlab(rel_lab):
     return labkit.fresh(rel_lab, VERSIONS)
 
 
-# a message says what to do: one of these imperative phrases (DESIGN rule 7)
+# a message says what to do: one of these imperative phrases (errors name the next step)
 NEXT_STEP = ('allowed', 'must ', 'needs ', 'may contain only', 'make ', 'one tunnel per', 'not an ipv4 address',
              'retry', 'run again', 'run the task again', 'check ', 'set ', 'raise ', 'give ', 'fix ', 'remove ', 'create ', 'add ',
              'enable ', 'use ')

@@ -47,7 +47,7 @@ CASES = [
     ('tunnels-ike-enc-unknown', 'tunnels', 'v7', t(ike={'encryption': 'aes-512'}), ['aes-512', 'encryption']),
     ('tunnels-esp-auth-unknown', 'tunnels', 'v7', t(esp={'auth': 'sha384'}), ['sha384', 'auth']),
     ('tunnels-cloud-unknown', 'tunnels', 'v7', t(cloud='oracle'), ['cloud', 'oracle', 'tencent']),
-    # --- algorithms this RouterOS version lacks (6.49 vs 7.x) ----------------------------------------------------
+    # --- algorithms this RouterOS version lacks (6.49 vs 7.x, MikroTik "IPsec" manual) --------------------------------
     ('v6-proposal-chacha', 'ipsec_proposal', 'v6', {'enc_algorithms': ['chacha20poly1305']}, ['enc-algorithms', 'chacha20poly1305', '6.49']),
     ('v6-profile-x25519', 'ipsec_profile', 'v6', {'dh_group': ['x25519']}, ['dh-group', 'x25519', '6.49']),
     ('v6-profile-prf', 'ipsec_profile', 'v6', {'prf_algorithm': 'sha256'}, ['prf-algorithm', '7.0', '6.49']),

@@ -11,7 +11,8 @@ def ros(message, topics='ipsec,error'):
     return {'topics': topics, 'message': message}
 
 
-# (class, router-side lines, cloud-side lines): log texts of RouterOS, strongSwan and the clouds' VPN logs.
+# (class, router-side lines, cloud-side lines) as public logs show them: Tencent's and Alibaba's tunnel log pages,
+# strongSwan's lines quoted by pfSense's "Troubleshooting IPsec VPNs", RouterOS logs users posted.
 DECISIVE = [
     ('psk', [ros('113.87.48.200 parsing packet failed, possible cause: wrong password')],
      ['TANS_IKE_NEGO: invalid HASH_V1 payload length, decryption failed']),
@@ -70,7 +71,7 @@ def test_each_row_classifies_from_either_end(cls, end, lines):
 
 def test_certain_only_from_verified_decisive_lines():
     assert diagnose(cloud_log=['received INVALID_ID_INFORMATION error notify'])['certain'] is True
-    # racoon-style text is "expected from source": top class, but not certain.
+    # a racoon-style text inferred from racoon's source, not seen in a real log: top class, but not certain.
     result = diagnose(router_log=[ros('not acceptable Identity Protection mode')])
     assert result['class'] == 'exchange_mode'
     assert result['certain'] is False
@@ -303,18 +304,18 @@ def test_non_ipsec_router_topics_are_ignored():
     assert result['class'] is None
 
 
-# --- lines the reference gives to more than one class: every class ranked, never certain ----------------------
+# --- lines that public logs show for more than one class: every class ranked, never certain ----------------------
 DOWN = {'active_peers': [{'state': 'message-1-sent', 'remote-address': '119.91.254.122'}], 'policies': [POLICY]}
 MULTI = [
     # (router lines, state, classes that must all be candidates)
-    # RouterOS with ike2 against an IKEv1-only cloud receives NO_PROPOSAL_CHOSEN; MikroTik's FAQ reads it as phase 1
+    # RouterOS ike2 against an IKEv1-only cloud receives NO_PROPOSAL_CHOSEN, as does a phase-1 proposal mismatch
     ([ros('got fatal error: NO_PROPOSAL_CHOSEN')], DOWN, {'phase1_proposal', 'ike_version'}),
     ([ros('119.91.254.122 fatal NO-PROPOSAL-CHOSEN notify messsage, phase1 should be deleted.')], DOWN,
      {'phase1_proposal', 'ike_version'}),
-    # Alibaba's FAQ: IKEv1 AUTHENTICATION_FAILED = exchange modes (or versions) differ; identities send it too
+    # IKEv1 AUTHENTICATION_FAILED: exchange modes (or versions) differ, or the identities do (Alibaba's FAQ, Tencent's log)
     ([ros('119.91.254.122 fatal AUTHENTICATION-FAILED notify messsage, phase1 should be deleted.')], DOWN,
      {'exchange_mode', 'identity', 'ike_version'}),
-    # a v2-only responder ignores IKEv1 -> the same silence as an unreachable peer
+    # an IKEv2-only responder ignores IKEv1 -> the same silence as an unreachable peer
     ([ros('phase1 negotiation failed due to time up 113.87.48.200[500]<=>119.91.254.122[500] 5c2b:0')], DOWN,
      {'no_response', 'ike_version'}),
     ([ros('sending retransmit 1 of request message ID 0, seq 1', 'ipsec,info')], None, {'no_response', 'ike_version'}),
@@ -343,7 +344,7 @@ def test_router_lines_of_several_classes_rank_all_of_them(lines, state, classes)
     'IKE_SA_ESTABLISH_FAIL:Failed to establish IKE SA for the reason of initiator no peer config found by ID payload, '
     'configured[ID_IPV4_ADDR:113.87.48.200], received[ID_IPV4_ADDR:113.87.48.200]'])
 def test_tencent_no_peer_config_by_id_payload_is_id_or_mode(line):
-    """Tencent "no peer config found by ID payload" = ID *or* exchange mode, in either form."""
+    """Tencent's "no peer config found by ID payload" means a wrong ID *or* a wrong exchange mode, in either form."""
     result = diagnose(cloud_log=[line])
     assert result['certain'] is False
     assert {'identity', 'exchange_mode'} <= {c['class'] for c in result['candidates']}

@@ -64,7 +64,7 @@ def test_unchanged_when_equal_after_normalisation():
     result = reconcile(s, SPECS['ipsec_profile'], params)
     assert result['changed'] is False and result['action'] == 'unchanged' and result['id'] == '*B'
     assert s.writes() == []
-    # one print for the lookup, with .proplist and a ? query by key
+    # one print for the lookup, with .proplist and a ? query by key (one print per menu: few round trips)
     assert len(s.calls) == 1 and s.calls[0][3] == {'name': 'p1'} and '.id' in s.calls[0][2]
 
 
@@ -155,7 +155,7 @@ def test_hidden_secret_follows_update_secret(mode, written):
 
 
 def test_librouteros_casting_does_not_cause_changes():
-    # generate-policy=no -> False, port=500 -> 500, passive=false -> False (librouteros casts API words)
+    # generate-policy=no -> False, port=500 -> 500, passive=false -> False (librouteros casts these)
     s = session(identity=[{'.id': '*A', 'peer': 'x', 'generate-policy': False, 'secret': 500}],
                 peer=[{'.id': '*1', 'name': 'x', 'passive': False, 'exchange-mode': 'main', 'profile': 'default'}])
     assert not reconcile(s, SPECS['ipsec_identity'], {'peer': 'x', 'generate_policy': 'no', 'secret': '500'})['changed']

@@ -1,6 +1,6 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Foreseeable connection failures are clear messages, never tracebacks, never the password."""
+"""Foreseeable connection failures are clear messages naming the router and the next step, never tracebacks, never the password."""
 
 import contextlib
 import json

@@ -175,7 +175,7 @@ def test_bad_cidr_fails_before_writes(nlab, router, bad, expected, path):
 
 
 def test_dynamic_catcher_is_a_warning_not_a_move():
-    """Engine level: a dynamic rule cannot have a rule placed above it."""
+    """Engine level: a dynamic rule cannot have a rule placed above it (RouterOS refuses ``place-before`` a dynamic rule)."""
     from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import NAT
     from ansible_collections.vpclink.routeros.plugins.module_utils.menu import reconcile
     from tests.unit.plugins.module_utils.test_menu import FakeSession
@@ -203,9 +203,9 @@ def raw_rows(lab, router):
 
 @pytest.mark.parametrize('router', sorted(ROUTERS))
 def test_fasttrack_bypass_raw_notrack_against_the_lab(nlab, router, path):
-    """NAT accept rule plus both raw notrack rules (MikroTik's FastTrack bypass) on the lab's /ip/firewall/raw: check mode writes
+    """NAT accept rule plus both raw notrack rules (MikroTik "IPsec" manual, FastTrack bypass) on the lab's /ip/firewall/raw: check mode writes
     nothing, the real run places both notrack rules above the raw accept that would end the chain first (the drop
-    is never a reason), a warm run writes nothing, absent removes raw first and the NAT rule last (dependency order)
+    is never a reason), a warm run writes nothing, absent removes raw first and the NAT rule last (reverse dependency order)
     and leaves every rule that is not ours as it was."""
     api = labkit.connect(nlab, router)
     try:
