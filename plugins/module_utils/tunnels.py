@@ -46,7 +46,7 @@ from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import N
 from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import IDENTITY, PEER, POLICY, PROFILE, PROPOSAL
 from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
 from ansible_collections.vpclink.routeros.plugins.module_utils.menu import apply_plan, fetch, key_matches, plan_entry, plan_remove, validate_entry
-from ansible_collections.vpclink.routeros.plugins.module_utils.values import format_seconds, normalise_name, normalise_secret, parse_seconds
+from ansible_collections.vpclink.routeros.plugins.module_utils.values import format_seconds, normalise_identity, normalise_name, normalise_secret, parse_seconds
 
 RAW = raw_spec('LAN<->VPC')
 OWNER_PREFIX = 'vpclink:'
@@ -103,23 +103,11 @@ def _lifetime(value, where, errors):
 
 
 def _ident(value, where, errors, extra=()):
-    if value is None or value == 'auto' or value in extra:
-        return value or 'auto'
-    text = str(value).strip()
-    kind, sep, rest = text.partition(':')
-    if sep and kind == 'address':
-        try:
-            return 'address:' + str(ipaddress.ip_address(rest))
-        except ValueError:
-            errors.append(f'{where}: {value!r}: {rest!r} is not an IP address')
-            return None
-    if sep and kind == 'fqdn' and rest and ' ' not in rest:
-        return text
+    """The tunnel's local_id / remote_id in RouterOS's form (values.normalise_identity); an error line when it is none."""
     try:
-        return 'address:' + str(ipaddress.ip_address(text))
-    except ValueError:
-        errors.append(f'{where}: {value!r} is not an IKE identity; allowed: auto{"".join(", " + e for e in extra)}, address:<IP>, '
-                      'fqdn:<name>, or a bare IP address (= address:<IP>)')
+        return normalise_identity(value or 'auto', where, words=('auto',) + tuple(extra), bare=('address',))
+    except ValueError as exc:
+        errors.append(str(exc))
         return None
 
 
