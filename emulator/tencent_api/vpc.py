@@ -5,7 +5,8 @@ VPN connections, with the states Tencent documents and the lab clock moving them
   https://www.tencentcloud.com/document/api/215/17522), ``AVAILABLE`` once the gateway has applied
   it, ``DELETING`` after DeleteVpnConnection until it is gone (the ``State`` values of the
   VpnConnection data type: PENDING, AVAILABLE, DELETING). How long the gateway takes is the lab
-  setting ``cloud_api_delay`` (seconds, default 2, chosen).
+  setting ``cloud_api_delay`` (seconds, default 2, chosen). On a manual clock the change happens at the
+  first ``advance`` that reaches it (advance in steps to see a connection come up at its own time).
 * A connection negotiates with the routers only while it is AVAILABLE: it is then one of the
   cloud's ``emulator.cloud.Connection`` objects, the same kind the lab file declares, so the IKE
   model treats both alike. Connections of the lab file show in the API as AVAILABLE from the start.
@@ -62,6 +63,7 @@ class VpnConnection:
     pending: dict | None = None         # the lab-file form until the gateway has applied it
     ready_at: float = 0.0               # monotonic: when a PENDING connection becomes AVAILABLE
     deleting_until: float | None = None  # monotonic: when a DELETING connection is gone
+    final: dict | None = None           # the lab-file form a DELETING connection had
 
     @property
     def state(self):
@@ -177,6 +179,8 @@ class VpcService:
         """The connection in the lab file's form (pending or applied)."""
         if record.pending is not None:
             return dict(record.pending)
+        if record.final is not None:
+            return dict(record.final)
         return self._lab_connection(record).raw()
 
     def _peers(self, cloud, exclude):
@@ -361,6 +365,7 @@ class VpcService:
             raise errors.ApiError(errors.DELETE_CONN_INVALID_STATE, f'The VPN connection {record.id} is {record.state}; '
                                   'it can be deleted when it is AVAILABLE.')
         cloud = self._cloud(self.accounts[record.gateway_id])
+        record.final = self._raw(record)
         cloud.connections.remove(self._lab_connection(record))     # the gateway stops answering for it now
         record.deleting_until = float(self.clock.now()) + self.delay
         self.fabric.invalidate()
