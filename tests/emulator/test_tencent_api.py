@@ -271,3 +271,27 @@ def test_lab_file_api_key_is_validated():
             load_lab(raw)
         assert SECRET_KEY not in str(caught.value)
     assert load_lab(base).cloud_apis[0].vpn_gateway_id == GATEWAY_ID
+
+
+def test_cli_names_the_cloud_api_in_the_ready_line(tmp_path):
+    from tests.emulator.test_server import Cli     # pylint: disable=import-outside-toplevel
+    path = tmp_path / 'lab.yml'
+    path.write_text(json.dumps(lab_with_api()))    # JSON is YAML
+    cli = Cli('--lab', str(path), '--cloud-api-port', '0')
+    try:
+        assert cli.ready.startswith('ready '), cli.proc.stderr.read()
+        url = cli.fields['cloud_api']
+        assert url.startswith('http://127.0.0.1:')
+
+        class Endpoint:
+            cloud_api_url = url
+        assert sdk(Endpoint).call_json('DescribeVpnGateways', {})['Response']['TotalCount'] == 1
+    finally:
+        assert cli.stop() == 0
+    plain = tmp_path / 'plain.yml'
+    plain.write_text(json.dumps(labkit.lab_dict([labkit.router('r')])))
+    cli = Cli('--lab', str(plain))
+    try:
+        assert cli.fields['cloud_api'] == '-'
+    finally:
+        cli.stop()
