@@ -16,6 +16,7 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from emulator.lab import LabError, load_lab
 from tests import labkit
 from tests.emulator.test_runtime import ROUTER_IPSEC
+from tests.emulator.test_server import Cli
 from tests.tencentkit import (
     ACCOUNT,
     GATEWAY_ID,
@@ -274,7 +275,6 @@ def test_lab_file_api_key_is_validated():
 
 
 def test_cli_names_the_cloud_api_in_the_ready_line(tmp_path):
-    from tests.emulator.test_server import Cli     # pylint: disable=import-outside-toplevel
     path = tmp_path / 'lab.yml'
     path.write_text(json.dumps(lab_with_api()))    # JSON is YAML
     cli = Cli('--lab', str(path), '--cloud-api-port', '0')
