@@ -85,7 +85,7 @@ class TencentError(Exception):
 
 def next_step(code, action):
     code = str(code or '')
-    for key in (code, code.split('.')[0]):
+    for key in (code, code.split('.', maxsplit=1)[0]):
         if key in NEXT_STEPS:
             return NEXT_STEPS[key].replace('<action>', action)
     return f'look up {code} in the Tencent Cloud API error codes of {action}'
