@@ -157,6 +157,17 @@ def not_both(params, ids_field):
         raise errors.ApiError('InvalidParameter.Coexist', f'{ids_field} and Filters cannot be given together.')
 
 
+def tags(params):
+    """``Tags``: [{Key, Value}] (the Tag data type; "Tags ... e.g. [{"Key": "city", "Value": "shanghai"}]")."""
+    raw = params.get('Tags')
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(t, dict) and isinstance(t.get('Key'), str) and t['Key']
+                                            and isinstance(t.get('Value', ''), str) and not set(t) - {'Key', 'Value'} for t in raw):
+        raise errors.ApiError(errors.INVALID_PARAMETER, 'Tags must be an Array of {"Key": String, "Value": String}.')
+    return [{'Key': t['Key'], 'Value': t.get('Value', '')} for t in raw]
+
+
 def _object(params, field, keys):
     value = params.get(field)
     if value is None:

@@ -25,16 +25,18 @@ import asyncio
 import dataclasses
 import hashlib
 import ipaddress
+import logging
 import time
 
 from emulator import cloud as labcloud
 from emulator.tencent_api import errors, params
 
+LOG = logging.getLogger('emulator.tencent_api')
 DEFAULT_DELAY = 2.0
 CUSTOMER_GATEWAY_QUOTA = 20     # per account and region (chosen; the console's quota page governs the real value)
 CONNECTION_QUOTA = 20           # per VPN gateway (chosen)
 DEFAULT_EXTRAS = {'DpdEnable': 0, 'DpdTimeout': '30', 'DpdAction': 'restart', 'RouteType': 'STATIC',
-                  'IPSECSaLifetimeTraffic': params.DEFAULT_TRAFFIC, 'EnableHealthCheck': False}
+                  'IPSECSaLifetimeTraffic': params.DEFAULT_TRAFFIC, 'EnableHealthCheck': False, 'TagSet': []}
 
 
 def _stamp(epoch):
@@ -49,6 +51,7 @@ class CustomerGateway:
     ip: str
     owner: tuple            # (SecretId, region)
     created: float          # epoch
+    tags: list = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -136,7 +139,14 @@ class VpcService:
                 del self.connections[record.id]
             elif record.pending is not None and now >= record.ready_at:
                 cloud = self._cloud(self.accounts[record.gateway_id])
-                cloud.connections.append(self._build(cloud, record.pending, exclude=record.lab_name))
+                try:
+                    connection = self._build(cloud, record.pending, exclude=record.lab_name)
+                except errors.ApiError as exc:
+                    # a console edit of another connection made it clash meanwhile: the creation fails (chosen)
+                    LOG.warning('VPN connection %s could not be applied and is dropped: %s', record.id, exc.message)
+                    del self.connections[record.id]
+                    continue
+                cloud.connections.append(connection)
                 record.pending = None
                 changed = True
         if changed:
@@ -239,14 +249,14 @@ class VpcService:
             raise errors.ApiError(errors.DUPLICATE, f'IpAddress={ip!r}: a customer gateway with this address already exists.')
         if sum(1 for g in self.customer_gateways.values() if g.owner == owner) >= CUSTOMER_GATEWAY_QUOTA:
             raise errors.ApiError(errors.LIMIT_EXCEEDED, f'At most {CUSTOMER_GATEWAY_QUOTA} customer gateways per region.')
-        gateway = CustomerGateway(self._new_id('cgw'), name, ip, owner, float(self.clock.time()))
+        gateway = CustomerGateway(self._new_id('cgw'), name, ip, owner, float(self.clock.time()), params.tags(request))
         self.customer_gateways[gateway.id] = gateway
         return {'CustomerGateway': self._customer_gateway_view(gateway)}
 
     def _customer_gateway_view(self, gateway):
         used = sum(1 for r in self.connections.values() if r.customer_gateway_id == gateway.id)
         return {'CustomerGatewayId': gateway.id, 'CustomerGatewayName': gateway.name, 'IpAddress': gateway.ip,
-                'CreatedTime': _stamp(gateway.created), 'VpnConnNum': used, 'TagSet': []}
+                'CreatedTime': _stamp(gateway.created), 'VpnConnNum': used, 'TagSet': [dict(t) for t in gateway.tags]}
 
     def describe_customer_gateways(self, owner, request):
         params.not_both(request, 'CustomerGatewayIds')
@@ -293,7 +303,7 @@ class VpcService:
         self._check_against_peers(cloud, raw, exclude=record_id)
         self._build(cloud, raw, exclude=record_id)      # the lab's own rules, before anything is stored
         extras = params.dpd(request, DEFAULT_EXTRAS)
-        extras.update(RouteType=route_type, IPSECSaLifetimeTraffic=traffic)
+        extras.update(RouteType=route_type, IPSECSaLifetimeTraffic=traffic, TagSet=params.tags(request))
         record = VpnConnection(id=record_id, name=name, gateway_id=account.vpn_gateway_id, customer_gateway_id=gateway.id,
                                lab_name=record_id, created=float(self.clock.time()), extras=extras, pending=raw,
                                ready_at=float(self.clock.now()) + self.delay)
@@ -419,7 +429,8 @@ class VpcService:
                 'IKEOptionsSpecification': ike_view, 'IPSECOptionsSpecification': ipsec_view,
                 'EnableHealthCheck': record.extras['EnableHealthCheck'], 'HealthCheckLocalIp': '', 'HealthCheckRemoteIp': '',
                 'DpdEnable': record.extras['DpdEnable'], 'DpdTimeout': record.extras['DpdTimeout'],
-                'DpdAction': record.extras['DpdAction'], 'TagSet': [], 'NegotiationType': raw.get('negotiation', 'active')}
+                'DpdAction': record.extras['DpdAction'], 'TagSet': [dict(t) for t in record.extras['TagSet']],
+                'NegotiationType': raw.get('negotiation', 'active')}
 
     def summary(self):
         """For the control API: accounts (no keys), request counts, resources (no PSKs)."""

@@ -30,6 +30,9 @@ DPD_TIMEOUT = (30, 60)
 WAIT_TIMEOUT = 300      # seconds a run waits for PENDING/DELETING to end
 POLL = (0.5, 5.0)       # first and longest pause between two reads while waiting
 SECRET_CHANGED = '<secret changed>'
+# What the collection creates carries this tag; a connection or customer gateway without it is foreign and is
+# changed or deleted only with adopt=true.
+MARK = {'Key': 'vpclink.routeros', 'Value': 'managed'}
 
 # The option structures: API key -> the vocabulary field of clouds/tencent.py (its allowed values), or
 # 'lifetime' (range from the preset), 'identity', 'address', 'text' or 'traffic'.
@@ -58,6 +61,7 @@ def connection_argument_spec():
         negotiation_type=dict(type='str', choices=list(NEGOTIATION_TYPES)),
         dpd_enable=dict(type='bool'),
         dpd_timeout=dict(type='int'),
+        adopt=dict(type='bool', default=False),
         state=dict(type='str', default='present', choices=['present', 'absent']),
     )
 
@@ -266,6 +270,17 @@ def changes(current, want):
     return result
 
 
+def owned(resource):
+    """Whether the collection created it (it carries MARK)."""
+    return any(tag.get('Key') == MARK['Key'] for tag in (resource or {}).get('TagSet') or [])
+
+
+def _refuse_foreign(conn, adopt, what):
+    if not adopt and not owned(conn):
+        raise InputError(f'VPN connection {conn["VpnConnectionId"]} ({conn.get("VpnConnectionName")}) was not created by '
+                         f'vpclink.routeros (no tag {MARK["Key"]}); it would be {what}. Set adopt=true to manage it')
+
+
 def view(conn, psk_changed=False):
     """A connection for results and diffs: the PSK masked (or marked as changed)."""
     if conn is None:
@@ -278,7 +293,7 @@ def view(conn, psk_changed=False):
 
 def _create_params(params, want, gateway_id, customer_gateway_id):
     request = {k: v for k, v in want.items() if v is not None}
-    request.update(VpnGatewayId=gateway_id, CustomerGatewayId=customer_gateway_id)
+    request.update(VpnGatewayId=gateway_id, CustomerGatewayId=customer_gateway_id, Tags=[dict(MARK)])
     ike = request.get('IKEOptionsSpecification')
     if ike and ike.get('RemoteIdentity', 'ADDRESS') == 'ADDRESS' and 'RemoteIdentity' in ike and 'RemoteAddress' not in ike:
         ike['RemoteAddress'] = params['customer_gateway_address']     # the API requires it with RemoteIdentity ADDRESS
@@ -309,12 +324,14 @@ def _reconcile(api, params, want, check_mode, diff, sleep):
     cgw = find_customer_gateway(api, address)
     conn = find_connection(api, gateway_id, cgw['CustomerGatewayId']) if cgw else None
     if (params.get('state') or 'present') == 'absent':
-        return _remove(api, gateway_id, cgw, conn, check_mode, diff, sleep)
+        return _remove(api, gateway_id, cgw, conn, bool(params.get('adopt')), check_mode, diff, sleep)
     if conn is None:
         return _create(api, params, want, gateway_id, cgw, check_mode, diff, sleep)
     delta = changes(conn, want)
+    if delta:
+        _refuse_foreign(conn, params.get('adopt'), f'changed ({", ".join(sorted(delta))})')
     result = {'changed': bool(delta), 'action': 'updated' if delta else 'unchanged', 'vpn_connection_id': conn['VpnConnectionId'],
-              'customer_gateway_id': cgw['CustomerGatewayId'], 'changed_parameters': sorted(delta)}
+              'customer_gateway_id': cgw['CustomerGatewayId'], 'changed_parameters': sorted(delta), 'managed': owned(conn)}
     if delta and not check_mode:
         if conn.get('State') != 'AVAILABLE':
             wait_state(api, conn['VpnConnectionId'], _available, sleep)
@@ -331,14 +348,14 @@ def _reconcile(api, params, want, check_mode, diff, sleep):
 
 
 def _create(api, params, want, gateway_id, cgw, check_mode, diff, sleep):
-    result = {'changed': True, 'action': 'created', 'customer_gateway_created': cgw is None}
+    result = {'changed': True, 'action': 'created', 'customer_gateway_created': cgw is None, 'managed': True}
     planned = _create_params(params, want, gateway_id, cgw['CustomerGatewayId'] if cgw else None)
     if check_mode:
         result.update(vpn_connection_id=None, customer_gateway_id=cgw['CustomerGatewayId'] if cgw else None,
                       connection=view(planned))
     else:
         if cgw is None:
-            cgw = api.call('CreateCustomerGateway', {'CustomerGatewayName': want['VpnConnectionName'],
+            cgw = api.call('CreateCustomerGateway', {'CustomerGatewayName': want['VpnConnectionName'], 'Tags': [dict(MARK)],
                                                      'IpAddress': params['customer_gateway_address']})['CustomerGateway']
         planned['CustomerGatewayId'] = cgw['CustomerGatewayId']
         created = api.call('CreateVpnConnection', planned)['VpnConnection']
@@ -349,11 +366,12 @@ def _create(api, params, want, gateway_id, cgw, check_mode, diff, sleep):
     return result
 
 
-def _remove(api, gateway_id, cgw, conn, check_mode, diff, sleep):
-    """Delete the connection, then the customer gateway when no other connection uses it."""
+def _remove(api, gateway_id, cgw, conn, adopt, check_mode, diff, sleep):
+    """Delete the connection, then the customer gateway when no other connection uses it and it is ours (or adopted)."""
     result = {'changed': False, 'action': 'unchanged', 'vpn_connection_id': conn['VpnConnectionId'] if conn else None,
               'customer_gateway_id': cgw['CustomerGatewayId'] if cgw else None, 'customer_gateway_deleted': False}
     if conn is not None:
+        _refuse_foreign(conn, adopt, 'deleted')
         result.update(changed=True, action='deleted')
         if not check_mode:
             if conn.get('State') != 'AVAILABLE':
@@ -361,7 +379,7 @@ def _remove(api, gateway_id, cgw, conn, check_mode, diff, sleep):
             api.call('DeleteVpnConnection', {'VpnGatewayId': gateway_id, 'VpnConnectionId': conn['VpnConnectionId']})
             wait_state(api, conn['VpnConnectionId'], _gone, sleep)
     others = (cgw or {}).get('VpnConnNum', 0) - (1 if conn is not None else 0)
-    if cgw is not None and others <= 0:
+    if cgw is not None and others <= 0 and (adopt or owned(cgw)):
         result.update(changed=True, action='deleted', customer_gateway_deleted=True)
         if not check_mode:
             api.call('DeleteCustomerGateway', {'CustomerGatewayId': cgw['CustomerGatewayId']})

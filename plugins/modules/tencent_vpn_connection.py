@@ -16,12 +16,14 @@ description:
      VPN connection between it and the VPN gateway O(vpn_gateway_id), through the Tencent Cloud VPC API (2017-03-12)
      with the official SDK.'
   - 'The connection is found by VPN gateway and customer gateway; two connections for that pair are an error naming both ids.'
+  - 'What the module creates carries the tag C(vpclink.routeros=managed). A connection without it is foreign: it is read,
+     but changed or deleted only with O(adopt=true); a foreign customer gateway is never deleted without O(adopt=true).'
   - 'Only the options given are compared. A changed O(ike_options) or O(ipsec_options) is sent whole: the current values
      with the given keys over them. An unchanged connection is never written.'
   - 'Creating a connection is asynchronous: the module waits until it is C(AVAILABLE) (at most 300 seconds), and waits for a
      C(PENDING) connection before changing or deleting it.'
   - 'O(state=absent) deletes the connection, waits until it is gone, then deletes the customer gateway when no other
-     connection uses it.'
+     connection uses it and the collection created it.'
 extends_documentation_fragment:
   - vpclink.routeros.tencent
 attributes:
@@ -86,6 +88,11 @@ options:
   dpd_timeout:
     description: Seconds without an answer before the peer is dead (C(DpdTimeout)), 30 to 60.
     type: int
+  adopt:
+    description:
+      - Change or delete a connection (and delete a customer gateway) that does not carry the collection's tag.
+    type: bool
+    default: false
   state:
     description: Whether the connection should exist.
     type: str
@@ -146,6 +153,10 @@ customer_gateway_id:
   returned: success
   type: str
   sample: cgw-2wqq41m9
+managed:
+  description: Whether the connection carries the collection's tag (it was created by this collection).
+  returned: with O(state=present)
+  type: bool
 customer_gateway_created:
   description: Whether the customer gateway was (or would be) created.
   returned: when the connection is created

@@ -90,8 +90,9 @@ def test_gateway_is_described_with_its_public_address(lab_factory):
 def test_created_connection_is_pending_then_available_and_negotiates(lab_factory):
     lab, vpc = start(lab_factory, router_config=ROUTER_IPSEC)
     assert peer_state(lab) is None or peer_state(lab) != 'established'
-    gateway, created = create(vpc)
+    gateway, created = create(vpc, Tags=[{'Key': 'owner', 'Value': 'ops'}])
     assert created['State'] == 'PENDING' and created['VpnConnectionId'].startswith('vpnx-')
+    assert created['TagSet'] == [{'Key': 'owner', 'Value': 'ops'}]
     assert created['CustomerGatewayId'] == gateway['CustomerGatewayId']
     lab.advance(1.5)
     assert describe(vpc, created['VpnConnectionId'])['State'] == 'PENDING'

@@ -12,7 +12,7 @@ from ansible_collections.vpclink.routeros.plugins.module_utils import tencent_ap
 from emulator.clock import Clock
 from tests import labkit
 from tests.emulator.test_runtime import ROUTER_IPSEC
-from tests.tencentkit import GATEWAY_ID, LAN, ROUTER_WAN, SECRET_KEY, VPC, lab_with_api, module_params, requests
+from tests.tencentkit import GATEWAY_ID, LAN, ROUTER_WAN, SECRET_KEY, VPC, cloud_with_api, lab_with_api, module_params, requests
 from tests.unit.plugins.modules.conftest import run_action_path
 
 PSK = 'lab-psk-hq'          # the router's identity secret in ROUTER_IPSEC
@@ -28,6 +28,14 @@ WRITES = ('CreateCustomerGateway', 'CreateVpnConnection', 'ModifyVpnConnectionAt
 def tlab(lab_factory):
     routers = [labkit.router('r', '7.16.2', wan_address=f'{ROUTER_WAN}/24', lan_subnets=[LAN], config=ROUTER_IPSEC)]
     return lab_factory(lab_with_api(routers, cloud_api_delay=0.3, negotiation_delay=0.2, retry_interval=0.5), clock=Clock())
+
+
+@pytest.fixture
+def foreign_lab(lab_factory):
+    """A lab whose cloud already has a connection to the router (declared in the lab file: no collection tag)."""
+    conn = {'name': 'by-hand', 'customer_gateway': ROUTER_WAN, 'psk': PSK, 'spd': [{'local': VPC, 'remote': [LAN]}]}
+    routers = [labkit.router('r', '7.16.2', wan_address=f'{ROUTER_WAN}/24', lan_subnets=[LAN])]
+    return lab_factory(lab_with_api(routers, [cloud_with_api([conn])], cloud_api_delay=0.3), clock=Clock())
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +66,8 @@ def no_secrets(result):
 def test_create_rerun_update_delete(tlab, path):
     created = no_secrets(path('tencent_vpn_connection', present(tlab), diff=True))
     assert not created.get('failed'), created
-    assert (created['changed'], created['action'], created['customer_gateway_created']) == (True, 'created', True)
+    assert (created['changed'], created['action'], created['customer_gateway_created'], created['managed']) == (True, 'created', True, True)
+    assert created['connection']['TagSet'] == [{'Key': 'vpclink.routeros', 'Value': 'managed'}]
     assert created['connection']['State'] == 'AVAILABLE'          # the run waited out PENDING
     assert created['connection']['PreShareKey'] == '********'
     assert created['diff']['before'] is None and created['diff']['after']['VpnConnectionId'] == created['vpn_connection_id']
@@ -183,3 +192,20 @@ def test_info_reads_without_writing(tlab, path):
     assert writes(tlab) == before
     bad = path('tencent_vpn_connection_info', module_params(tlab, vpn_gateway_id='vpngw-zzzzzzzz'))
     assert bad['failed'] and bad['error']['code'] == 'InvalidVpnGatewayId.NotFound' and 'vpn_gateway_id' in bad['msg']
+
+
+def test_foreign_connection_is_changed_or_deleted_only_when_adopted(foreign_lab, path):
+    as_declared = present(foreign_lab, name='by-hand')
+    for option in ('ike_options', 'ipsec_options', 'dpd_enable', 'dpd_timeout', 'negotiation_type'):
+        del as_declared[option]
+    same = path('tencent_vpn_connection', as_declared)
+    assert (same['changed'], same['managed']) == (False, False)      # reading a foreign connection is fine
+    refused = no_secrets(path('tencent_vpn_connection', present(foreign_lab)))
+    assert refused['failed'] and 'was not created by vpclink.routeros' in refused['msg'] and 'adopt=true' in refused['msg']
+    assert path('tencent_vpn_connection', module_params(foreign_lab, state='absent'))['failed'] is True
+    assert writes(foreign_lab) == {}
+    adopted = path('tencent_vpn_connection', present(foreign_lab, adopt=True))
+    assert (adopted['action'], adopted['managed']) == ('updated', False)
+    gone = path('tencent_vpn_connection', module_params(foreign_lab, state='absent', adopt=True))
+    assert (gone['action'], gone['customer_gateway_deleted']) == ('deleted', True)
+    assert foreign_lab.clouds()[0]['connections'] == []
