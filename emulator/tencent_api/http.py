@@ -12,18 +12,17 @@ One request per connection (``Connection: close``).
 import asyncio
 import json
 import logging
-import re
 import time
 import uuid
 
 from emulator.tencent_api import errors, signature
+from emulator.tencent_api.account import REGION_RE
 from emulator.tencent_api.faults import ApiFaults
 
 LOG = logging.getLogger('emulator.tencent_api')
 SERVICE = 'vpc'
 VERSION = '2017-03-12'
 MAX_BODY = 1024 * 1024
-REGION_RE = re.compile(r'^[a-z]{2}-[a-z]+(-[a-z0-9]+)?$')
 
 
 class CloudApi:

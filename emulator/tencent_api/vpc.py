@@ -239,7 +239,7 @@ class VpcService:
             fields = {'vpn-gateway-id': gateway_id, 'vpn-gateway-name': cloud.name, 'public-ip-address': cloud.public_address}
             if all(fields[name] in values for name, values in wanted.items()):
                 found.append({'VpnGatewayId': gateway_id, 'VpnGatewayName': cloud.name, 'Type': 'IPSEC', 'State': 'AVAILABLE',
-                              'PublicIpAddress': cloud.public_address, 'VpcId': '', 'Zone': f'{account.region}-1'})
+                              'PublicIpAddress': cloud.public_address, 'VpcId': ''})
         return {'TotalCount': len(found), 'VpnGatewaySet': found[offset:offset + limit]}
 
     def create_customer_gateway(self, owner, request):
@@ -402,8 +402,6 @@ class VpcService:
         raw = self._raw(record)
         ike, ipsec = raw['ike'], raw['ipsec']
         local, remote = ike['local_identity'], ike['remote_identity']
-        cloud = self._cloud(self.accounts[record.gateway_id])
-        local = local or {'type': 'ADDRESS', 'value': cloud.public_address}
         ike_view = {'PropoEncryAlgorithm': ike.get('encryption', labcloud.DEFAULT_IKE['encryption']),
                     'PropoAuthenAlgorithm': ike.get('integrity', labcloud.DEFAULT_IKE['integrity']),
                     'ExchangeMode': ike.get('exchange_mode', labcloud.DEFAULT_IKE['exchange_mode']),

@@ -64,6 +64,7 @@ NEXT_STEPS = {
     'UnsupportedRegion': 'check region (or TENCENTCLOUD_REGION), e.g. ap-guangzhou',
     'ClientNetworkError': 'check endpoint and the network path to it',
     'ServerNetworkError': 'check endpoint: it did not answer like the Tencent Cloud API',
+    'WaitTimeout': 'the gateway is still applying the change; run again later, and check the connection in the console',
 }
 
 
