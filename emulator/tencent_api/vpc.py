@@ -137,6 +137,8 @@ class VpcService:
         for record in list(self.connections.values()):
             if record.deleting_until is not None and now >= record.deleting_until:
                 del self.connections[record.id]
+            elif record.state == 'AVAILABLE' and self._lab_connection(record) is None:
+                del self.connections[record.id]     # renamed through the lab's console edit: no longer this resource
             elif record.pending is not None and now >= record.ready_at:
                 cloud = self._cloud(self.accounts[record.gateway_id])
                 try:
