@@ -16,6 +16,7 @@ import time
 import uuid
 
 from emulator.tencent_api import errors, signature
+from emulator.tencent_api import params as parameters
 from emulator.tencent_api.account import REGION_RE
 from emulator.tencent_api.faults import ApiFaults
 
@@ -101,6 +102,7 @@ class CloudApi:
             raise errors.ApiError(errors.INVALID_PARAMETER, 'the body is not valid JSON') from None
         if not isinstance(params, dict):
             raise errors.ApiError(errors.INVALID_PARAMETER, 'the body must be a JSON object')
+        parameters.known(action, params)
         return service.actions[action]((secret_id, region), params)
 
 

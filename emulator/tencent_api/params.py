@@ -37,6 +37,28 @@ IPSEC_FIELDS = {'EncryptAlgorithm': ('encryption', labcloud.IPSEC_ENCRYPTIONS), 
 IPSEC_KEYS = tuple(IPSEC_FIELDS) + ('IntegrityAlgorith', 'IntegrityAlgorithm', 'IPSECSaLifetimeSeconds', 'IPSECSaLifetimeTraffic')
 SPD_KEYS = ('LocalCidrBlock', 'RemoteCidrBlock')
 
+# The input parameters of each action, as its API page lists them (health check, routes and BGP are accepted
+# and not modelled). Any other parameter is the common error UnknownParameter.
+_CONNECTION_COMMON = ('VpnConnectionName', 'PreShareKey', 'SecurityPolicyDatabases', 'IKEOptionsSpecification',
+                      'IPSECOptionsSpecification', 'EnableHealthCheck', 'HealthCheckLocalIp', 'HealthCheckRemoteIp',
+                      'NegotiationType', 'DpdEnable', 'DpdTimeout', 'DpdAction', 'HealthCheckConfig', 'BgpConfig')
+ACTION_PARAMETERS = {
+    'DescribeVpnGateways': ('VpnGatewayIds', 'Filters', 'Offset', 'Limit'),
+    'CreateCustomerGateway': ('CustomerGatewayName', 'IpAddress', 'Tags', 'BgpAsn'),
+    'DescribeCustomerGateways': ('CustomerGatewayIds', 'Filters', 'Offset', 'Limit'),
+    'DeleteCustomerGateway': ('CustomerGatewayId',),
+    'CreateVpnConnection': ('VpnGatewayId', 'CustomerGatewayId', 'VpcId', 'Tags', 'RouteType', 'Route') + _CONNECTION_COMMON,
+    'DescribeVpnConnections': ('VpnConnectionIds', 'Filters', 'Offset', 'Limit'),
+    'ModifyVpnConnectionAttribute': ('VpnConnectionId', 'CustomerGatewayId') + _CONNECTION_COMMON,
+    'DeleteVpnConnection': ('VpnGatewayId', 'VpnConnectionId'),
+}
+
+
+def known(action, request):
+    unknown = sorted(set(request) - set(ACTION_PARAMETERS[action]))
+    if unknown:
+        raise errors.ApiError(errors.UNKNOWN_PARAMETER, f'The parameter `{unknown[0]}` is not recognized by {action}.')
+
 
 def fail(code, field, value, allowed):
     raise errors.ApiError(code, f'{field}={value!r} is not valid; {allowed}')

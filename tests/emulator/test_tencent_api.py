@@ -220,6 +220,7 @@ def _signed_request(lab, action, params, timestamp=None, body_after=None):
     ({'CustomerGatewayId': 'cgw-00000000'}, 'ResourceNotFound'),
     ({'PreShareKey': None}, 'MissingParameter'),
     ({'DpdTimeout': '90'}, 'InvalidParameterValue.Range'),
+    ({'PresharedKey': 'typo'}, 'UnknownParameter'),
     ({'SecurityPolicyDatabases': [{'LocalCidrBlock': 'ten', 'RemoteCidrBlock': [LAN]}]}, 'InvalidParameterValue'),
 ])
 def test_parameter_rules(lab_factory, change, code):
