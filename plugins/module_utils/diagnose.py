@@ -555,7 +555,7 @@ def _proves(message):
 
 # A new negotiation: ours ("initiating IKE_SA ...") or the peer's ("<address> is initiating an IKE_SA", logged once
 # its first message was parsed: the peer spoke).
-_WE_INITIATE = re.compile(r'^(.*\]\s)?(<[^>]*>\s)?initiating (Main Mode |Aggressive Mode )?IKE_SA\b', re.IGNORECASE)
+_WE_INITIATE = re.compile(r'\binitiating (Main Mode |Aggressive Mode )?IKE_SA\b', re.IGNORECASE)
 _PEER_INITIATES = re.compile(r'\bis initiating an? (Main Mode |Aggressive Mode )?IKE_SA\b', re.IGNORECASE)
 # charon logs every message it parsed ("parsed ID_PROT response 0 [ SA V V V V ]"): the peer answered.
 _PEER_SPOKE = re.compile(r'\bparsed \S+ (request|response) \d+ \[', re.IGNORECASE)
@@ -585,16 +585,15 @@ class _Progress:
     ``phase2``: an IKE / CHILD SA was established; ``dpd_sent``; ``ruled_out``: classes a success line of this
     negotiation excludes; ``esp``: the last received/configured ESP proposal lines."""
 
-    def __init__(self):
-        self.known = False
+    def __init__(self, known=False):
+        self.known = known
         self.answered = self.phase1 = self.phase2 = self.dpd_sent = False
         self.ruled_out = set()
         self.esp = {}
 
     def see(self, message):
         if _WE_INITIATE.search(message) or _PEER_INITIATES.search(message):
-            self.__init__()
-            self.known = True
+            self.__init__(known=True)     # a new negotiation of this end: nothing of the previous one holds
         if _PEER_SPOKE.search(message) or _PEER_INITIATES.search(message):
             self.known = self.answered = True
         phases = _proves(message)
