@@ -557,9 +557,12 @@ def _proves(message):
 # its first message was parsed: the peer spoke).
 _WE_INITIATE = re.compile(r'\binitiating (Main Mode |Aggressive Mode )?IKE_SA\b', re.IGNORECASE)
 _PEER_INITIATES = re.compile(r'\bis initiating an? (Main Mode |Aggressive Mode )?IKE_SA\b', re.IGNORECASE)
-# charon logs every message it parsed ("parsed ID_PROT response 0 [ SA V V V V ]"): the peer answered.
-_PEER_SPOKE = re.compile(r'\bparsed \S+ (request|response) \d+ \[', re.IGNORECASE)
+# charon logs every message it parsed ("parsed ID_PROT response 0 [ SA V V V V ]") and the IKE proposal it chose from
+# the peer's: the peer answered.
+_PEER_SPOKE = re.compile(r'\bparsed \S+ (request|response) \d+ \[|selected proposal: IKE:', re.IGNORECASE)
 _DPD_SENT = re.compile(r'\bsending DPD request', re.IGNORECASE)
+_IKE_SA_UP = re.compile(r'\bIKE_SA (\S+) established between', re.IGNORECASE)
+_IKE_SA_DELETED = re.compile(r'\bDELETE for IKE_SA (\S+)', re.IGNORECASE)
 _ESP_PROPOSALS = re.compile(r'\b(received|configured) proposals: (ESP:.*)', re.IGNORECASE)
 # Success lines that rule classes out for the rest of the same negotiation: the peer accepted our IKE version,
 # address and IKE proposal ("selected proposal: IKE:", ikev2/tasks/ike_init.c, ikev1/tasks/main_mode.c); the
@@ -582,12 +585,13 @@ _DH_GROUP = re.compile(r'^(MODP|ECP|CURVE|NTRU|NEWHOPE|ML_KEM|KE\d)_', re.IGNORE
 class _Progress:
     """One end's negotiation so far. ``known``: the end logs strongSwan's milestones at all (otherwise the
     end-wide context of ``_context`` is used); ``answered``: a message of the peer was parsed; ``phase1`` /
-    ``phase2``: an IKE / CHILD SA was established; ``dpd_sent``; ``ruled_out``: classes a success line of this
-    negotiation excludes; ``esp``: the last received/configured ESP proposal lines."""
+    ``phase2``: an IKE / CHILD SA was established (``ike_sa``: its name[number]); ``dpd_sent``; ``ruled_out``:
+    classes a success line of this negotiation excludes; ``esp``: the last received/configured ESP proposal lines."""
 
     def __init__(self, known=False):
         self.known = known
         self.answered = self.phase1 = self.phase2 = self.dpd_sent = False
+        self.ike_sa = None
         self.ruled_out = set()
         self.esp = {}
 
@@ -601,6 +605,9 @@ class _Progress:
         self.phase2 = self.phase2 or 'phase2' in phases
         if self.phase1:
             self.ruled_out.update(_PHASE1_CLASSES)
+        up = _IKE_SA_UP.search(message)
+        if up:
+            self.ike_sa = up.group(1)
         self.dpd_sent = self.dpd_sent or bool(_DPD_SENT.search(message))
         for regex, classes in _RULES_OUT:
             if regex.search(message):
@@ -637,7 +644,7 @@ def _esp_refusal(progress):
     return {'phase2_proposal': 1.0}
 
 
-def _in_light_of(hit, progress):
+def _in_light_of(hit, message, progress):
     """Read a classified line in the light of its end's negotiation so far. -> the hit (maybe changed), or None when
     the line says nothing about a cause at this point."""
     if not progress.known:
@@ -660,8 +667,9 @@ def _in_light_of(hit, progress):
     elif reading == 'esp_refused' and progress.phase2 and set(classes) >= {'pfs', 'phase2_proposal'}:
         classes = dict(_REKEY_REFUSED)
     elif reading == 'ike_deleted':
-        if not progress.phase1 or progress.phase2:
-            return None         # a DELETE after a CHILD SA (or of a half-open SA) is an ordinary close
+        deleted = _IKE_SA_DELETED.search(message)
+        if not progress.phase1 or progress.phase2 or (deleted and progress.ike_sa and deleted.group(1) != progress.ike_sa):
+            return None     # a DELETE after a CHILD SA, of a half-open SA or of an older IKE SA (reauthentication) is routine
         return dict(hit)
     classes = {c: w for c, w in classes.items() if c not in progress.ruled_out}
     if not classes:
@@ -909,7 +917,7 @@ def _score_lines(sources, contexts, disproved, secrets):
     weak_used = False
     for index, (where, topics, message, attributed) in enumerate(sources):
         hit = classify_line(message, progress[where].context(contexts[where]))
-        hit = hit and _in_light_of(hit, progress[where])
+        hit = hit and _in_light_of(hit, message, progress[where])
         progress[where].see(message)
         if hit is None:
             continue
@@ -1059,8 +1067,9 @@ def _settle(result, ends):
     compare = [f for c in classes for f in CLASSES[c]['fields']]
     result['settle'] = {'other_end': other, 'look_for': look_for, 'compare': compare}
     if other:
-        result['notes'].append('only {} lines were given and they do not decide between {}: {} log would settle it (see '
-                               'settle.look_for)'.format(_END_NAMES[ends[0]], ', '.join(classes), _END_NAMES[other]))
+        result['notes'].append('only {} lines were given and they do not decide the cause (ranked: {}); {} log would settle '
+                               'it: {}'.format(_END_NAMES[ends[0]], ', '.join(classes), _END_NAMES[other],
+                                               '; '.join('{} if it logs {}'.format(row['class'], row['line']) for row in look_for)))
 
 
 def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secrets=None):
