@@ -373,7 +373,7 @@ PATTERNS = (
        ctx={'esp': {'phase2_proposal': 1.0}, 'ike': {'phase1_proposal': 1.0}}),
     _p(r'NO_PROPOSAL_CHOSEN notify, no CHILD_SA built', _P2_OR_PFS, strong=False, reading='esp_refused'),
     _p(r'INFORMATIONAL_V1 request \S+ \[ ?HASH N\(NO_PROP\) ?\]', _P2_OR_PFS, strong=False, reading='esp_refused'),
-    # The guide's PFS row: an ESP proposal carrying a MODP/ECP group was rejected.
+    # A one-line refusal naming an ESP proposal that carries a MODP/ECP group (a PFS group) was rejected.
     _p(r'ESP:\S*/(MODP|ECP|CURVE)_\w+.*no matching proposal found', {'pfs': 0.65, 'phase2_proposal': 0.35}),
     _p(r'ESP:\S*no matching proposal found|ESP:\S* no matching proposal found', {'phase2_proposal': 0.6, 'pfs': 0.4}),
     _p(r'reason of no matching proposal.*\[(ESP|IPSEC):', _P2_OR_PFS),
@@ -392,7 +392,7 @@ PATTERNS = (
     # RouterOS (racoon) receiving the notify: phase 1 (FAQ: "remote rejected our algorithms") or phase 2
     # (RouterOS as initiator: NO_PROPOSAL_CHOSEN notify, ph2-state stays no-phase2).
     _p(r'fatal NO-PROPOSAL-CHOSEN notify mes+age', _ROS_NO_PROP, verified=False, strong=False,
-       ctx={'ike': {'phase1_proposal': 0.65, 'ike_version': 0.35}, 'esp': _P2_OR_PFS}),
+       ctx=_NO_PROP_CTX),
     _p(r'no suitable proposal found', 'phase1_proposal'),
     _p(r'failed to get valid proposal', 'phase1_proposal'),
     _p(r'rejected (hashtype|enctype|authtype|dh_group)|HASH mismatched|trns_id mismatched|authtype mismatched|'
@@ -403,7 +403,7 @@ PATTERNS = (
     _p(r'NO_PROPOSAL_CHOSEN error notify', _ANY_NO_PROP, strong=False, ctx=_NO_PROP_CTX, reading='esp_refused'),
     _p(r'No Proposal Match Found', _ANY_NO_PROP, strong=False, ctx={'esp': _P2_OR_PFS}),
     _p(r'NO_PROPOSAL_CHOSEN|N\(NO_PROP\)', _ROS_NO_PROP, strong=False,
-       ctx={'ike': {'phase1_proposal': 0.65, 'ike_version': 0.35}, 'esp': _P2_OR_PFS}),
+       ctx=_NO_PROP_CTX),
     # --- dead peer detection ---------------------------------------------------------------------
     # IKEv1: no answer to the DPD R_U_THERE messages (ikev1/tasks/isakmp_dpd.c via the DPD timeout job).
     _p(r'DPD check timed out|DPD: remote seems to be dead|message has no hash payload', 'dpd'),

@@ -198,7 +198,7 @@ def test_notify_wording_v1_and_v2_mean_different_things():
     assert 'psk' in [c['class'] for c in v2['candidates']]
 
 
-def test_guide_pfs_line_ranks_pfs_first():
+def test_one_line_refusal_of_an_esp_proposal_with_a_dh_group_ranks_pfs_first():
     result = diagnose(router_log=['ESP:AES_CBC_256/HMAC_SHA1_96/MODP_1024/NO_EXT_SEQ no matching proposal found, '
                                   'sending NO_PROPOSAL_CHOSEN'])
     assert [c['class'] for c in result['candidates']][:2] == ['pfs', 'phase2_proposal']
