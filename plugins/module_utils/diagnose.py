@@ -298,6 +298,8 @@ PATTERNS = (
     # IKEv1 initiator: the responder's ID is not the one configured (ikev1/tasks/main_mode.c).
     _p(r"IDir\s+'?[^']*'?\s+does not match to", 'identity'),
     _p(r'does not match peers? id', 'identity'),
+    # IKEv2: the peer authenticated with an ID other than the one configured for it (libstrongswan/credentials/auth_cfg.c).
+    _p(r'constraint check failed: identity', 'identity'),
     _p(r'message lacks IDr payload', 'identity'),
     _p(r'Expecting IP address type in main mode', 'identity'),
     # Tencent: "...no peer config found by ID payload" means ID *or* exchange mode, in either form; the
@@ -328,6 +330,8 @@ PATTERNS = (
     # (ikev1/authenticators/psk_v1_authenticator.c).
     _p(r'calculated HASH does not match HASH payload', 'psk'),
     _p(r'message parsing failed', 'psk', strong=False),
+    # No secret for this pair of IDs (ikev2/authenticators/psk_authenticator.c): no key, or IDs other than the key's.
+    _p(r'no shared key found for', {'psk': 0.5, 'identity': 0.5}),
     # What another key decrypts to may also fail to parse at all (libcharon/encoding/parser.c); any garbage does that.
     _p(r'not enough input to parse rule', 'psk', strong=False),
     # --- IKE version / customer gateway -------------------------------------------------------------
@@ -362,6 +366,10 @@ PATTERNS = (
     _p(r'pfs group mismatched|no PFS is specified, but peer sends KE|PFS is specified, but peer doesn.?t sends? KE|'
        r'responder is not ready to do PFS', 'pfs', verified=False),
     _p(r'message lacks KE payload', 'pfs'),
+    # IKEv2 INVALID_KE_PAYLOAD: the initiator retries with the requested group (ikev2/tasks/ike_init.c, child_create.c);
+    # it only fails when that group is not among its own proposals.
+    _p(r"peer didn't accept (DH group|key exchange method)", {'phase1_proposal': 0.5, 'pfs': 0.5}, strong=False,
+       ctx={'esp': {'pfs': 1.0}, 'ike': {'phase1_proposal': 1.0}}),
     # strongSwan prints these per proposal it tries while selecting (DBG2 in libstrongswan/crypto/proposal/proposal.c,
     # "  no acceptable %N found"), also when a later proposal matches: a hint, not the decision.
     _p(r'no acceptable (DIFFIE_HELLMAN_GROUP|KEY_EXCHANGE_METHOD) found', {'pfs': 0.5, 'phase1_proposal': 0.5}, strong=False,

@@ -31,6 +31,8 @@ DECISIVE = [
     ('identity', [], ['10[CFG] looking for peer configs matching 198.51.100.205[vpngw35.vpc.example]...'   # identity-v2
                       '198.51.100.105[office.branch35.corp.example]',
                       '10[CFG] no matching peer config found', '10[ENC] generating IKE_AUTH response 1 [ N(AUTH_FAILED) ]']),
+    # strongSwan's IKEv2 initiator when the responder authenticates with another ID (public logs; no corpus case makes it)
+    ('identity', [], ["09[CFG] constraint check failed: identity 'vpngw.example' required"]),
     ('identity', [], ['IKE_SA_ESTABLISH_FAIL: reason of initiator no peer config found by ID payload, '
                       'configured[ID_IPV4_ADDR:1.1.1.1], received[ID_IPV4_ADDR:2.2.2.2]']),
     ('exchange_mode', [ros('not acceptable Identity Protection mode')],
