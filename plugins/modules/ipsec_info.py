@@ -190,7 +190,8 @@ tunnels:
     diagnosis:
       description:
         - When not healthy. C(class), C(phase), C(title), C(certain), C(evidence) (redacted lines), C(fix),
-          C(candidates) (ranked other classes), C(stage), C(notes).
+          C(candidates) (ranked other classes), C(stage), C(notes), and C(settle) when not certain (which line from
+          which end, or which compared field, would tell the candidates apart).
       type: dict
 log:
   description: The recent IPsec lines of C(/log) (at most O(log_lines)).
