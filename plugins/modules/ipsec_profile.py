@@ -13,28 +13,12 @@ author:
   - vpclink developers (@vpclink)
 description:
   - 'Creates, updates in place or removes one entry of C(/ip/ipsec/profile), found by O(name).'
-  - 'Only the options you give are compared and written; RouterOS keeps its own defaults for the rest.'
-  - 'Values are compared after normalisation: V(1d) equals V(24h), multi-value options are sets, V(yes) equals V(true), prefixes are canonical.'
-  - 'An entry is updated in place with one C(set) of only the changed properties; it is never removed and re-created.'
-  - 'Entries flagged C(default), C(dynamic) or C(builtin) are never changed or removed; two entries with the same key are an error naming both C(.id).'
-  - 'Values this RouterOS version does not support and missing references fail before anything is written.'
 extends_documentation_fragment:
   - vpclink.routeros.api
   - vpclink.routeros.api.actiongroup_api
-attributes:
-  check_mode:
-    description: A check run computes the same plan as a real run and reports exactly what it would change, without writing.
-    support: full
-  diff_mode:
-    description: Per-entry before and after, with secrets masked.
-    support: full
-  platform:
-    description: Runs on the controller and talks to the router's API.
-    support: full
-    platforms: RouterOS
+  - vpclink.routeros.menu_entry
 notes:
   - 'Menu C(/ip/ipsec/profile). Key: O(name).'
-  - 'In check mode a missing reference is a warning, because an earlier task of the same play would create it in a real run.'
 seealso:
   - module: vpclink.routeros.ipsec_proposal
   - module: vpclink.routeros.ipsec_peer
