@@ -16,10 +16,6 @@ attributes:
   diff_mode:
     description: Per-entry before and after, with secrets masked.
     support: full
-  platform:
-    description: Runs on the controller and talks to the router's API.
-    support: full
-    platforms: RouterOS
 notes:
   - 'Only the options you give are compared and written; RouterOS keeps its own defaults for the rest.'
   - 'Values are compared after normalisation: V(1d) equals V(24h), multi-value options are sets, V(yes) equals V(true), prefixes are canonical.'

@@ -35,10 +35,6 @@ attributes:
   diff_mode:
     description: Nothing is changed, so there is no diff.
     support: none
-  platform:
-    description: Runs on the controller and talks to the router's API.
-    support: full
-    platforms: RouterOS
 notes:
   - 'Works on RouterOS 6.49 and 7.x. On 6.49 C(active-peers) has no C(id), C(spii), C(spir) or C(port). C(/log) times are
     returned as the router prints them (the format differs between 6.49 and 7.x).'

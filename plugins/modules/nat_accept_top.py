@@ -41,10 +41,6 @@ attributes:
   diff_mode:
     description: Per-rule before and after, including the rule's position in its chain.
     support: full
-  platform:
-    description: Runs on the controller and talks to the router's API.
-    support: full
-    platforms: RouterOS
 notes:
   - 'Menu C(/ip/firewall/nat), chain C(srcnat); with O(fasttrack_bypass=true) also C(/ip/firewall/raw), chain C(prerouting).'
   - 'RouterOS keeps NATing connections that existed before the rule; clear them (C(/ip/firewall/connection)) after the first run.'
@@ -100,14 +96,18 @@ EXAMPLES = r"""
     dst_address: 10.0.0.0/16
     comment: vpc tunnel to_tencent
 
-- name: The same, with the FastTrack bypass
-  vpclink.routeros.nat_accept_top:
-    hostname: 192.0.2.1
-    username: ansible
-    password: "{{ routeros_password }}"
-    src_address: 192.168.1.0/24
-    dst_address: 10.0.0.0/16
-    fasttrack_bypass: true
+- name: The connection options set once for a block of tasks (the action group vpclink.routeros.api)
+  module_defaults:
+    group/vpclink.routeros.api:
+      hostname: 192.0.2.1
+      username: ansible
+      password: "{{ routeros_password }}"
+  block:
+    - name: The same rule, with the FastTrack bypass
+      vpclink.routeros.nat_accept_top:
+        src_address: 192.168.1.0/24
+        dst_address: 10.0.0.0/16
+        fasttrack_bypass: true
 """
 
 RETURN = r"""
