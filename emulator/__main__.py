@@ -17,9 +17,10 @@ DESCRIPTION = """Serve a RouterOS lab: every router of the lab file speaks the R
 (its api_port, plus api_ssl_port with TLS when given), all from this one process, and an HTTP JSON
 control API listens on 127.0.0.1:--control-port. Once every port listens, one line is printed:
 
-  ready control=http://127.0.0.1:PORT ca=PATH|- routers=N
+  ready control=http://127.0.0.1:PORT ca=PATH|- routers=N cloud_api=http://127.0.0.1:PORT|-
 
-followed by one line per router: `router NAME version=V api=PORT api-ssl=PORT|-`.
+(cloud_api: the Tencent-compatible VPC API of the clouds that have an `api:` key, see
+emulator/tencent_api; `-` when none has), followed by one line per router: `router NAME version=V api=PORT api-ssl=PORT|-`.
 SIGTERM or SIGINT stops the lab; with --state the routers' state is saved to that file first
 (and loaded from it at start when it exists)."""
 
@@ -32,6 +33,8 @@ def parse_args(argv):
     serve.add_argument('--lab', required=True, metavar='FILE', help='lab file (YAML), e.g. emulator/labs/demo.yml')
     serve.add_argument('--state', metavar='FILE', help='JSON state file: loaded at start if it exists, saved at exit')
     serve.add_argument('--control-port', type=int, default=0, metavar='N', help='control API port (default 0: a free port)')
+    serve.add_argument('--cloud-api-port', type=int, default=0, metavar='N',
+                       help="the Tencent VPC API port of the lab's clouds with an api: key (default 0: a free port)")
     serve.add_argument('--tls-dir', metavar='DIR', help='where to write ca.pem/server.pem/server.key (default: a temporary directory)')
     serve.add_argument('--negotiation-delay', type=float, metavar='S',
                        help='seconds an IPsec negotiation takes (overrides settings.negotiation_delay of the lab file)')
@@ -65,7 +68,7 @@ async def serve(args):
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise LabError(f'--state {args.state}: cannot load it ({type(exc).__name__}: {exc}); fix or delete the file') from None
     try:
-        await fleet.start(control_port=args.control_port)
+        await fleet.start(control_port=args.control_port, cloud_api_port=args.cloud_api_port)
     except (OSError, RealIkeUnavailable):
         await fleet.stop()  # close what did open, remove the temporary TLS directory
         raise
@@ -73,7 +76,8 @@ async def serve(args):
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    print(f'ready control=http://127.0.0.1:{fleet.control_port} ca={fleet.ca_path or "-"} routers={len(fleet.nodes)}')
+    print(f'ready control=http://127.0.0.1:{fleet.control_port} ca={fleet.ca_path or "-"} routers={len(fleet.nodes)} '
+          f'cloud_api={fleet.cloud_api_url or "-"}')
     for node in fleet.nodes.values():
         print(f'router {node.name} version={node.spec.version} api={node.port} api-ssl={node.tls_port or "-"}')
     sys.stdout.flush()

@@ -29,12 +29,15 @@ def _router_class():
     return Router
 
 
-def _ike(mode, clock):
+def _ike(spec, clock):
     """(fabric class, runtime class) of the lab's IKE: the model (runtime.py) or real charons (reallab.py)."""
     # pylint: disable=import-outside-toplevel
-    if mode == 'strongswan':
+    if spec.ike == 'strongswan':
         if isinstance(clock, ManualClock):
             raise LabError('lab: ike=strongswan runs real charons on real time; a manual clock cannot drive them')
+        if spec.cloud_apis:
+            raise LabError('lab: ike=strongswan: the clouds\' Tencent API (their api: key) runs with the modelled IKE only; '
+                           'remove the api: keys or use ike: model')
         from emulator.reallab import RealFabric, RealRuntime
         return RealFabric, RealRuntime
     from emulator.runtime import Fabric, TunnelRuntime
@@ -94,7 +97,7 @@ class Fleet:
                 raise LabError(f'lab: router {spec.name!r}: {exc}') from None
             self.nodes[spec.name] = RouterNode(spec, router)
         # the IKE / data-plane model: clouds are copied so two fleets of one LabSpec never share a log
-        fabric_class, runtime_class = _ike(self.spec.ike, self.clock)
+        fabric_class, runtime_class = _ike(self.spec, self.clock)
         self.fabric = fabric_class(copy.deepcopy(self.spec.clouds), self.clock, self.spec.settings)
         for node in self.nodes.values():
             if hasattr(node.router, 'set_runtime') and hasattr(node.router, 'table'):
@@ -105,9 +108,14 @@ class Fleet:
         self._ssl = None
         self.control = None
         self.control_port = None
+        self.cloud_api = None   # the Tencent API of the clouds with an ``api:`` key (emulator/tencent_api)
+        if self.spec.cloud_apis:
+            from emulator.tencent_api.http import CloudApi  # pylint: disable=import-outside-toplevel
+            from emulator.tencent_api.vpc import VpcService  # pylint: disable=import-outside-toplevel
+            self.cloud_api = CloudApi(VpcService(self.fabric, self.spec.cloud_apis, self.spec.settings))
 
     # -- lifecycle ---------------------------------------------------------------------------
-    async def start(self, control_port=None):
+    async def start(self, control_port=None, cloud_api_port=0):
         if hasattr(self.fabric, 'start'):
             self.fabric.start()     # the real-IKE lab: namespaces and charons (reallab.RealIkeUnavailable when it cannot)
         if any(node.tls_port is not None for node in self.nodes.values()):
@@ -119,6 +127,8 @@ class Fleet:
             self._ssl = {name: tls.server_context(self.tls_paths, name if name in own else None) for name in self.nodes}
         for node in self.nodes.values():
             await self._listen(node)
+        if self.cloud_api is not None:
+            await self.cloud_api.start(HOST, cloud_api_port)
         if control_port is not None:
             from emulator.control import start_control
             self.control = await start_control(self, control_port)
@@ -128,6 +138,8 @@ class Fleet:
         if self.control is not None:
             self.control.close()
             self.control = None
+        if self.cloud_api is not None:
+            self.cloud_api.stop()
         for node in self.nodes.values():
             self._unlisten(node)
             for session in list(node.sessions):
@@ -169,6 +181,10 @@ class Fleet:
     @property
     def ca_path(self):
         return self.tls_paths['ca'] if self.tls_paths else None
+
+    @property
+    def cloud_api_url(self):
+        return f'http://{HOST}:{self.cloud_api.port}' if self.cloud_api is not None and self.cloud_api.port else None
 
     async def set_fault(self, name, kind, **params):
         node = self.node(name)
@@ -232,9 +248,10 @@ class LabServer:
     disables the HTTP control API. Every method is safe to call from any thread.
     """
 
-    def __init__(self, lab, clock=None, control_port=0, tls_dir=None, state=None, router_factory=None):
+    def __init__(self, lab, clock=None, control_port=0, tls_dir=None, state=None, router_factory=None, cloud_api_port=0):
         self.fleet = Fleet(lab, clock=clock, tls_dir=tls_dir, router_factory=router_factory)
         self._control_port = control_port
+        self._cloud_api_port = cloud_api_port
         self._state = state
         self._loop = None
         self._thread = None
@@ -258,7 +275,7 @@ class LabServer:
         try:
             if self._state:
                 self.fleet.load_state(self._state)
-            loop.run_until_complete(self.fleet.start(self._control_port))
+            loop.run_until_complete(self.fleet.start(self._control_port, self._cloud_api_port))
         except Exception as exc:  # report any startup failure to start()
             self._error = exc
             with contextlib.suppress(Exception):
@@ -324,6 +341,11 @@ class LabServer:
     @property
     def ca_path(self):
         return self.fleet.ca_path
+
+    @property
+    def cloud_api_url(self):
+        """The Tencent API endpoint of the lab's clouds (None when no cloud has an ``api:`` key)."""
+        return self.fleet.cloud_api_url
 
     @property
     def control_url(self):

@@ -78,6 +78,14 @@ def raw_spec(direction):
     ])
 
 
+# Descriptions of nat_accept_top's options that are not NAT fields (tools/update_docs.py writes them into its DOCUMENTATION).
+NAT_OPTION_DESCRIPTIONS = {
+    'fasttrack_bypass': ['Also manage the two C(/ip/firewall/raw) C(notrack) rules that keep the tunnel traffic out of FastTrack.',
+                         'With O(state=absent), also remove them (only the ones with this key).'],
+    'state': ['V(present) creates, updates or moves the rule found by its key; V(absent) removes only that rule.'],
+}
+
+
 def nat_argument_spec():
     spec = NAT.argument_spec()
     spec['fasttrack_bypass'] = dict(type='bool', default=False)

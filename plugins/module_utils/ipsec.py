@@ -71,7 +71,7 @@ PROFILE = MenuSpec('profile', '/ip/ipsec/profile', keys=('name',), flags=('defau
     Field('hash-algorithm', 'choice', PROFILE_HASH, default='sha1',
           description=['Phase 1 hash (integrity) algorithm.'] + _allowed_doc(PROFILE_HASH)),
     Field('prf-algorithm', 'choice', PRF, default='auto', min_version=V7,
-          description=['IKEv2 pseudo-random function; RouterOS 7 only.'] + _allowed_doc(PRF)),
+          description=['IKEv2 pseudo-random function.'] + _allowed_doc(PRF)),
     Field('enc-algorithm', 'multi', PROFILE_ENC, default={6: 'aes-128', 7: 'aes-128,3des'},
           description=['Phase 1 encryption algorithms (a set: order does not matter). A list or a comma string.'] + _allowed_doc(PROFILE_ENC)),
     Field('dh-group', 'multi', PROFILE_DH, default='modp2048,modp1024',
@@ -86,7 +86,7 @@ PROFILE = MenuSpec('profile', '/ip/ipsec/profile', keys=('name',), flags=('defau
           description=['Dead peer detection interval (V(0s)..V(1h)), or V(disable-dpd).']),
     Field('dpd-maximum-failures', 'int', minimum=1, maximum=100, description=['Dead peer detection failures before the peer is declared dead (1..100).']),
     Field('ppk', 'choice', PPK, default='no', min_version=(7, 21, 0),
-          description=['Post-quantum preshared key mode; RouterOS 7.21 or newer.'] + _allowed_doc(PPK)),
+          description=['Post-quantum preshared key mode.'] + _allowed_doc(PPK)),
 ])
 
 PROPOSAL = MenuSpec('proposal', '/ip/ipsec/proposal', keys=('name',), flags=('default',), fields=[
@@ -100,7 +100,7 @@ PROPOSAL = MenuSpec('proposal', '/ip/ipsec/proposal', keys=('name',), flags=('de
     Field('lifetime', 'duration', default='30m', description=['Phase 2 SA lifetime, RouterOS time syntax.']),
     Field('pfs-group', 'choice', PFS_GROUP, default='modp1024',
           description=['Perfect forward secrecy group, V(none) to disable.'] + _allowed_doc(PFS_GROUP)),
-    Field('comment', 'str', default='', min_version=(7, 15, 0), description=['Comment on the entry; RouterOS 7.15 or newer.']),
+    Field('comment', 'str', default='', min_version=(7, 15, 0), description=['Comment on the entry.']),
     DISABLED,
 ])
 
@@ -119,7 +119,7 @@ PEER = MenuSpec('peer', '/ip/ipsec/peer', keys=('name',), flags=('dynamic',), fi
           description=['IKE exchange mode.'] + _allowed_doc(EXCHANGE_MODE)),
     Field('send-initial-contact', 'bool', default=True, description=['Send the INITIAL-CONTACT notification.']),
     Field('ppk-secret', 'str', sensitive=True, min_version=(7, 21, 0),
-          description=['Post-quantum preshared key; RouterOS 7.21 or newer. Never shown; see O(update_secret).']),
+          description=['Post-quantum preshared key. Never shown; see O(update_secret).']),
     COMMENT,
     DISABLED,
 ])

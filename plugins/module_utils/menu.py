@@ -49,6 +49,15 @@ from ansible_collections.vpclink.routeros.plugins.module_utils.values import (
 SECRET_CHANGED = '<secret changed>'
 SECRET_SET = '<secret set>'
 
+# Descriptions of the options MenuSpec.argument_spec() adds to every object module; tools/update_docs.py writes them,
+# with each Field's description, into the modules' DOCUMENTATION. ``{secrets}``: the module's sensitive options.
+STATE_DESCRIPTION = ['V(present) creates or updates the entry found by its key; V(absent) removes only that entry.']
+UPDATE_SECRET_DESCRIPTION = [
+    'What to do with secrets ({secrets}) when the router does not show them (API user without the C(sensitive) policy).',
+    'When the router shows a secret it is always compared, and written only when it differs.',
+    'V(always) writes a hidden secret on every run (the task then reports a change); V(on_create) writes it only when the entry is created.',
+]
+
 KINDS = ('str', 'name', 'secret', 'bool', 'int', 'duration', 'choice', 'multi', 'cidr', 'address', 'peer_address', 'ike_id')
 
 

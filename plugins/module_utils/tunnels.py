@@ -4,19 +4,21 @@
 
 """``tunnels``: one router's whole IPsec tunnel set over ONE API session (the role's unit of work).
 
-* ``preflight(params)`` -- pure, no router contact: validate every tunnel key, resolve the cloud
+* ``preflight(params)`` -- pure, no router contact: on top of the argument spec (tunnel_schema, which Ansible
+  validates), check what it cannot say (names, addresses, CIDRs, PSK, identities, lifetimes, ping), resolve the cloud
   preset field by field (cloud.PRESETS[cloud]['recommended']), capability checks that hold for every
   RouterOS version and the cloud's accepted values (cloud.check_capabilities), weak-choice warnings,
   NAT identity hygiene, and with ``cloud_side`` the field-by-field comparison (cloud.compare_report)
   that fails with one line per mismatch. Renders the cloud sheet (cloud.render_cloud_sheet).
-* ``tunnels_apply(session, params, ...)`` -- the same preflight, then: version read once, the
-  version-dependent capability check and the engine's validation of every entry BEFORE any print of a
-  menu; one print per menu (menu.fetch with ``?#|`` queries); all writes in dependency order (DESIGN
-  rule 6: removals first in reverse order, then profile, proposal -> peer -> identity -> policies ->
-  NAT accept rules -> raw notrack rules); then the verify poll (all tunnels of the router in one poll,
-  same session) and, for an unhealthy tunnel, diagnose.diagnose with the preflight comparison.
+* ``tunnels_apply(session, params, ...)`` -- the same preflight, then one stage per function:
+  ``_validate_entries`` (version read once, the version-dependent capability check and the engine's
+  validation of every entry BEFORE any print of a menu), ``_plan_all`` (one print per menu with ``?#|``
+  queries, a plan per entry and per stale entry of ours), ``_apply_all`` (in dependency order:
+  removals first in reverse order, then profile, proposal -> peer -> identity ->
+  policies -> NAT accept rules -> raw notrack rules), then the verify poll (all tunnels of the router in
+  one poll, same session) and, for an unhealthy tunnel, diagnose.diagnose with the preflight comparison.
 
-Ownership (DESIGN rule 3): profile, proposal and peer are keyed by the tunnel ``name``, the identity
+Ownership: profile, proposal and peer are keyed by the tunnel ``name``, the identity
 by ``peer=name``, policies by ``peer=name`` + src + dst (a policy of this peer whose pair is no longer
 wanted is stale and removed), NAT/raw rules by their key and the comment ``vpclink:<name>`` the module
 writes (a rule with that comment whose pair is no longer wanted is stale and removed). Nothing else
@@ -32,43 +34,31 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import tempfile
 
 from ansible.module_utils.common.yaml import HAS_YAML, SafeDumper, yaml_dump
 
 from ansible_collections.vpclink.routeros.plugins.module_utils import cloud as cloudlib
-from ansible_collections.vpclink.routeros.plugins.module_utils import health, info
+from ansible_collections.vpclink.routeros.plugins.module_utils import health, info, tunnel_schema
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import RouterError
 from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import diagnose
+from ansible_collections.vpclink.routeros.plugins.module_utils.files import write_atomically
 from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import NAT, raw_spec
 from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import IDENTITY, PEER, POLICY, PROFILE, PROPOSAL
 from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
 from ansible_collections.vpclink.routeros.plugins.module_utils.menu import apply_plan, fetch, key_matches, plan_entry, plan_remove, validate_entry
-from ansible_collections.vpclink.routeros.plugins.module_utils.values import format_seconds, normalise_name, normalise_secret, parse_seconds
+from ansible_collections.vpclink.routeros.plugins.module_utils.values import format_seconds, normalise_identity, normalise_name, normalise_secret, parse_seconds
 
 RAW = raw_spec('LAN<->VPC')
 OWNER_PREFIX = 'vpclink:'
 
-TUNNEL_KEYS = ('name', 'cloud', 'peer_address', 'local_subnets', 'remote_subnets', 'psk', 'ike', 'esp', 'local_id', 'remote_id',
-               'public_address', 'cloud_side', 'nat_bypass', 'fasttrack_bypass', 'verify', 'state')
-IKE_KEYS = ('version', 'exchange_mode', 'encryption', 'hash', 'dh_group', 'prf', 'lifetime')
-ESP_KEYS = ('encryption', 'auth', 'pfs_group', 'lifetime')
-VERIFY_KEYS = ('enabled', 'timeout', 'interval', 'ping')
-PING_KEYS = ('src_address', 'address', 'count')
 # Runtime properties read with the planning print of /ip/ipsec/policy, so a run that wrote nothing
 # can use it as its first verify poll (one sentence less per warm run).
 POLICY_RUNTIME = ('active', 'ph2-state', 'ph2-count', 'invalid', 'sa-src-address', 'sa-dst-address', 'template')
 
 
 def tunnels_argument_spec():
-    return dict(
-        tunnels=dict(type='list', elements='dict', required=True),
-        mode=dict(type='str', default='apply', choices=['preflight', 'apply']),
-        update_secret=dict(type='str', default='always', choices=['always', 'on_create'], no_log=False),
-        fail_on_unhealthy=dict(type='bool', default=True),
-        sheet_file=dict(type='path'),
-        sheet_router=dict(type='str'),
-    )
+    """The module's options (tunnel_schema.OPTIONS), which Ansible validates in both the module and the action plugin."""
+    return tunnel_schema.argument_spec()
 
 
 def tunnel_secrets(params):
@@ -81,7 +71,9 @@ def tunnel_secrets(params):
 
 
 # ---------------------------------------------------------------------------------------------
-# Input validation and resolution (no router)
+# Input validation and resolution (no router). Ansible has already validated every tunnel against
+# tunnel_schema (keys, types, choices, required keys, defaults); what follows are the checks an
+# argument spec cannot express, one function per part of a tunnel.
 # ---------------------------------------------------------------------------------------------
 
 def _allowed_text(values):
@@ -89,15 +81,10 @@ def _allowed_text(values):
 
 
 def _str_list(value, where, errors):
+    """A list of names, or one comma-separated string (how presets and single-value options arrive)."""
     if value is None:
         return []
-    if isinstance(value, str):
-        items = [v.strip() for v in value.split(',')]
-    elif isinstance(value, (list, tuple)):
-        items = [str(v).strip() for v in value]
-    else:
-        errors.append(f'{where}: {value!r} is not a string or a list of strings')
-        return []
+    items = [v.strip() for v in value.split(',')] if isinstance(value, str) else [str(v).strip() for v in value]
     if not all(items):
         errors.append(f'{where}: {value!r} has an empty element')
     return [v for v in items if v]
@@ -115,34 +102,16 @@ def _lifetime(value, where, errors):
     return secs
 
 
-def _unknown_keys(given, allowed, where, errors):
-    for key in given:
-        if key not in allowed:
-            errors.append(f'{where}: unknown key {key!r}; allowed: {_allowed_text(allowed)}')
-
-
 def _ident(value, where, errors, extra=()):
-    if value is None or value == 'auto' or value in extra:
-        return value or 'auto'
-    text = str(value).strip()
-    kind, sep, rest = text.partition(':')
-    if sep and kind == 'address':
-        try:
-            return 'address:' + str(ipaddress.ip_address(rest))
-        except ValueError:
-            errors.append(f'{where}: {value!r}: {rest!r} is not an IP address')
-            return None
-    if sep and kind == 'fqdn' and rest and ' ' not in rest:
-        return text
+    """The tunnel's local_id / remote_id in RouterOS's form (values.normalise_identity); an error line when it is none."""
     try:
-        return 'address:' + str(ipaddress.ip_address(text))
-    except ValueError:
-        errors.append(f'{where}: {value!r} is not an IKE identity; allowed: auto{"".join(", " + e for e in extra)}, address:<IP>, '
-                      'fqdn:<name>, or a bare IP address (= address:<IP>)')
+        return normalise_identity(value or 'auto', where, words=('auto',) + tuple(extra), bare=('address',))
+    except ValueError as exc:
+        errors.append(str(exc))
         return None
 
 
-def _ipv4(value, where, errors, required):
+def _ipv4(value, where, errors, required=False):
     if value in (None, ''):
         if required:
             errors.append(f'{where}: required for state=present (the IPv4 address of the cloud VPN gateway)')
@@ -154,9 +123,9 @@ def _ipv4(value, where, errors, required):
         return None
 
 
-def _cidrs(value, where, errors):
+def _cidrs(value, where, errors, required):
     items = _str_list(value, where, errors)
-    if not items:
+    if not items and required:
         errors.append(f'{where}: required for state=present (a list of CIDRs such as 192.168.1.0/24)')
     out = []
     for item in items:
@@ -177,73 +146,51 @@ def _cidrs(value, where, errors):
     return out
 
 
-def _resolve_section(given, preset, keys, where, errors):
-    if given is None:
-        given = {}
-    if not isinstance(given, dict):
-        errors.append(f'{where}: {given!r} is not a dict; allowed keys: {_allowed_text(keys)}')
-        given = {}
-    _unknown_keys(given, keys, where, errors)
-    return {k: given[k] if given.get(k) is not None else preset.get(k) for k in keys}, given
+def _with_preset(given, preset, keys):
+    """A tunnel's ``ike`` or ``esp`` section: each value not given takes the cloud preset's."""
+    given = given or {}
+    return {key: given[key] if given.get(key) is not None else preset.get(key) for key in keys}, given
 
 
-def _resolve_one(index, raw, errors, warnings):
-    """One tunnel dict -> resolved tunnel, or None (errors appended)."""
-    if not isinstance(raw, dict):
-        errors.append(f'tunnels[{index}]: {raw!r} is not a dict')
-        return None
-    name = raw.get('name')
-    where = f'tunnel {name!r}' if isinstance(name, str) and name else f'tunnels[{index}]'
-    count = len(errors)
-    _unknown_keys(raw, TUNNEL_KEYS, where, errors)
-    if not isinstance(name, str) or not name:
-        errors.append(f'{where}: name: required; ASCII letters, digits, ".", "_" and "-"')
-    else:
-        _collect(errors, where, lambda: normalise_name(name, 'name'))
-    state = raw.get('state') or 'present'
-    if state not in ('present', 'absent'):
-        errors.append(f'{where}: state: {state!r}; allowed: present, absent')
-    cloud = raw.get('cloud') or 'tencent'
-    if cloud not in cloudlib.CLOUDS:
-        errors.append(f'{where}: cloud: {cloud!r}; allowed: {_allowed_text(cloudlib.CLOUDS)}')
-        cloud = 'tencent'
-    present = state == 'present'
-    t = {'name': name, 'where': where, 'state': state, 'cloud': cloud}
-    for key in ('nat_bypass', 'fasttrack_bypass'):
-        value = raw.get(key, key == 'nat_bypass')
-        if value is None:
-            value = key == 'nat_bypass'
-        if not isinstance(value, bool):
-            errors.append(f'{where}: {key}: {value!r} is not a boolean (true/false)')
-        t[key] = bool(value)
-    t['peer_address'] = _ipv4(raw.get('peer_address'), f'{where}: peer_address', errors, present)
-    t['public_address'] = _ipv4(raw.get('public_address'), f'{where}: public_address', errors, False)
-    if present:
-        t['local_subnets'] = _cidrs(raw.get('local_subnets'), f'{where}: local_subnets', errors)
-        t['remote_subnets'] = _cidrs(raw.get('remote_subnets'), f'{where}: remote_subnets', errors)
-    else:
-        t['local_subnets'] = _cidrs(raw['local_subnets'], f'{where}: local_subnets', errors) if raw.get('local_subnets') else []
-        t['remote_subnets'] = _cidrs(raw['remote_subnets'], f'{where}: remote_subnets', errors) if raw.get('remote_subnets') else []
+def _name_part(index, raw, errors):
+    """``(name, where)``: ``where`` is how every message names this tunnel."""
+    name = raw['name']
+    where = f'tunnel {name!r}' if name else f'tunnels[{index}]'
+    _collect(errors, where, lambda: normalise_name(name, 'name'))
+    return name, where
+
+
+def _address_part(t, raw, errors):
+    """Gateway, public address, subnets and their (local, remote) pairs."""
+    where, present = t['where'], t['state'] == 'present'
+    t['peer_address'] = _ipv4(raw['peer_address'], f'{where}: peer_address', errors, required=present)
+    t['public_address'] = _ipv4(raw['public_address'], f'{where}: public_address', errors)
+    t['local_subnets'] = _cidrs(raw['local_subnets'], f'{where}: local_subnets', errors, present)
+    t['remote_subnets'] = _cidrs(raw['remote_subnets'], f'{where}: remote_subnets', errors, present)
     t['pairs'] = [(s, d) for s in t['local_subnets'] for d in t['remote_subnets']]
-    for local in t['local_subnets']:
-        for remote in t['remote_subnets']:
-            if _overlap(local, remote):
-                # A policy whose remote side covers the LAN would send the router's own LAN traffic into the tunnel.
-                errors.append(f'{where}: remote_subnets: {remote} overlaps local subnet {local}; the VPC and LAN ranges must be disjoint')
-    psk = raw.get('psk')
-    if present or psk is not None:
+    for local, remote in t['pairs']:
+        if _overlap(local, remote):
+            # A policy whose remote side covers the LAN would send the router's own LAN traffic into the tunnel.
+            errors.append(f'{where}: remote_subnets: {remote} overlaps local subnet {local}; the VPC and LAN ranges must be disjoint')
+
+
+def _secret_part(t, raw, errors):
+    """The PSK: a non-empty string without surrounding whitespace (the schema gives it type raw, so nothing converted it)."""
+    psk = raw['psk']
+    if t['state'] == 'present' or psk is not None:
         if not isinstance(psk, str):
-            errors.append(f'{where}: psk: required for state=present (a non-empty string)')
+            errors.append(f'{t["where"]}: psk: required for state=present (a non-empty string)')
         else:
-            _collect(errors, where, lambda: normalise_secret(psk, 'psk'))
+            _collect(errors, t['where'], lambda: normalise_secret(psk, 'psk'))
     t['psk'] = psk if isinstance(psk, str) else None
 
-    rec = cloudlib.PRESETS[cloud]['recommended']
-    ike, ike_given = _resolve_section(raw.get('ike'), rec['ike'], IKE_KEYS, f'{where}: ike', errors)
-    esp, _esp_given = _resolve_section(raw.get('esp'), rec['esp'], ESP_KEYS, f'{where}: esp', errors)
-    if ike['version'] not in (1, 2) and str(ike['version']) not in ('1', '2'):
-        errors.append(f'{where}: ike.version: {ike["version"]!r}; allowed: 1, 2')
-        ike['version'] = 2
+
+def _algorithm_part(t, raw, errors):
+    """IKE and ESP: the cloud preset field by field under what is given, then the rules of each field."""
+    where = t['where']
+    rec = cloudlib.PRESETS[t['cloud']]['recommended']
+    ike, ike_given = _with_preset(raw['ike'], rec['ike'], tunnel_schema.IKE)
+    esp, _esp_given = _with_preset(raw['esp'], rec['esp'], tunnel_schema.ESP)
     ike['version'] = int(ike['version'])
     if ike['version'] == 2:
         if ike_given.get('exchange_mode') is not None:
@@ -251,78 +198,79 @@ def _resolve_one(index, raw, errors, warnings):
         ike['exchange_mode'] = None
     else:
         ike['exchange_mode'] = ike['exchange_mode'] or 'main'
-        if ike['exchange_mode'] not in ('main', 'aggressive'):
-            errors.append(f'{where}: ike.exchange_mode: {ike["exchange_mode"]!r}; allowed: main, aggressive')
     ike['encryption'] = _str_list(ike['encryption'], f'{where}: ike.encryption', errors)
     ike['dh_group'] = _str_list(ike['dh_group'], f'{where}: ike.dh_group', errors)
-    hashes = _str_list(ike['hash'], f'{where}: ike.hash', errors)
-    if len(hashes) != 1:
-        errors.append(f'{where}: ike.hash: {ike["hash"]!r} must be exactly one value (RouterOS hash-algorithm is single)')
-    ike['hash'] = hashes[0] if hashes else None
+    ike['hash'] = _single(ike['hash'], f'{where}: ike.hash', 'RouterOS hash-algorithm is single', errors)
     ike['lifetime'] = _lifetime(ike['lifetime'], f'{where}: ike.lifetime', errors)
     esp['encryption'] = _str_list(esp['encryption'], f'{where}: esp.encryption', errors)
     esp['auth'] = _str_list(esp['auth'], f'{where}: esp.auth', errors)
-    pfs = _str_list(esp['pfs_group'], f'{where}: esp.pfs_group', errors)
-    if len(pfs) != 1:
-        errors.append(f'{where}: esp.pfs_group: {esp["pfs_group"]!r} must be exactly one value (none to disable PFS)')
-    esp['pfs_group'] = pfs[0] if pfs else None
+    esp['pfs_group'] = _single(esp['pfs_group'], f'{where}: esp.pfs_group', 'none to disable PFS', errors)
     esp['lifetime'] = _lifetime(esp['lifetime'], f'{where}: esp.lifetime', errors)
     t['ike'], t['esp'] = ike, esp
-    t['local_id'] = _ident(raw.get('local_id'), f'{where}: local_id', errors)
-    t['remote_id'] = _ident(raw.get('remote_id'), f'{where}: remote_id', errors, extra=('ignore',))
 
-    verify = raw.get('verify') or {}
-    if not isinstance(verify, dict):
-        errors.append(f'{where}: verify: {verify!r} is not a dict')
-        verify = {}
-    _unknown_keys(verify, VERIFY_KEYS, f'{where}: verify', errors)
-    v = {'enabled': verify.get('enabled', True) is not False, 'timeout': verify.get('timeout', 60), 'interval': verify.get('interval', 2),
-         'ping': None}
-    for key, low in (('timeout', 0), ('interval', 0)):
-        try:
-            v[key] = float(v[key])
-            if v[key] < low or (key == 'interval' and v[key] == 0):
-                raise ValueError
-        except (TypeError, ValueError):
-            errors.append(f'{where}: verify.{key}: {verify.get(key)!r} must be a number of seconds '
-                          + ('>= 0' if key == 'timeout' else '> 0'))
-    ping = verify.get('ping')
+
+def _single(value, where, why, errors):
+    values = _str_list(value, where, errors)
+    if len(values) != 1:
+        errors.append(f'{where}: {value!r} must be exactly one value ({why})')
+    return values[0] if values else None
+
+
+def _verify_part(t, raw, errors):
+    """How the tunnel is proven up: the wait and the optional ping from inside ``local_subnets``."""
+    where, verify = t['where'], raw['verify']
+    v = {'enabled': verify['enabled'], 'timeout': verify['timeout'], 'interval': verify['interval'], 'ping': None}
+    if v['timeout'] < 0:
+        errors.append(f'{where}: verify.timeout: {v["timeout"]!r} must be a number of seconds >= 0')
+    if v['interval'] <= 0:
+        errors.append(f'{where}: verify.interval: {v["interval"]!r} must be a number of seconds > 0')
+    ping = verify['ping']
     if ping is not None:
-        if not isinstance(ping, dict):
-            errors.append(f'{where}: verify.ping: {ping!r} is not a dict with src_address, address, count')
-        else:
-            _unknown_keys(ping, PING_KEYS, f'{where}: verify.ping', errors)
-            probe = {}
-            for key in ('src_address', 'address'):
-                try:
-                    probe[key] = str(ipaddress.ip_address(str(ping.get(key)).strip()))
-                except ValueError:
-                    errors.append(f'{where}: verify.ping.{key}: {ping.get(key)!r} is not an IP address (required)')
-            src = probe.get('src_address')
-            if src and t['local_subnets'] and not any(ipaddress.ip_address(src) in ipaddress.ip_network(n) for n in t['local_subnets']):
-                errors.append(f'{where}: verify.ping.src_address: {src!r} is outside local_subnets ({", ".join(t["local_subnets"])}); '
-                              'use a LAN address of the router inside them (the policy only carries traffic from there)')
-            count = ping.get('count', 3)
-            if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100:
-                errors.append(f'{where}: verify.ping.count: {count!r}; allowed: 1..100')
-            probe['count'] = count
-            v['ping'] = probe
+        probe = {}
+        for key in ('src_address', 'address'):
+            try:
+                probe[key] = str(ipaddress.ip_address(str(ping[key]).strip()))
+            except ValueError:
+                errors.append(f'{where}: verify.ping.{key}: {ping[key]!r} is not an IP address')
+        src = probe.get('src_address')
+        if src and t['local_subnets'] and not any(ipaddress.ip_address(src) in ipaddress.ip_network(n) for n in t['local_subnets']):
+            errors.append(f'{where}: verify.ping.src_address: {src!r} is outside local_subnets ({", ".join(t["local_subnets"])}); '
+                          'use a LAN address of the router inside them (the policy only carries traffic from there)')
+        if not 1 <= ping['count'] <= 100:
+            errors.append(f'{where}: verify.ping.count: {ping["count"]!r}; allowed: 1..100')
+        probe['count'] = ping['count']
+        v['ping'] = probe
     t['verify'] = v
-    t['cloud_side'] = raw.get('cloud_side')
-    if t['cloud_side'] is not None and not isinstance(t['cloud_side'], dict):
-        errors.append(f'{where}: cloud_side: must be a dict (the cloud API object)')
-        t['cloud_side'] = None
-    if len(errors) > count:
-        return None
-    t['router_params'] = {'ike': dict(ike), 'esp': dict(esp), 'local_id': t['local_id'], 'remote_id': t['remote_id'],
-                          'local_subnets': t['local_subnets'], 'remote_subnets': t['remote_subnets'],
-                          'public_address': t['public_address'], 'peer_address': t['peer_address'], 'psk': t['psk']}
-    if present and t['public_address'] and t['local_id'] == 'auto':
-        # cloud-side §8: my-id=auto sends the router's own (possibly private) address; behind NAT the cloud's
-        # remote identity (= the public address) does not match.
-        warnings.append(f'{where}: local_id is auto and public_address is {t["public_address"]}: if the router is behind NAT '
+
+
+def _identity_warning(t, warnings):
+    if t['state'] == 'present' and t['public_address'] and t['local_id'] == 'auto':
+        # my-id=auto sends the router's own (possibly private) address; behind NAT the cloud's remote identity (its
+        # customer gateway, the public address) does not match (MikroTik IPsec manual, identity my-id:
+        # https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec#IPsec-Identities).
+        warnings.append(f'{t["where"]}: local_id is auto and public_address is {t["public_address"]}: if the router is behind NAT '
                         f'(its WAN address is not {t["public_address"]}), the cloud rejects the identity; set '
                         f'local_id: address:{t["public_address"]} (or fqdn identities on both ends) and keep the router the initiator')
+
+
+def _resolve_one(index, raw, errors, warnings):
+    """One tunnel, as validated by the argument spec -> resolved tunnel, or None (errors appended)."""
+    count = len(errors)
+    name, where = _name_part(index, raw, errors)
+    t = {'name': name, 'where': where, 'state': raw['state'], 'cloud': raw['cloud'], 'nat_bypass': raw['nat_bypass'],
+         'fasttrack_bypass': raw['fasttrack_bypass'], 'cloud_side': raw['cloud_side']}
+    _address_part(t, raw, errors)
+    _secret_part(t, raw, errors)
+    _algorithm_part(t, raw, errors)
+    t['local_id'] = _ident(raw['local_id'], f'{where}: local_id', errors)
+    t['remote_id'] = _ident(raw['remote_id'], f'{where}: remote_id', errors, extra=('ignore',))
+    _verify_part(t, raw, errors)
+    if len(errors) > count:
+        return None
+    t['router_params'] = {'ike': dict(t['ike']), 'esp': dict(t['esp']), 'local_id': t['local_id'], 'remote_id': t['remote_id'],
+                          'local_subnets': t['local_subnets'], 'remote_subnets': t['remote_subnets'],
+                          'public_address': t['public_address'], 'peer_address': t['peer_address'], 'psk': t['psk']}
+    _identity_warning(t, warnings)
     return t
 
 
@@ -351,22 +299,15 @@ def _collect(errors, where, check):
         errors.append(f'{where}: {exc}')
 
 
-def preflight(params):
-    """Everything that needs no router. Returns ``{'failed'?, 'msg'?, 'tunnels': [...], 'mismatches', 'warnings',
-    '_resolved': [tunnel dicts]}``; ``_resolved`` is internal (dropped from results)."""
-    errors, warnings = [], []
-    raw_list = params.get('tunnels')
-    if not isinstance(raw_list, list) or not raw_list:
-        errors.append('tunnels: a non-empty list of tunnel dicts is required')
-        raw_list = []
-    resolved = [_resolve_one(i, raw, errors, warnings) for i, raw in enumerate(raw_list)]
+def _across_tunnels(resolved, errors):
+    """Checks between tunnels: unique names, one present tunnel per gateway, disjoint selectors."""
     names, peers = {}, {}
-    for t in resolved:
+    for index, t in enumerate(resolved):
         if t is None:
             continue
         if t['name'] in names:
             errors.append(f'{t["where"]}: name: duplicate tunnel name {t["name"]!r} (tunnels[{names[t["name"]]}] and another); names must be unique')
-        names.setdefault(t['name'], resolved.index(t))
+        names.setdefault(t['name'], index)
         if t['state'] == 'present' and t['peer_address']:
             if t['peer_address'] in peers:
                 errors.append(f'{t["where"]}: peer_address: {t["peer_address"]} is also the peer of tunnel {peers[t["peer_address"]]!r}; '
@@ -380,42 +321,64 @@ def preflight(params):
                     if _overlap(sa, sb) and _overlap(da, db):
                         errors.append(f'{b["where"]}: local_subnets/remote_subnets: selector {sb} -> {db} overlaps {sa} -> {da} of tunnel '
                                       f'{a["name"]!r}; traffic would match the wrong policy. Make the selectors disjoint')
-    mismatches = []
-    for t in present:
-        # Capability errors that hold on every RouterOS version (and the cloud's limits) fail here; the ones
-        # that depend on the version are checked against the router's version in apply.
-        v7 = _capability_issues(t, '7.0')
-        v6 = _capability_issues(t, '6.49')
-        keys6 = {(i['field'], str(i['value']), i['severity']) for i in v6}
-        for issue in v7:
-            key = (issue['field'], str(issue['value']), issue['severity'])
-            if issue['severity'] == 'error' and key in keys6:
-                allowed = sorted(set(cloudlib.routeros_values(issue['field'], '7.0') or ()) | set(cloudlib.routeros_values(issue['field'], '6.49') or ()))
-                line = f'{t["where"]}: {issue["field"]}: {issue["value"]!r}: {issue["message"]}'
-                if allowed and issue['message'].startswith('RouterOS'):   # a cloud's limit lists what the cloud accepts
-                    line += f'; allowed by RouterOS: {_allowed_text(allowed)}'
-                elif issue['field'] in cloudlib.ALGORITHM_FIELDS:
-                    accepted = [cloudlib.to_routeros(t['cloud'], issue['field'], c) for c in cloudlib.accepted(t['cloud'], issue['field'])]
-                    line += f'; allowed by {t["cloud"]} (RouterOS names): {_allowed_text([a for a in accepted if a])}'
-                errors.append(line)
-            elif issue['severity'] == 'warning' and key in keys6:
-                warnings.append(f'{t["where"]}: {issue["field"]}: {issue["message"]}')
-        t['comparison'] = None
-        if t['cloud_side'] is not None:
-            try:
-                cloud_params = cloudlib.normalise_cloud_side(t['cloud'], t['cloud_side'])
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                errors.append(f'{t["where"]}: cloud_side: cannot read it as {t["cloud"]} API output: {str(exc).strip(chr(39))}')
-                continue
-            report = cloudlib.compare_report(t['router_params'], cloud_params)
-            t['comparison'] = report
-            for m in report['mismatches']:
-                entry = {'tunnel': t['name'], 'field': m['field'], 'router_value': m['router_value'], 'cloud_value': m['cloud_value'],
-                         'severity': m['severity'], 'error_class': m['error_class'], 'error_it_would_cause': m['error_it_would_cause'],
-                         'message': m['message']}
-                mismatches.append(entry)
-                if m['severity'] != 'error':
-                    warnings.append(f'{t["where"]}: {m["field"]}: {m["message"]}')
+
+
+def _capabilities_of_every_version(t, errors, warnings):
+    """Capability errors that hold on every RouterOS version (and the cloud's limits) fail here; the ones that depend
+    on the version are checked against the router's version in apply."""
+    v6 = _capability_issues(t, '6.49')
+    keys6 = {(i['field'], str(i['value']), i['severity']) for i in v6}
+    for issue in _capability_issues(t, '7.0'):
+        if (issue['field'], str(issue['value']), issue['severity']) not in keys6:
+            continue
+        if issue['severity'] == 'warning':
+            warnings.append(f'{t["where"]}: {issue["field"]}: {issue["message"]}')
+            continue
+        if issue['severity'] != 'error':
+            continue
+        allowed = sorted(set(cloudlib.routeros_values(issue['field'], '7.0') or ()) | set(cloudlib.routeros_values(issue['field'], '6.49') or ()))
+        line = f'{t["where"]}: {issue["field"]}: {issue["value"]!r}: {issue["message"]}'
+        if allowed and issue['message'].startswith('RouterOS'):   # a cloud's limit lists what the cloud accepts
+            line += f'; allowed by RouterOS: {_allowed_text(allowed)}'
+        elif issue['field'] in cloudlib.ALGORITHM_FIELDS:
+            accepted = [cloudlib.to_routeros(t['cloud'], issue['field'], c) for c in cloudlib.accepted(t['cloud'], issue['field'])]
+            line += f'; allowed by {t["cloud"]} (RouterOS names): {_allowed_text([a for a in accepted if a])}'
+        errors.append(line)
+
+
+def _compare_cloud_side(t, errors, warnings, mismatches):
+    """With ``cloud_side``: the field-by-field comparison of both ends (kept in ``t['comparison']`` for the diagnosis)."""
+    t['comparison'] = None
+    if t['cloud_side'] is None:
+        return
+    try:
+        cloud_params = cloudlib.normalise_cloud_side(t['cloud'], t['cloud_side'])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        errors.append(f'{t["where"]}: cloud_side: cannot read it as {t["cloud"]} API output: {str(exc).strip(chr(39))}')
+        return
+    report = cloudlib.compare_report(t['router_params'], cloud_params)
+    t['comparison'] = report
+    for m in report['mismatches']:
+        mismatches.append({'tunnel': t['name'], 'field': m['field'], 'router_value': m['router_value'], 'cloud_value': m['cloud_value'],
+                           'severity': m['severity'], 'error_class': m['error_class'], 'error_it_would_cause': m['error_it_would_cause'],
+                           'message': m['message']})
+        if m['severity'] != 'error':
+            warnings.append(f'{t["where"]}: {m["field"]}: {m["message"]}')
+
+
+def preflight(params):
+    """Everything that needs no router. Returns ``{'failed'?, 'msg'?, 'tunnels': [...], 'mismatches', 'warnings',
+    '_resolved': [tunnel dicts]}``; ``_resolved`` is internal (dropped from results)."""
+    errors, warnings, mismatches = [], [], []
+    raw_list = params['tunnels']
+    if not raw_list:
+        errors.append('tunnels: a non-empty list of tunnel dicts is required')
+    resolved = [_resolve_one(i, raw, errors, warnings) for i, raw in enumerate(raw_list)]
+    _across_tunnels(resolved, errors)
+    for t in resolved:
+        if t is not None and t['state'] == 'present':
+            _capabilities_of_every_version(t, errors, warnings)
+            _compare_cloud_side(t, errors, warnings, mismatches)
     out_tunnels = [_tunnel_view(t) for t in resolved if t is not None]
     for view in out_tunnels:
         # per tunnel too (the interface's tunnels[].warnings), besides the task's warnings
@@ -498,21 +461,10 @@ def _short_label(label):
     return label.split(' ', 1)[1] if ' ' in label else label
 
 
-def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=None):
-    """``mode: apply`` with one session; ``pre`` is the preflight result (computed when not given)."""
-    pre = pre or preflight(params)
-    router = session.router
-    resolved = [t for t in pre['_resolved'] if t is not None]
-    views = {v['name']: v for v in pre['tunnels']}
-    for t in resolved:
-        if t['psk']:
-            session.add_secret(t['psk'])
-    vtext = session.version
-    version = session.version_tuple
-    writes0 = session.writes
-    update_secret = params.get('update_secret') or 'always'
-
-    # 1. Version-dependent capability checks and the engine's validation of every entry: before any menu print.
+def _validate_entries(session, resolved, update_secret):
+    """Stage 1, before any print of a menu: the version-dependent capability checks and the engine's validation of
+    every entry. Returns ``{menu key: [(tunnel, entry)]}``; raises RouterError listing every problem."""
+    router, vtext = session.router, session.version
     errors = []
     for t in resolved:
         if t['state'] != 'present':
@@ -520,7 +472,7 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
         for issue in _capability_issues(t, vtext):
             if issue['severity'] == 'error':
                 errors.append(f'{_issue_line(t, issue, vtext)} (router {router} runs RouterOS {vtext})')
-    entries = {key: [] for key, _spec in MENUS}   # key -> [(tunnel, entry)]
+    entries = {key: [] for key, _spec in MENUS}
     for t in resolved:
         for key, spec in MENUS:
             for obj in _objects(t, update_secret)[key]:
@@ -532,13 +484,30 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
     if errors:
         raise RouterError(f'router {router} (RouterOS {vtext}): invalid tunnels input, nothing was changed:\n' + '\n'.join(dict.fromkeys(errors)),
                           router=router, routeros_version=vtext, step='validate', errors=list(dict.fromkeys(errors)))
+    return entries
 
-    # 2. One print per menu; plan every entry (nothing written yet).
+
+def _stale_owner(key, row, by_name):
+    """The tunnel a row of ours belongs to (policies keyed by peer=<tunnel>, firewall rules marked vpclink:<tunnel>), else None."""
+    if key == 'policy':
+        owner = row.get('peer')
+        protected = _true(row.get('template')) or _true(row.get('dynamic')) or _true(row.get('default'))
+    elif key in ('nat', 'raw'):
+        comment = str(row.get('comment') or '')
+        owner = comment[len(OWNER_PREFIX):] if comment.startswith(OWNER_PREFIX) else None
+        protected = _true(row.get('dynamic')) or _true(row.get('builtin'))
+    else:
+        return None
+    return owner if owner in by_name and not protected else None
+
+
+def _plan_all(session, resolved, entries, check_mode, diff, warn):
+    """Stage 2: one print per menu, then a plan for every entry and for each stale entry of ours (nothing written).
+    Returns ``(plans, rows_by_menu)``; a plan is ``(tunnel name, spec, plan)``."""
     names = [t['name'] for t in resolved]
     by_name = {t['name']: t for t in resolved}
     need_raw = any(t['state'] == 'absent' or t['fasttrack_bypass'] for t in resolved)
-    plans = []   # (tunnel name, spec, plan)
-    rows_by_menu = {}
+    plans, rows_by_menu = [], {}
     for key, spec in MENUS:
         mine = [e for _t, e in entries[key]]
         if key == 'raw' and not need_raw:
@@ -557,28 +526,21 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
         rows_by_menu[key] = rows
         wanted = []
         for t, entry in entries[key]:
-            plan = plan_entry(session, spec, entry, rows, check_mode=check_mode, diff=diff, warn=warn, references=False)
-            plans.append((t['name'], spec, plan))
+            plans.append((t['name'], spec, plan_entry(session, spec, entry, rows, check_mode=check_mode, diff=diff, warn=warn,
+                                                      references=False)))
             wanted.append(entry['desired'])
-        # Stale entries of ours: policies keyed by peer=<tunnel>, firewall rules marked vpclink:<tunnel>.
         for row in rows:
-            if key == 'policy':
-                owner = row.get('peer')
-                if owner not in by_name or _true(row.get('template')) or _true(row.get('dynamic')) or _true(row.get('default')):
-                    continue
-            elif key in ('nat', 'raw'):
-                comment = str(row.get('comment') or '')
-                owner = comment[len(OWNER_PREFIX):] if comment.startswith(OWNER_PREFIX) else None
-                if owner not in by_name or _true(row.get('dynamic')) or _true(row.get('builtin')):
-                    continue
-            else:
-                continue
-            if any(key_matches(spec, row, desired, version) for desired in wanted):
+            owner = _stale_owner(key, row, by_name)
+            if owner is None or any(key_matches(spec, row, desired, session.version_tuple) for desired in wanted):
                 continue
             label = '{} {}'.format(spec.kind, ' '.join(f'{k}={row.get(k)}' for k in spec.keys if k in row))
             plans.append((owner, spec, plan_remove(session, spec, row, label, diff=diff)))
+    return plans, rows_by_menu
 
-    # 3. Apply: removals in reverse dependency order, then creates/updates in dependency order (DESIGN rule 6).
+
+def _apply_all(session, plans, names, check_mode):
+    """Stage 3: removals in reverse dependency order, then creates/updates in dependency order.
+    Returns ``(objects by tunnel, commands, diffs)``."""
     order = {spec.path + spec.kind: i for i, (_key, spec) in enumerate(MENUS)}
     removals = sorted([p for p in plans if p[2]['result'].get('action') == 'deleted'], key=lambda p: -order[p[1].path + p[1].kind])
     others = [p for p in plans if p[2]['result'].get('action') != 'deleted']
@@ -592,22 +554,40 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
             obj['placement'] = res['placement']
         objects_by_tunnel.setdefault(owner, []).append(obj)
         commands += res.get('commands', [])
-        if diff and res.get('changed'):
-            diffs.append(res['diff'])
+        if res.get('changed'):
+            diffs.append(res.get('diff'))
+    return objects_by_tunnel, commands, diffs
+
+
+def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=None):
+    """``mode: apply`` with one session; ``pre`` is the preflight result (computed when not given)."""
+    pre = pre or preflight(params)
+    resolved = [t for t in pre['_resolved'] if t is not None]
+    for t in resolved:
+        if t['psk']:
+            session.add_secret(t['psk'])
+    vtext = session.version
+    writes0 = session.writes
+    entries = _validate_entries(session, resolved, params.get('update_secret') or 'always')
+    plans, rows_by_menu = _plan_all(session, resolved, entries, check_mode, diff, warn)
+    names = [t['name'] for t in resolved]
+    objects_by_tunnel, commands, diffs = _apply_all(session, plans, names, check_mode)
     writes = session.writes - writes0
 
-    result = {'changed': bool(commands), 'router': router, 'routeros_version': vtext, 'tunnels': [], 'commands': commands,
+    result = {'changed': bool(commands), 'router': session.router, 'routeros_version': vtext, 'tunnels': [], 'commands': commands,
               'mismatches': pre['mismatches'], 'logins': 1}
     if diff:
         result['diff'] = diffs
+    views = {v['name']: v for v in pre['tunnels']}
+    menu_paths = [spec.path for _key, spec in MENUS]
     for t in resolved:
         view = dict(views[t['name']])
         # one entry per object, in dependency order
-        view['objects'] = sorted(objects_by_tunnel.get(t['name'], []), key=lambda o: [m[1].path for m in MENUS].index(o['menu']))
+        view['objects'] = sorted(objects_by_tunnel.get(t['name'], []), key=lambda o: menu_paths.index(o['menu']))
         view['changed'] = any(o['action'] != 'unchanged' for o in view['objects'])
         result['tunnels'].append(view)
 
-    # 4. Verify (not in check mode): one poll for all tunnels of the router, in this session.
+    # Stage 4, verify (not in check mode): one poll for all tunnels of the router, in this session.
     if not check_mode:
         _verify(session, resolved, result, rows_by_menu, reuse_policy_rows=(writes == 0), warn=warn)
     # Sentences sent in this session after the login (the version read included).
@@ -688,18 +668,7 @@ def write_sheet(params, tunnel_views, check_mode=False, diff=False):
         before = None
     changed = before != text
     if changed and not check_mode:
-        directory = os.path.dirname(path)
-        os.makedirs(directory, mode=0o755, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', dir=directory)
-        try:
-            with os.fdopen(fd, 'w', encoding='utf-8') as fh:
-                fh.write(text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomically(path, text)
     out = {'path': path, 'changed': changed}
     if diff and changed:
         out['diff'] = {'before_header': path, 'after_header': path, 'before': before or '', 'after': text}

@@ -48,7 +48,7 @@ CASES = [
     ('api-unknown-key', V7, 'api', {'pasword': 'x'}, ['vpc_tunnel_api', 'pasword']),
     ('api-not-a-dict', V7, 'api', lambda value: 'router-1', ['vpc_tunnel_api']),
     ('tunnels-not-a-list', V7, 'tunnels', lambda tunnels: 'vpc', ['vpc_tunnel_tunnels']),
-    ('name-list', V7, 'tunnel', {'name': ['bad']}, ['tunnels[1]', 'name']),     # argument spec turns it into a str; the module refuses
+    ('name-list', V7, 'tunnel', {'name': ['bad']}, ["['bad']", 'name', 'ASCII']),  # argument spec turns it into a str; the module refuses
     ('name-missing', V7, 'tunnel', no_key('name'), ['vpc_tunnel_tunnels', 'name']),
     ('peer-address-dict', V7, 'tunnel', {'peer_address': {'ip': '198.51.100.9'}}, ['bad', 'peer_address', '198.51.100.9']),
     ('local-subnets-dict', V7, 'tunnel', {'local_subnets': {'lan': '192.168.1.0/24'}}, ['vpc_tunnel_tunnels', 'local_subnets']),

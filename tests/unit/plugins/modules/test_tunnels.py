@@ -11,7 +11,7 @@ import yaml
 
 from ansible_collections.vpclink.routeros.plugins.module_utils import info
 from tests import labkit
-from tests.unit.plugins.modules.conftest import conn, run_action_path
+from tests.unit.plugins.modules.conftest import conn, run_action_path, run_module_path
 
 PSK = 'Lab-PSK-one-9f3a'
 PSK2 = 'Lab-PSK-two-77c1'
@@ -196,8 +196,9 @@ BAD = [
     ('v7', {'local_subnets': ['192.168.10.5/24']}, ["'tc1'", 'local_subnets', '192.168.10.5/24', '192.168.10.0/24']),
     ('v7', {'psk': ''}, ["'tc1'", 'psk', 'non-empty']),
     ('v7', {'psk': ' ' + PSK}, ["'tc1'", 'psk', 'whitespace']),
-    ('v7', {'ike': {'version': 3}}, ["'tc1'", 'ike.version', '3', 'allowed: 1, 2']),
-    ('v7', {'colour': 'blue'}, ["'tc1'", "unknown key 'colour'", 'allowed:']),
+    # the argument spec (Ansible's wording, the same in both paths): field, value, what is allowed
+    ('v7', {'ike': {'version': 3}}, ['version', 'got: 3', 'one of: 1, 2', 'tunnels -> ike']),
+    ('v7', {'colour': 'blue'}, ['tunnels.colour', 'Supported parameters include', 'fasttrack_bypass']),
     ('v7', {'verify': {'ping': {'src_address': '192.168.10.300', 'address': HOST1}}}, ["'tc1'", 'verify.ping.src_address', '192.168.10.300']),
 ]
 
@@ -214,7 +215,7 @@ def test_bad_input_fails_before_any_write(lab, router, change, words, path):
 
 
 def test_duplicate_names_peers_and_overlapping_selectors(lab):
-    dup = run_action_path('tunnels', args(lab, 'v7', [tunnel(), tunnel(local_subnets=['192.168.11.0/24'])]))
+    dup = run_action_path('tunnels', args(lab, 'v7', [tunnel(), tunnel(local_subnets=['192.168.11.0/24'], verify={'enabled': False})]))
     assert dup['failed'] and "duplicate tunnel name 'tc1'" in dup['msg'] and f'peer_address: {GW1}' in dup['msg']
     overlap = run_action_path('tunnels', args(lab, 'v7', [tunnel(local_subnets=['192.168.0.0/16']),
                                                           tunnel(name='tc2', peer_address=GW2, remote_subnets=['10.100.1.128/25'])]))
@@ -336,3 +337,50 @@ def test_cloud_sheet_unwritable_path_fails_before_any_login(lab, tmp_path):
     result = run_action_path('tunnels', args(lab, 'v7', [tunnel()], sheet_file=str(blocker / 'v7.yml')))
     assert result['failed'] and 'cannot write the cloud sheet' in result['msg'] and str(blocker) in result['msg']
     assert lab.counters('v7')['logins'] == 0
+
+
+SCHEMA_ERRORS = [
+    # (a tunnel, what Ansible's validation of tunnel_schema must say: the field, the value, what is allowed)
+    ({'name': 'tc1', 'state': 'present', 'local_subnets': ['192.168.10.0/24'], 'remote_subnets': [VPC1]},
+     ['state is present', 'missing', 'peer_address', 'psk', 'found in tunnels']),
+    (dict(tunnel(), cloud='oracle'), ['cloud', 'oracle', 'tencent, alibaba, aws, azure, huawei']),
+    (dict(tunnel(), esp='strong'), ['esp', 'dict']),
+    (dict(tunnel(), verify={'ping': {'src_address': '192.168.10.1'}}), ['address', 'tunnels -> verify -> ping']),
+    (dict(tunnel(), nat_bypass='perhaps'), ['nat_bypass', 'perhaps', 'bool']),
+]
+
+
+@pytest.mark.parametrize('raw, words', SCHEMA_ERRORS, ids=['required-if', 'cloud', 'esp', 'ping', 'bool'])
+def test_schema_errors_are_the_same_in_both_paths_and_before_any_login(lab, capsys, raw, words):
+    action = run_action_path('tunnels', args(lab, 'v7', [raw]))
+    module = run_module_path('tunnels', args(lab, 'v7', [raw]), capsys=capsys)
+    assert action['failed'] and module['failed']
+    for word in words:
+        assert word in action['msg'], (word, action['msg'])
+    # the same validation: AnsibleModule reports the first of the errors the action plugin lists
+    assert module['msg'] in action['msg'], (module['msg'], action['msg'])
+    assert lab.counters('v7')['logins'] == 0
+    assert_no_secret(action)
+    assert_no_secret(module)
+
+
+def test_absent_tunnel_needs_only_its_name(lab):
+    """state=absent: no peer_address, subnets or psk (the argument spec's required_if applies to present tunnels only)."""
+    result = run_action_path('tunnels', args(lab, 'v7', [{'name': 'tc1', 'state': 'absent'}], mode='preflight'))
+    assert not result.get('failed'), result
+    assert result['tunnels'][0]['parameters'] == {'cloud': 'tencent', 'state': 'absent'}
+
+
+def test_present_tunnel_with_an_empty_gateway_is_refused(lab):
+    """required_if sees a value; the preflight still requires an address."""
+    result = run_action_path('tunnels', args(lab, 'v7', [tunnel(peer_address='')], mode='preflight'))
+    assert result['failed'] and "tunnel 'tc1': peer_address: required for state=present" in result['msg'], result
+
+
+@pytest.mark.parametrize('psk', [12345678, ['not-a-string'], None], ids=['number', 'list', 'null'])
+def test_psk_is_never_converted_from_another_type(lab, psk):
+    """A YAML number or list is refused, not turned into a different key (the schema gives psk type raw)."""
+    result = run_action_path('tunnels', args(lab, 'v7', [tunnel(psk=psk)], mode='preflight'))
+    assert result['failed'] and "tunnel 'tc1': psk" in result['msg'], result
+    assert 'non-empty string' in result['msg'] or 'missing' in result['msg']
+    assert '12345678' not in result['msg'] and 'not-a-string' not in result['msg']
