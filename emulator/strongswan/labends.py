@@ -82,7 +82,7 @@ def _ros_id(where, field, text, own):
         return Identity('address', own)
     if text == 'ignore':
         return Identity('any', '')
-    kind, _, value = text.partition(':')
+    kind, _sep, value = text.partition(':')
     if kind not in ('address', 'fqdn'):
         raise Untranslatable(f'{where}: {field}={text!r} is not supported by the real-IKE lab; supported: auto, ignore, '
                              'address:<ip>, fqdn:<name>')

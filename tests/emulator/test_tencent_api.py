@@ -238,12 +238,12 @@ def test_parameter_rules(lab_factory, change, code):
 def test_gateway_wide_rules(lab_factory):
     lab, vpc = start(lab_factory)
     create(vpc)
-    code, _ = error(vpc.call_json, 'CreateCustomerGateway', {'CustomerGatewayName': 'again', 'IpAddress': ROUTER_WAN})
-    assert code == 'InvalidParameterValue.Duplicate'
+    assert error(vpc.call_json, 'CreateCustomerGateway', {'CustomerGatewayName': 'again', 'IpAddress': ROUTER_WAN})[0] \
+        == 'InvalidParameterValue.Duplicate'
     other = vpc.call_json('CreateCustomerGateway', {'CustomerGatewayName': 'b2', 'IpAddress': '203.0.113.20'})['Response']
+    spd = [{'LocalCidrBlock': '10.100.1.128/25', 'RemoteCidrBlock': ['192.168.10.0/25']}]
     overlapping = {'VpnGatewayId': GATEWAY_ID, 'CustomerGatewayId': other['CustomerGateway']['CustomerGatewayId'],
-                   'VpnConnectionName': 'b2', 'PreShareKey': 'k', 'SecurityPolicyDatabases': [{'LocalCidrBlock': '10.100.1.128/25',
-                                                                                            'RemoteCidrBlock': ['192.168.10.0/25']}]}
+                   'VpnConnectionName': 'b2', 'PreShareKey': 'k', 'SecurityPolicyDatabases': spd}
     assert error(vpc.call_json, 'CreateVpnConnection', overlapping)[0] == 'InvalidParameterValue.VpnConnSpdCidrConflict'
     for number in range(18):       # 2 exist; the quota is 20 per region
         vpc.call_json('CreateCustomerGateway', {'CustomerGatewayName': f'g{number}', 'IpAddress': f'203.0.114.{number + 1}'})
@@ -257,7 +257,7 @@ def test_throttling_is_injected_through_the_control_api(lab_factory):
                                                                      'action': 'DescribeCustomerGateways'})
     assert status == 200 and body[0]['remaining'] == 2
     vpc.call_json('DescribeVpnGateways', {})                # other actions are served
-    for _ in range(2):
+    for _attempt in range(2):
         assert error(vpc.call_json, 'DescribeCustomerGateways', {})[0] == 'RequestLimitExceeded'
     assert vpc.call_json('DescribeCustomerGateways', {})['Response']['TotalCount'] == 0
     assert labkit.control(lab, 'GET', '/cloud-api/faults') == (200, [])

@@ -16,8 +16,8 @@ PSK = 'playbook-psk-0042'
 def _playbook(tmp_path, lab, state='present', pfs='DH-GROUP14', secret_key=SECRET_KEY):
     play = [{
         'name': 'The cloud end of the tunnel', 'hosts': 'localhost', 'gather_facts': False,
-        'module_defaults': {'group/vpclink.routeros.tencent': {'secret_id': SECRET_ID, 'secret_key': secret_key, 'region': REGION,
-                                                              'endpoint': lab.cloud_api_url}},
+        'module_defaults': {'group/vpclink.routeros.tencent': {
+            'secret_id': SECRET_ID, 'secret_key': secret_key, 'region': REGION, 'endpoint': lab.cloud_api_url}},
         'tasks': [
             {'name': 'Connection', 'register': 'conn',
              'vpclink.routeros.tencent_vpn_connection': {
@@ -36,8 +36,8 @@ def _playbook(tmp_path, lab, state='present', pfs='DH-GROUP14', secret_key=SECRE
 
 def _inventory(tmp_path):
     path = tmp_path / 'localhost.yml'
-    path.write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {'ansible_connection': 'local',
-                                                                     'ansible_python_interpreter': sys.executable}}}}))
+    local = {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}
+    path.write_text(yaml.safe_dump({'all': {'hosts': {'localhost': local}}}))
     return str(path)
 
 

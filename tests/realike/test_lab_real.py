@@ -79,7 +79,7 @@ def served(real_ike, tmp_path):
     proc = subprocess.Popen([sys.executable, '-m', 'emulator', 'serve', '--lab', str(path)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        ready = select.select([proc.stdout], [], [], 60)[0]
         assert ready, 'the lab did not print its ready line within 60 s'
         first, second = proc.stdout.readline(), proc.stdout.readline()
         assert first.startswith('ready '), first + proc.stderr.read()
@@ -89,11 +89,20 @@ def served(real_ike, tmp_path):
         proc.wait(30)
 
 
+def _up_with_two_sas(state):
+    """The runtime state when phase 1 is established with both SAs, else None (wait_until keeps polling)."""
+    return state if state[0] == ['established'] and len(state[1]) == 2 else None
+
+
+def _has_established_sas(state):
+    return state[1] and state[2] == 'established'
+
+
 def test_served_lab_builds_a_real_tunnel_that_carries_ping_through_esp(served):
     api = librouteros.connect('127.0.0.1', 'admin', labkit.PASSWORD, port=served, timeout=10)
     assert ping(api, count=1) == 0       # no tunnel yet: the WAN does not carry the VPC's private addresses
     build_tunnel(api)
-    states, sas, ph2 = wait_until(lambda: (lambda s: s if s[0] == ['established'] and len(s[1]) == 2 else None)(runtime_state(api)))
+    states, sas, ph2 = wait_until(lambda: _up_with_two_sas(runtime_state(api)))
     assert (states, len(sas), ph2) == (['established'], 2, 'established')
     assert ping(api) == 3
     sas = list(api.path('ip', 'ipsec', 'installed-sa'))
@@ -124,7 +133,7 @@ def test_flush_forces_the_rekey_that_an_ikev2_pfs_mismatch_fails(real_ike):
         api = labkit.connect(lab, 'edge', timeout=10)
         build_tunnel(api, pfs_group='none')
         # no key exchange in IKE_AUTH: the first CHILD SA comes up although the PFS groups differ
-        assert wait_until(lambda: (lambda s: s[1] and s[2] == 'established')(runtime_state(api)))
+        assert wait_until(lambda: _has_established_sas(runtime_state(api)))
         assert ping(api, count=1) == 1
         tuple(api('/ip/ipsec/installed-sa/flush'))
         refused = f'{GW} child SA negotiation failed: NO_PROPOSAL_CHOSEN'

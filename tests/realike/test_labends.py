@@ -84,4 +84,3 @@ def test_charon_events_become_the_routeros_lines_of_the_model():
         ('ipsec,info', 'new ike2 SA (I): 203.0.113.71[4500]-198.51.100.71[4500] spi:bbbbbbbbbbbbbbbb:aaaaaaaaaaaaaaaa')]
     assert events.router_rows('received AUTHENTICATION_FAILED notify error', end, sa) == [('ipsec,error', 'got fatal error: AUTHENTICATION_FAILED')]
     assert events.router_rows('sending retransmit 1 of request message ID 0, seq 3', end, sa) == []
-

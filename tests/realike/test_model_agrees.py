@@ -74,6 +74,6 @@ def test_the_model_reaches_what_strongswan_reaches(real_ike, case):
     with _run('strongswan', changes) as lab:
         api = labkit.connect(lab, 'edge', timeout=10)
         build_tunnel(api, **router)
-        real = wait_until(lambda: (lambda out: out if out == model else None)(_outcome(api)), timeout=15) or _outcome(api)
+        real = model if wait_until(lambda: _outcome(api) == model, timeout=15) else _outcome(api)
         api.close()
     assert real == model
