@@ -18,6 +18,7 @@ import yaml
 from emulator.server import LabServer
 from tests import labkit
 from tests.integration import kit
+from tests.unit.plugins.modules.conftest import conn, run_action_path
 
 V1 = {'version': 1, 'exchange_mode': 'main'}
 TIMEOUT = {'timeout': 6, 'interval': 0.5}
@@ -83,7 +84,11 @@ def outcome(real_ike, tmp_path_factory):
         with open(path, 'w', encoding='utf-8') as handle:
             yaml.safe_dump(data, handle)
         diagnosed = kit.playbook('diagnose.yml', path, '-f', str(len(NAMES)), extra_vars={'diagnose_peer': 'vpc'})
-    return first, again, diagnosed, rerun_writes, flushed, rekeyed_cloud_log
+        # ipsec_info's rekey on the tunnel that is up (r1) and on the one whose rekey was refused (r5, no CHILD SA now)
+        read = {name: run_action_path('ipsec_info', dict(conn(lab, _host(name)), peer='vpc', rekey=True, wait_timeout=6,
+                                                         wait_interval=0.5))
+                for name in ('up', 'pfs_ikev2')}
+    return first, again, diagnosed, rerun_writes, flushed, rekeyed_cloud_log, read
 
 
 def _host(name):
@@ -152,3 +157,13 @@ def test_each_mismatch_is_diagnosed_with_the_cloud_log_pasted(outcome, name):
                       diagnosed.out, re.S)
     assert match, diagnosed.out[-6000:]
     assert match.group(1) == klass, (name, match.group(0))
+
+
+def test_ipsec_info_rekey_against_real_ike(outcome):
+    read = outcome[6]
+    (up,) = read['up']['tunnels']
+    assert not read['up'].get('failed') and up['healthy'] and up['rekey'] == 'passed', up
+    # the IKEv2 PFS tunnel has had no CHILD SA since its refused rekey: nothing to flush, and its diagnosis stands
+    (down,) = read['pfs_ikev2']['tunnels']
+    assert read['pfs_ikev2']['failed'] and down['rekey'] == 'not_run' and down['phase1']['established'], down
+    assert 'pfs' in [c['class'] for c in down['diagnosis']['candidates']], down['diagnosis']
