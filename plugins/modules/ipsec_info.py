@@ -107,7 +107,7 @@ options:
         the rekey the way an operator does on RouterOS, C(/ip ipsec installed-sa flush) (phase 2 is negotiated again inside the IKE
         SA), and waits up to O(wait_timeout) again until every tunnel that was up is up on new SAs. A tunnel that does not come back
         is not healthy, C(rekey=failed), with the diagnosis of the refused rekey (an IKEv2 PFS group that differs from the
-        cloud's shows only here: the first CHILD SA is built without a key exchange).
+        cloud's shows only here, since the first CHILD SA is built without a key exchange).
       - The flush cannot be limited to one peer (RouterOS's flush only chooses AH or ESP SAs), so every tunnel of the router rekeys.
       - In check mode nothing is flushed (a warning says so) and C(rekey) is V(not_run).
     type: bool
