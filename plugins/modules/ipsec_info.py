@@ -31,7 +31,7 @@ extends_documentation_fragment:
   - vpclink.routeros.api.actiongroup_api
 attributes:
   check_mode:
-    description: Read-only; runs the same in check mode.
+    description: Read-only; runs the same in check mode, except that O(rekey) flushes nothing there.
     support: full
   diff_mode:
     description: Nothing is changed, so there is no diff.
