@@ -21,7 +21,8 @@ Entry point::
      'peers':        [{'name': 'to_tencent', 'disabled': 'false'}],        # /ip/ipsec/peer rows
      'identities':   [{'peer': 'to_tencent', 'disabled': 'false'}],        # /ip/ipsec/identity rows
      'nat':          [{'chain': 'srcnat', 'action': 'masquerade', ...}],   # /ip/firewall/nat rows, in order
-     'ping':         {'sent': 3, 'received': 0}}                           # data-path probe, or a bool
+     'ping':         {'sent': 3, 'received': 0},                           # data-path probe, or a bool
+     'rekey':        'failed'}     # the tunnel was up until a forced CHILD SA rekey and did not come back
 
 ``router_log``: RouterOS ``/log`` rows (``{'topics': 'ipsec,error', 'message': ...}``) or plain strings.
 ``cloud_log``: lines pasted from the cloud side (Tencent, Alibaba, AWS, strongSwan wording).
@@ -773,6 +774,14 @@ def read_state(state):
         out['stage'] = 'phase1_up'
         if verdict['status'] == PARTIAL:
             facts.append('partially up: ' + verdict['reason'])
+        if state.get('rekey') == 'failed':
+            # Up on this same configuration until a forced CHILD SA rekey: its selectors and ESP proposal were accepted
+            # moments ago, so the rekey's refusal is read as _REKEY_REFUSED (lines and state alike, see _with_state).
+            facts.append('the tunnel was up on this configuration until a forced CHILD SA rekey (installed-sa flush); '
+                         'phase 2 did not come back')
+            out['classes'] = dict(_REKEY_REFUSED)
+            out['rekey_refused'] = True
+            return out
         # Phase 1 up, phase 2 down (for some pairs): the selectors, the ESP proposal or PFS differ.
         out['classes'] = {'traffic_selectors': 0.4, 'phase2_proposal': 0.35, 'pfs': 0.25}
         return out
@@ -999,6 +1008,9 @@ def _with_state(st, scores, why, decisive, notes):
         decisive = {c: v for c, v in decisive.items() if v is not None}
         scores = {c: w * factors.get(CLASSES[c]['phase'], 1.0) for c, w in scores.items()}
         scores = {c: w for c, w in scores.items() if w > 0}
+        refused = scores.get('pfs', 0.0) + scores.get('phase2_proposal', 0.0)
+        if st.get('rekey_refused') and refused:
+            scores.update({cls: refused * weight for cls, weight in _REKEY_REFUSED.items()})
         if not fitting:
             # What the state says now weighs like a decisive line: the lines are about earlier attempts.
             for cls, weight in st['classes'].items():

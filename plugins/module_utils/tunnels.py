@@ -219,7 +219,8 @@ def _single(value, where, why, errors):
 def _verify_part(t, raw, errors):
     """How the tunnel is proven up: the wait and the optional ping from inside ``local_subnets``."""
     where, verify = t['where'], raw['verify']
-    v = {'enabled': verify['enabled'], 'timeout': verify['timeout'], 'interval': verify['interval'], 'ping': None}
+    v = {'enabled': verify['enabled'], 'timeout': verify['timeout'], 'interval': verify['interval'], 'ping': None,
+         'rekey': bool(verify.get('rekey'))}
     if v['timeout'] < 0:
         errors.append(f'{where}: verify.timeout: {v["timeout"]!r} must be a number of seconds >= 0')
     if v['interval'] <= 0:
@@ -700,13 +701,17 @@ def _verify(session, resolved, result, rows_by_menu, reuse_policy_rows, warn):
     if not todo:
         return
     policy_rows = rows_by_menu.get('policy') if reuse_policy_rows else None
-    rows, result['polls'], result['waited'] = info.wait_until_up(
-        session, {t['name']: _peer(t) for t in todo}, {t['name']: t['verify']['timeout'] for t in todo},
-        min(t['verify']['interval'] for t in todo), policy_rows=policy_rows)
+    peers, timeouts = {t['name']: _peer(t) for t in todo}, {t['name']: t['verify']['timeout'] for t in todo}
+    interval = min(t['verify']['interval'] for t in todo)
+    rows, result['polls'], result['waited'] = info.wait_until_up(session, peers, timeouts, interval, policy_rows=policy_rows)
+    # verify.rekey: one flush for the router (it cannot be limited to one peer), then every tunnel that was up is waited for again
+    rekey = [t['name'] for t in todo if t['verify']['rekey']]
+    rows, polls, waited, rekeyed = info.rekey_and_wait(session, peers, rekey, timeouts, interval, rows)
+    result['polls'], result['waited'] = result['polls'] + polls, round(result['waited'] + waited, 2)
     once = {}     # the log and the srcnat rules, each read at most once, only for a tunnel that needs a diagnosis
     views = {v['name']: v for v in result['tunnels']}
     for t in todo:
-        _report_tunnel(session, t, views[t['name']], rows, resolved, once)
+        _report_tunnel(session, t, views[t['name']], rows, resolved, once, forced=t['name'] in rekeyed)
 
 
 def _verify_ping(session, probe):
@@ -716,8 +721,9 @@ def _verify_ping(session, probe):
         return {'sent': 0, 'received': 0, 'error': exc.msg}
 
 
-def _report_tunnel(session, t, view, rows, resolved, once):
-    """Fill ``view`` with the tunnel's health (and ping it when it is up and a ping is asked); diagnose it when it is not healthy."""
+def _report_tunnel(session, t, view, rows, resolved, once, forced=False):
+    """Fill ``view`` with the tunnel's health (and ping it when it is up and a ping is asked), with the outcome of its
+    rekey when ``verify.rekey`` (``forced``: its SAs were flushed); diagnose it when it is not healthy."""
     mine_active, mine_pol, mine_sa = health.rows_of(_peer(t), *rows)
     ping = None
     if t['verify']['ping'] and health.tunnel_health(mine_active, mine_pol, mine_sa)['status'] == health.UP:
@@ -732,13 +738,15 @@ def _report_tunnel(session, t, view, rows, resolved, once):
     if ping is not None:
         view['ping'] = {k: ping[k] for k in ('sent', 'received', 'error') if k in ping}
     view.update(healthy=verdict['healthy'], status=verdict['status'], down_selectors=verdict['down_selectors'], reason=verdict['reason'])
+    if t['verify']['rekey']:
+        view['rekey'], view['reason'] = info.rekey_result(verdict, forced)
     if verdict['healthy']:
         return
     if 'log' not in once:
         once['log'] = info.ipsec_log(session)
     state = {'active_peers': mine_active, 'policies': mine_pol, 'installed_sa': mine_sa,
              'peers': [{'name': t['name'], 'address': t['peer_address'], 'disabled': 'false'}],
-             'identities': [{'peer': t['name'], 'disabled': 'false'}]}
+             'identities': [{'peer': t['name'], 'disabled': 'false'}], 'rekey': view.get('rekey')}
     if ping is not None:
         if 'nat' not in once:
             once['nat'] = info.srcnat_rules(session)

@@ -15,7 +15,8 @@ description:
   - 'Reads, for one peer (O(peer)) or every peer: phase 1 (C(/ip/ipsec/active-peers)), phase 2 (the runtime state of
     C(/ip/ipsec/policy): C(ph2-state), C(active)), the installed SAs (C(/ip/ipsec/installed-sa), without key material) and the
     recent IPsec lines of C(/log).'
-  - 'Never changes anything on the router: it sends only C(print) and, with O(ping), C(/ping). C(changed) is always V(false).'
+  - 'Never changes the configuration of the router: it sends only C(print), with O(ping) C(/ping) and, with O(rekey) (never in
+    check mode), C(/ip/ipsec/installed-sa/flush). C(changed) is always V(false).'
   - 'Per tunnel it returns C(status): V(up) when phase 1 is established, every selector pair (policy) of the peer has phase 2
     and two mature SAs are installed per pair; V(partial) when phase 1 is up but some selector pairs are not (they are named in
     C(down_selectors)); V(down) otherwise. C(healthy) is V(true) only for V(up) and, with O(ping), an answered probe. The
@@ -30,7 +31,7 @@ extends_documentation_fragment:
   - vpclink.routeros.api.actiongroup_api
 attributes:
   check_mode:
-    description: Read-only; runs the same in check mode.
+    description: Read-only; runs the same in check mode, except that O(rekey) flushes nothing there.
     support: full
   diff_mode:
     description: Nothing is changed, so there is no diff.
@@ -100,6 +101,17 @@ options:
       - The preflight comparison of both ends (the output of the collection's cloud comparison), passed to the diagnosis to
         confirm or rule out classes.
     type: raw
+  rekey:
+    description:
+      - Prove the tunnels survive a CHILD SA rekey. Waits as O(wait_for=established) does; then, when a reported tunnel is up, forces
+        the rekey the way an operator does on RouterOS, C(/ip ipsec installed-sa flush) (phase 2 is negotiated again inside the IKE
+        SA), and waits up to O(wait_timeout) again until every tunnel that was up is up on new SAs. A tunnel that does not come back
+        is not healthy, C(rekey=failed), with the diagnosis of the refused rekey (an IKEv2 PFS group that differs from the
+        cloud's shows only here, since the first CHILD SA is built without a key exchange).
+      - The flush cannot be limited to one peer (RouterOS's flush only chooses AH or ESP SAs), so every tunnel of the router rekeys.
+      - In check mode nothing is flushed (a warning says so) and C(rekey) is V(not_run).
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -183,6 +195,12 @@ tunnels:
     ping:
       description: C(sent), C(received), C(success) of the probe, when it covers this tunnel.
       type: dict
+    rekey:
+      description:
+        - With O(rekey). V(passed) (flushed and up again on new SAs), V(failed) (flushed and not up again) or V(not_run) (not up
+          before the rekey, or check mode).
+      type: str
+      choices: [passed, failed, not_run]
     diagnosis:
       description:
         - When not healthy. C(class), C(phase), C(title), C(certain), C(evidence) (redacted lines), C(fix),

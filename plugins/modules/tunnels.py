@@ -236,6 +236,17 @@ options:
                   - 'Echo requests, 1 to 100.'
                 type: int
                 default: 3
+          rekey:
+            description:
+              - 'Once the tunnel is up, force a CHILD SA rekey the way an operator does on RouterOS (C(/ip ipsec installed-sa
+                flush): phase 2 is negotiated again inside the IKE SA) and wait up to C(timeout) for new SAs; a tunnel that
+                does not come back is not healthy, with the diagnosis of the refused rekey. This catches what the first CHILD
+                SA of IKEv2 cannot show: it is built without a key exchange, so a PFS group that differs from the cloud''s fails
+                only at the first rekey.'
+              - 'The flush cannot be limited to one peer: every tunnel of the router rekeys (a short interruption), and each
+                one that was up is waited for again. Never in check mode (which does not verify).'
+            type: bool
+            default: false
   mode:
     description:
       - 'V(preflight): validate, resolve and compare without any connection to the router.'
@@ -328,7 +339,8 @@ tunnels:
       C(id), C(changed_properties)), C(healthy), C(status) (V(up), V(partial) or V(down), decided as by ipsec_info),
       C(down_selectors) (the selector pairs without phase 2, C(SRC -> DST)), C(reason), C(phase1) (C(state), C(uptime), C(natt),
       C(remote_address)), C(phase2) (list of C(src), C(dst), C(ph2_state)), C(sas) (C(count), C(mature), C(needed),
-      C(algorithms); no keys), C(ping) (C(sent), C(received)) when asked,
+      C(algorithms); no keys), C(ping) (C(sent), C(received)) when asked, C(rekey) with C(verify.rekey) (V(passed): flushed and up
+      again on new SAs; V(failed): flushed and not up again; V(not_run): not up before, so not flushed),
       C(diagnosis) when not healthy, C(warnings), C(cloud_sheet) and C(parameters) (resolved, without the PSK).'
   returned: always
   type: list
