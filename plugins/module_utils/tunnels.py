@@ -414,6 +414,10 @@ def _tunnel_view(t):
         view['cloud_sheet'] = cloudlib.render_cloud_sheet(t['cloud'], sheet_params)
     except (ValueError, KeyError) as exc:
         view['cloud_sheet'] = {'cloud': t['cloud'], 'error': str(exc)}
+    # Both ends from one definition: what the cloud's connection module is given (no PSK) for the role's cloud steps.
+    connection = cloudlib.connection_options(t['cloud'], t['name'], view['cloud_sheet'], t['public_address'])
+    if connection is not None:
+        view['cloud_connection'] = connection
     return view
 
 

@@ -339,7 +339,10 @@ tunnels:
       C(down_selectors) (the selector pairs without phase 2, C(SRC -> DST)), C(reason), C(phase1) (C(state), C(uptime), C(natt),
       C(remote_address)), C(phase2) (list of C(src), C(dst), C(ph2_state)), C(sas) (C(count), C(mature), C(needed),
       C(algorithms); no keys), C(ping) (C(sent), C(received)) when asked,
-      C(diagnosis) when not healthy, C(warnings), C(cloud_sheet) and C(parameters) (resolved, without the PSK).'
+      C(diagnosis) when not healthy, C(warnings), C(cloud_sheet) and C(parameters) (resolved, without the PSK).
+      For a present Tencent tunnel with C(public_address), C(cloud_connection): the options of
+      M(vpclink.routeros.tencent_vpn_connection) that make the cloud end match this tunnel (from the cloud sheet; without
+      C(pre_share_key), the credentials and C(vpn_gateway_id)).'
   returned: always
   type: list
   elements: dict
