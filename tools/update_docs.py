@@ -8,7 +8,10 @@
 * the ``options`` of each object module's DOCUMENTATION, from its ``MenuSpec`` fields (description, type,
   version notes from ``min_version``, RouterOS defaults) and the descriptions of the options the engine adds;
 * the ``options`` of the ``tunnels`` module and the ``vpc_tunnel_tunnels`` options of the role's
-  ``meta/argument_specs.yml``, from ``plugins/module_utils/tunnel_schema.py``.
+  ``meta/argument_specs.yml``, from ``plugins/module_utils/tunnel_schema.py``;
+* the ``vpc_tunnel_cloud_api`` options of the role, from the Tencent modules' own options (the doc fragment
+  ``tencent``, ``vpn_gateway_id`` and the argument spec's ``no_log``): the role hands that dict to the action group
+  ``vpclink.routeros.tencent`` as module_defaults, so it takes exactly what both modules take.
 
 Only the lines between the BEGIN and END markers are written. ``--check`` writes nothing and exits 1 naming each file
 that differs from what the code says (``tests/sanity/run`` runs it).
@@ -153,6 +156,28 @@ def role_tunnel_options(load):
     return {'required_if': tunnels['required_if'], 'options': tunnels['options']}
 
 
+# -- the role's Tencent API options: the modules' own ----------------------------------------------------------
+
+def _docs_of(plugin):
+    module = importlib.import_module('ansible_collections.vpclink.routeros.plugins.' + plugin)
+    text = module.ModuleDocFragment.DOCUMENTATION if hasattr(module, 'ModuleDocFragment') else module.DOCUMENTATION
+    return yaml.safe_load(text)['options']
+
+
+def role_cloud_api_options(load):
+    tencent = load('tencent_vpn')
+    spec = dict(tencent.credential_argument_spec(), vpn_gateway_id=tencent.info_argument_spec()['vpn_gateway_id'])
+    docs = dict(_docs_of('doc_fragments.tencent'), vpn_gateway_id=_docs_of('modules.tencent_vpn_connection_info')['vpn_gateway_id'])
+    out = {}
+    for name, option in spec.items():
+        description = docs[name]['description']
+        doc = _option_doc(description if isinstance(description, list) else [description], option)
+        if option.get('no_log'):
+            doc['no_log'] = True
+        out[name] = doc
+    return {'options': out}
+
+
 # -- files ---------------------------------------------------------------------------------------------------
 
 def targets(load):
@@ -160,6 +185,7 @@ def targets(load):
     out = [(f'plugins/modules/{m}.py', 'the MenuSpec fields', object_module_options(load, m)) for m in OBJECT_MODULES]
     out.append(('plugins/modules/tunnels.py', 'plugins/module_utils/tunnel_schema.py', schema_doc(load('tunnel_schema').OPTIONS)))
     out.append(('roles/vpc_tunnel/meta/argument_specs.yml', 'plugins/module_utils/tunnel_schema.py', role_tunnel_options(load)))
+    out.append(('roles/vpc_tunnel/meta/argument_specs.yml', 'plugins/doc_fragments/tencent.py', role_cloud_api_options(load)))
     return out
 
 
@@ -168,9 +194,9 @@ def render(text, path, source, data):
     begin = BEGIN.format(source=source)
     lines = text.split('\n')
     starts = [i for i, line in enumerate(lines) if line.strip() == begin]
-    ends = [i for i, line in enumerate(lines) if line.strip() == END]
-    if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
-        raise SystemExit(f'{path}: expected one "{begin}" line and one "{END}" line after it')
+    ends = [i for i, line in enumerate(lines) if line.strip() == END and starts and i > starts[0]]
+    if len(starts) != 1 or not ends:
+        raise SystemExit(f'{path}: expected one "{begin}" line and an "{END}" line after it')
     indent = lines[starts[0]][:len(lines[starts[0]]) - len(lines[starts[0]].lstrip())]
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, width=WIDTH, allow_unicode=True, default_flow_style=False)
     generated = [indent + line if line else line for line in body.rstrip('\n').split('\n')]
