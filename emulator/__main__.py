@@ -9,7 +9,8 @@ import signal
 import sys
 
 from emulator.clock import Clock, ManualClock
-from emulator.lab import LabError, load_lab
+from emulator.lab import IKE_MODES, LabError, load_lab
+from emulator.reallab import RealIkeUnavailable
 from emulator.server import Fleet
 
 DESCRIPTION = """Serve a RouterOS lab: every router of the lab file speaks the RouterOS API on 127.0.0.1
@@ -37,6 +38,8 @@ def parse_args(argv):
     serve.add_argument('--tls-dir', metavar='DIR', help='where to write ca.pem/server.pem/server.key (default: a temporary directory)')
     serve.add_argument('--negotiation-delay', type=float, metavar='S',
                        help='seconds an IPsec negotiation takes (overrides settings.negotiation_delay of the lab file)')
+    serve.add_argument('--ike', choices=IKE_MODES, help='model: the modelled IKE (the default, no privileges); strongswan: '
+                       'real strongSwan charons in network namespaces (root; see docs/lab.md); overrides the lab file\'s ike key')
     serve.add_argument('--manual-clock', action='store_true', help='time stands still until POST /clock/advance')
     serve.add_argument('--verbose', '-v', action='count', default=0, help='log to stderr (-v info, -vv debug)')
     return parser.parse_args(argv)
@@ -51,6 +54,8 @@ def save_state(fleet, path):
 
 async def serve(args):
     spec = load_lab(args.lab)
+    if args.ike:
+        spec.ike = args.ike
     if args.negotiation_delay is not None:
         if args.negotiation_delay < 0:
             raise LabError(f'--negotiation-delay={args.negotiation_delay}: expected seconds >= 0')
@@ -64,7 +69,7 @@ async def serve(args):
             raise LabError(f'--state {args.state}: cannot load it ({type(exc).__name__}: {exc}); fix or delete the file') from None
     try:
         await fleet.start(control_port=args.control_port, cloud_api_port=args.cloud_api_port)
-    except OSError:
+    except (OSError, RealIkeUnavailable):
         await fleet.stop()  # close what did open, remove the temporary TLS directory
         raise
     stop = asyncio.Event()
@@ -96,6 +101,9 @@ def main(argv=None):
         return 2
     except OSError as exc:
         print(f'error: cannot serve the lab: {exc}', file=sys.stderr)
+        return 1
+    except RealIkeUnavailable as exc:
+        print(f'error: {exc}', file=sys.stderr)
         return 1
 
 

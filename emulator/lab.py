@@ -19,7 +19,9 @@ from emulator.tencent_api.account import AccountError, check_accounts, parse_acc
 ROUTER_KEYS = ('name', 'version', 'api_port', 'api_ssl_port', 'username', 'password',
                'wan_address', 'public_address', 'lan_subnets', 'config', 'tls_names', 'users', 'groups')
 DNS_RE = re.compile(r'^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$')
-LAB_KEYS = ('routers', 'clouds', 'settings', 'users', 'groups')
+LAB_KEYS = ('routers', 'clouds', 'settings', 'users', 'groups', 'ike')
+# modelled: the IKE model of negotiation.py (default); strongswan: real charons in network namespaces (reallab.py)
+IKE_MODES = ('model', 'strongswan')
 NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$')
 # RouterOS personalities the lab models: 6.49.x (the last RouterOS 6 line) and 7.x
 VERSION_RE = re.compile(r'^(6\.49(\.\d+)?|7\.\d+(\.\d+)?)$')
@@ -80,6 +82,7 @@ class LabSpec:
     routers: list
     clouds: list = dataclasses.field(default_factory=list)
     settings: dict = dataclasses.field(default_factory=dict)
+    ike: str = 'model'
     cloud_apis: list = dataclasses.field(default_factory=list)     # ApiAccount of each cloud with an ``api:`` key
 
     def router(self, name):
@@ -223,6 +226,13 @@ def _settings(raw):
         value = settings.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
             _fail('settings', key, value, 'expected a number of seconds >= 0')
+    # the real-IKE lab's charons: how often and how soon an unanswered request is sent again (charon.retransmit_*)
+    tries = settings.get('retransmit_tries')
+    if tries is not None and (isinstance(tries, bool) or not isinstance(tries, int) or tries < 0):
+        _fail('settings', 'retransmit_tries', tries, 'expected a whole number >= 0')
+    timeout = settings.get('retransmit_timeout')
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+        _fail('settings', 'retransmit_timeout', timeout, 'expected a number of seconds > 0')
     return settings
 
 
@@ -267,6 +277,9 @@ def load_lab(path_or_dict):
     except (CloudError, AccountError) as exc:
         raise LabError(f'lab: {exc}') from None
     settings = _settings(raw.get('settings'))
+    ike = raw.get('ike', 'model')
+    if ike not in IKE_MODES:
+        _fail('lab', 'ike', ike, 'allowed: ' + ', '.join(IKE_MODES))
     routers = [_router(item, index, settings) for index, item in enumerate(routers_raw)]
     for spec, item in zip(routers, routers_raw, strict=True):
         spec.accounts = _accounts(spec, item, raw)
@@ -281,4 +294,4 @@ def load_lab(path_or_dict):
                 if port in ports:
                     _fail(f'router {spec.name!r}', field, port, f'port already used by {ports[port]}; each port may be used once (or use 0)')
                 ports[port] = f'router {spec.name!r} {field}'
-    return LabSpec(routers=routers, clouds=list(clouds), settings=settings, cloud_apis=apis)
+    return LabSpec(routers=routers, clouds=list(clouds), settings=settings, cloud_apis=apis, ike=ike)

@@ -15,7 +15,7 @@ import tempfile
 import threading
 
 from emulator import tls
-from emulator.clock import Clock
+from emulator.clock import Clock, ManualClock
 from emulator.faults import FaultSet
 from emulator.lab import LabError, LabSpec, load_lab
 from emulator.session import Session
@@ -27,6 +27,21 @@ HOST = '127.0.0.1'
 def _router_class():
     from emulator.router import Router  # imported late: the model is the heaviest part of the lab
     return Router
+
+
+def _ike(spec, clock):
+    """(fabric class, runtime class) of the lab's IKE: the model (runtime.py) or real charons (reallab.py)."""
+    # pylint: disable=import-outside-toplevel
+    if spec.ike == 'strongswan':
+        if isinstance(clock, ManualClock):
+            raise LabError('lab: ike=strongswan runs real charons on real time; a manual clock cannot drive them')
+        if spec.cloud_apis:
+            raise LabError('lab: ike=strongswan: the clouds\' Tencent API (their api: key) runs with the modelled IKE only; '
+                           'remove the api: keys or use ike: model')
+        from emulator.reallab import RealFabric, RealRuntime
+        return RealFabric, RealRuntime
+    from emulator.runtime import Fabric, TunnelRuntime
+    return Fabric, TunnelRuntime
 
 
 class UnknownRouter(KeyError):
@@ -82,11 +97,11 @@ class Fleet:
                 raise LabError(f'lab: router {spec.name!r}: {exc}') from None
             self.nodes[spec.name] = RouterNode(spec, router)
         # the IKE / data-plane model: clouds are copied so two fleets of one LabSpec never share a log
-        from emulator.runtime import Fabric, TunnelRuntime  # pylint: disable=import-outside-toplevel
-        self.fabric = Fabric(copy.deepcopy(self.spec.clouds), self.clock, self.spec.settings)
+        fabric_class, runtime_class = _ike(self.spec, self.clock)
+        self.fabric = fabric_class(copy.deepcopy(self.spec.clouds), self.clock, self.spec.settings)
         for node in self.nodes.values():
             if hasattr(node.router, 'set_runtime') and hasattr(node.router, 'table'):
-                node.router.set_runtime(TunnelRuntime(node.router, self.fabric))
+                node.router.set_runtime(runtime_class(node.router, self.fabric))
         self.tls_dir = tls_dir
         self._own_tls_dir = None
         self.tls_paths = None
@@ -101,6 +116,8 @@ class Fleet:
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self, control_port=None, cloud_api_port=0):
+        if hasattr(self.fabric, 'start'):
+            self.fabric.start()     # the real-IKE lab: namespaces and charons (reallab.RealIkeUnavailable when it cannot)
         if any(node.tls_port is not None for node in self.nodes.values()):
             directory = self.tls_dir
             if directory is None:
@@ -128,6 +145,8 @@ class Fleet:
             for session in list(node.sessions):
                 session.close()
         await asyncio.sleep(0)
+        if hasattr(self.fabric, 'close'):
+            self.fabric.close()
         if self._own_tls_dir:
             shutil.rmtree(self._own_tls_dir, ignore_errors=True)
             self._own_tls_dir = None

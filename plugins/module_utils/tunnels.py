@@ -34,7 +34,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import tempfile
 
 from ansible.module_utils.common.yaml import HAS_YAML, SafeDumper, yaml_dump
 
@@ -42,6 +41,7 @@ from ansible_collections.vpclink.routeros.plugins.module_utils import cloud as c
 from ansible_collections.vpclink.routeros.plugins.module_utils import health, info, tunnel_schema
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import RouterError
 from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import diagnose
+from ansible_collections.vpclink.routeros.plugins.module_utils.files import write_atomically
 from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import NAT, raw_spec
 from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import IDENTITY, PEER, POLICY, PROFILE, PROPOSAL
 from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
@@ -692,18 +692,7 @@ def write_sheet(params, tunnel_views, check_mode=False, diff=False):
         before = None
     changed = before != text
     if changed and not check_mode:
-        directory = os.path.dirname(path)
-        os.makedirs(directory, mode=0o755, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', dir=directory)
-        try:
-            with os.fdopen(fd, 'w', encoding='utf-8') as fh:
-                fh.write(text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomically(path, text)
     out = {'path': path, 'changed': changed}
     if diff and changed:
         out['diff'] = {'before_header': path, 'after_header': path, 'before': before or '', 'after': text}
