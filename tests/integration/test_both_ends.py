@@ -91,3 +91,12 @@ def test_preflight_reads_the_cloud_side_from_the_api(lab_factory, tmp_path):
     fixed = kit.playbook('site.yml', inventory)
     assert fixed.rc == 0 and fixed.summary == [('r1', 'vpc-tc', 'up')], fixed
     assert set(bothkit.cloud_writes(lab).values()) == {0}
+
+
+def test_preflight_fails_when_the_cloud_has_no_connection_for_the_tunnel(lab_factory, tmp_path):
+    lab, tunnels = bothkit.both_ends_lab(lab_factory)           # the gateway has only the foreign connection
+    inventory = kit.write_inventory(tmp_path, lab, tunnels, bothkit.cloud_vars(lab, apply=False))
+    run = kit.playbook('site.yml', inventory)
+    assert run.rc != 0, run
+    assert f'tunnel vpc-tc: no VPN connection for customer gateway {kit.wan(bothkit.ROUTER_INDEX)}' in ' '.join(run.out.split()), run
+    assert lab.counters('r1')['logins'] == 0 and set(bothkit.cloud_writes(lab).values()) == {0}
