@@ -9,6 +9,9 @@
   version notes from ``min_version``, RouterOS defaults) and the descriptions of the options the engine adds;
 * the ``options`` of the ``tunnels`` module and the ``vpc_tunnel_tunnels`` options of the role's
   ``meta/argument_specs.yml``, from ``plugins/module_utils/tunnel_schema.py``;
+* the ``vpc_tunnel_cloud_api`` options of the role, from the Tencent modules' own options (the doc fragment
+  ``tencent``, ``vpn_gateway_id`` and the argument spec's ``no_log``): the role hands that dict to the action group
+  ``vpclink.routeros.tencent`` as module_defaults, so it takes exactly what both modules take.
 * the RETURN keys the modules share (the result of one reconciled entry, the router and its version), from
   ``plugins/module_utils/result_docs.py``.
 
@@ -160,6 +163,28 @@ def role_tunnel_options(load):
     return {'required_if': tunnels['required_if'], 'options': tunnels['options']}
 
 
+# -- the role's Tencent API options: the modules' own ----------------------------------------------------------
+
+def _docs_of(plugin):
+    module = importlib.import_module('ansible_collections.vpclink.routeros.plugins.' + plugin)
+    text = module.ModuleDocFragment.DOCUMENTATION if hasattr(module, 'ModuleDocFragment') else module.DOCUMENTATION
+    return yaml.safe_load(text)['options']
+
+
+def role_cloud_api_options(load):
+    tencent = load('tencent_vpn')
+    spec = dict(tencent.credential_argument_spec(), vpn_gateway_id=tencent.info_argument_spec()['vpn_gateway_id'])
+    docs = dict(_docs_of('doc_fragments.tencent'), vpn_gateway_id=_docs_of('modules.tencent_vpn_connection_info')['vpn_gateway_id'])
+    out = {}
+    for name, option in spec.items():
+        description = docs[name]['description']
+        doc = _option_doc(description if isinstance(description, list) else [description], option)
+        if option.get('no_log'):
+            doc['no_log'] = True
+        out[name] = doc
+    return {'options': out}
+
+
 # -- RETURN: result_docs -------------------------------------------------------------------------------------
 
 def _return_doc(doc):
@@ -197,6 +222,7 @@ def targets(load):
     out.append(('plugins/modules/tunnels.py', 'plugins/module_utils/tunnel_schema.py', schema_doc(load('tunnel_schema').OPTIONS)))
     out.append(('plugins/modules/tunnels.py', RESULT_DOCS, connection_returns(load, returned='O(mode=apply)')))
     out.append(('roles/vpc_tunnel/meta/argument_specs.yml', 'plugins/module_utils/tunnel_schema.py', role_tunnel_options(load)))
+    out.append(('roles/vpc_tunnel/meta/argument_specs.yml', 'plugins/doc_fragments/tencent.py', role_cloud_api_options(load)))
     return out
 
 

@@ -398,11 +398,13 @@ def run_info(params, api=None):
         if params.get('customer_gateway_address'):
             cgw = find_customer_gateway(api, _address('customer_gateway_address', params['customer_gateway_address']))
             if cgw is None:
-                return {'changed': False, 'vpn_gateway': gateway, 'customer_gateway': None, 'connections': [], 'retries': api.retries}
+                return {'changed': False, 'vpn_gateway': gateway, 'customer_gateway': None, 'connections': [], 'managed_connection_ids': [],
+                        'retries': api.retries}
             filters.append({'Name': 'customer-gateway-id', 'Values': [cgw['CustomerGatewayId']]})
         found = api.call('DescribeVpnConnections', {'Filters': filters, 'Limit': 100})
-        result = {'changed': False, 'vpn_gateway': gateway, 'customer_gateway': cgw,
-                  'connections': [view(c) for c in found.get('VpnConnectionSet') or []], 'retries': api.retries}
+        connections = found.get('VpnConnectionSet') or []
+        result = {'changed': False, 'vpn_gateway': gateway, 'customer_gateway': cgw, 'connections': [view(c) for c in connections],
+                  'managed_connection_ids': [c['VpnConnectionId'] for c in connections if owned(c)], 'retries': api.retries}
     except ValueError as exc:
         result = {'failed': True, 'changed': False, 'msg': str(exc)}
     except TencentError as exc:

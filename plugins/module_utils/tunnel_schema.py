@@ -135,6 +135,10 @@ OPTIONS = {
                                      'writes it on every run, V(on_create) only when the identity is created. When the router shows it, it '
                                      'is compared and written only when it differs.'],
                              choices=['always', 'on_create'], default='always', no_log=False),
+    'reinitiate': _option('bool', ['With O(mode=apply), end the IKE SAs of every present tunnel whose entries the run changed (its '
+                                   'C(/ip/ipsec/active-peers) rows), so the router negotiates again at once with the new values and the '
+                                   'verify proves those rather than SAs negotiated before the change (a rotated PSK or algorithm).',
+                                   'The role leaves it off; C(playbooks/rotate.yml) turns it on.'], default=False),
     'fail_on_unhealthy': _option('bool', ['Fail the task when a verified tunnel is not healthy, naming each with its diagnosis. The '
                                           'changes already made are kept.'], default=True),
     'sheet_file': _option('path', [

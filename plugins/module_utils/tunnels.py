@@ -415,6 +415,10 @@ def _tunnel_view(t):
         view['cloud_sheet'] = cloudlib.render_cloud_sheet(t['cloud'], sheet_params)
     except (ValueError, KeyError) as exc:
         view['cloud_sheet'] = {'cloud': t['cloud'], 'error': str(exc)}
+    # Both ends from one definition: what the cloud's connection module is given (no PSK) for the role's cloud steps.
+    connection = cloudlib.connection_options(t['cloud'], t['name'], view['cloud_sheet'], t['public_address'])
+    if connection is not None:
+        view['cloud_connection'] = connection
     return view
 
 
@@ -588,12 +592,32 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
         view['changed'] = any(o['action'] != 'unchanged' for o in view['objects'])
         result['tunnels'].append(view)
 
+    if params.get('reinitiate') and not check_mode:
+        _reinitiate(session, resolved, result)
     # Stage 4, verify (not in check mode): one poll for all tunnels of the router, in this session.
     if not check_mode:
         _verify(session, resolved, result, rows_by_menu, reuse_policy_rows=(writes == 0), warn=warn)
     # Sentences sent in this session after the login (the version read included).
     result['round_trips'] = session.reads + session.writes
     return result
+
+
+def _reinitiate(session, resolved, result):
+    """``reinitiate``: end the phase 1 of each present tunnel whose entries this run changed, by removing its
+    ``/ip/ipsec/active-peers`` rows (the router's IKE SAs with the tunnel's peer address; RouterOS ends the child SAs
+    with them), so the router negotiates again at once with the new values and the verify proves those, not SAs that
+    were negotiated before the change (MikroTik IPsec manual, Active Peers:
+    https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec#IPsec-ActivePeers)."""
+    changed = {view['name'] for view in result['tunnels'] if view['changed']}
+    todo = {t['peer_address']: t['name'] for t in resolved if t['state'] == 'present' and t['name'] in changed}
+    if not todo:
+        return
+    views = {view['name']: view for view in result['tunnels']}
+    for row in session.print_('/ip/ipsec/active-peers', proplist=('.id', 'remote-address')):
+        name = todo.get(health.host(row.get('remote-address')))
+        if name is not None:
+            session.remove('/ip/ipsec/active-peers', row['.id'], entry=f'active peer of tunnel {name}')
+            views[name]['reinitiated'] = True
 
 
 def tunnels_run(session, params, check_mode=False, diff=False, warn=None, pre=None):

@@ -67,6 +67,11 @@ connections:
   returned: success
   type: list
   elements: dict
+managed_connection_ids:
+  description: Ids of the RV(connections) that carry the collection's tag C(vpclink.routeros=managed) (created by it).
+  returned: success
+  type: list
+  elements: str
 retries:
   description: Calls retried because the API throttled them (C(RequestLimitExceeded)).
   returned: success

@@ -262,6 +262,14 @@ options:
     type: str
     choices: [always, on_create]
     default: always
+  reinitiate:
+    description:
+      - 'With O(mode=apply), end the IKE SAs of every present tunnel whose entries the run changed (its C(/ip/ipsec/active-peers)
+        rows), so the router negotiates again at once with the new values and the verify proves those rather than SAs negotiated
+        before the change (a rotated PSK or algorithm).'
+      - 'The role leaves it off; C(playbooks/rotate.yml) turns it on.'
+    type: bool
+    default: false
   fail_on_unhealthy:
     description:
       - 'Fail the task when a verified tunnel is not healthy, naming each with its diagnosis. The changes already made are kept.'
@@ -341,7 +349,10 @@ tunnels:
       C(remote_address)), C(phase2) (list of C(src), C(dst), C(ph2_state)), C(sas) (C(count), C(mature), C(needed),
       C(algorithms); no keys), C(ping) (C(sent), C(received)) when asked, C(rekey) with C(verify.rekey) (V(passed): flushed and up
       again on new SAs; V(failed): flushed and not up again; V(not_run): not up before, so not flushed),
-      C(diagnosis) when not healthy, C(warnings), C(cloud_sheet) and C(parameters) (resolved, without the PSK).'
+      C(diagnosis) when not healthy, C(warnings), C(cloud_sheet) and C(parameters) (resolved, without the PSK).
+      For a present Tencent tunnel with C(public_address), C(cloud_connection): the options of
+      M(vpclink.routeros.tencent_vpn_connection) that make the cloud end match this tunnel (from the cloud sheet; without
+      C(pre_share_key), the credentials and C(vpn_gateway_id)). C(reinitiated) when O(reinitiate) ended its IKE SAs.'
   returned: always
   type: list
   elements: dict

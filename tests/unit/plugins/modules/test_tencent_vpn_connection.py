@@ -187,6 +187,7 @@ def test_info_reads_without_writing(tlab, path):
     (conn,) = info['connections']
     assert conn['VpnConnectionName'] == 'to-hq' and conn['IPSECOptionsSpecification']['PfsDhGroup'] == 'DH-GROUP14'
     assert info['customer_gateway']['IpAddress'] == ROUTER_WAN
+    assert info['managed_connection_ids'] == [conn['VpnConnectionId']]        # created by the collection: tagged
     other = path('tencent_vpn_connection_info', module_params(tlab, customer_gateway_address='203.0.113.99'))
     assert other['connections'] == []
     assert writes(tlab) == before
@@ -200,6 +201,8 @@ def test_foreign_connection_is_changed_or_deleted_only_when_adopted(foreign_lab,
         del as_declared[option]
     same = path('tencent_vpn_connection', as_declared)
     assert (same['changed'], same['managed']) == (False, False)      # reading a foreign connection is fine
+    seen = path('tencent_vpn_connection_info', module_params(foreign_lab))
+    assert len(seen['connections']) == 1 and seen['managed_connection_ids'] == []
     refused = no_secrets(path('tencent_vpn_connection', present(foreign_lab)))
     assert refused['failed'] and 'was not created by vpclink.routeros' in refused['msg'] and 'adopt=true' in refused['msg']
     assert path('tencent_vpn_connection', module_params(foreign_lab, state='absent'))['failed'] is True
