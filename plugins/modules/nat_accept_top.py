@@ -81,6 +81,13 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  adopt:
+    description:
+      - 'Take over an existing entry with this key that the collection did not create (it has no C(vpclink:) mark): it is marked,
+        updated and reported as C(adopted).'
+      - 'Without it such an entry is never changed: the task fails before any write, naming what differs.'
+    type: bool
+    default: false
   fasttrack_bypass:
     description:
       - 'Also manage the two C(/ip/firewall/raw) C(notrack) rules that keep the tunnel traffic out of FastTrack.'

@@ -240,6 +240,20 @@ options:
                   - 'Echo requests, 1 to 100.'
                 type: int
                 default: 3
+      adopt:
+        description:
+          - 'Take over entries with this tunnel''s keys that the collection did not create (no C(vpclink:) mark in their comment):
+            they are marked, updated to the inventory''s values and reported as C(adopted).'
+          - 'Without it such an entry stops the router before any write, with what differs.'
+        type: bool
+        default: false
+      adopt_from:
+        description:
+          - 'Name of a hand-built peer to the same C(peer_address) to take over under this tunnel''s name: the peer, its identity
+            and its policies, and the profile and proposal when only that tunnel uses them, are renamed, marked, updated and
+            reported as C(adopted); its policies whose selectors are not in C(local_subnets) x C(remote_subnets) are removed.
+            See the README, "Taking over a hand-built tunnel".'
+        type: str
   mode:
     description:
       - 'V(preflight): validate, resolve and compare without any connection to the router.'
@@ -249,12 +263,13 @@ options:
     default: apply
   update_secret:
     description:
-      - 'When the router hides the identity secret (API user without the C(sensitive) policy): V(always) writes it on every
-        run, V(on_create) only when the identity is created. When the router shows it, it is compared and written only when
-        it differs.'
+      - 'When the router hides the identity secret (API user without the C(sensitive) policy): V(auto) compares a salted fingerprint
+        of the PSK kept in the identity''s C(vpclink:) comment and writes the PSK only when it differs (or when there is no
+        fingerprint yet); V(always) writes it on every run; V(on_create) only when the identity is created (a changed PSK is
+        then never applied). When the router shows it, it is compared and written only when it differs.'
     type: str
-    choices: [always, on_create]
-    default: always
+    choices: [auto, always, on_create]
+    default: auto
   fail_on_unhealthy:
     description:
       - 'Fail the task when a verified tunnel is not healthy, naming each with its diagnosis. The changes already made are kept.'
