@@ -11,7 +11,7 @@ tunnel it takes over (``adopt_from``), and the conflicts RouterOS would refuse h
 * ``assign``: which existing row each of the tunnel's entries takes over. The peer, its identity and its
   policies (by selectors) always; the profile and proposal only when no other entry uses them (a shared
   one stays as it is and the tunnel gets its own). Policies of the adopted peer whose selectors the
-  inventory does not list are removed with it (``stale_sources``).
+  inventory does not list are removed with it (the ``tunnels`` module plans their removal).
 * ``conflicts``: another peer initiating to the tunnel's gateway (RouterOS refuses a second one:
   "Multiple initiator peers for the same address"; the IPsec manual, Peers: "exchange mode is the only
   unique identifier between the peers", https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec) and
@@ -129,6 +129,8 @@ def assign(router, t, entries, rows, source):
             row = next((p for p in source['policies'] if selectors(p) == pair), None)
         if row is None:
             continue
+        # the planning print's row (every compared property), not the narrower one read_sources printed
+        row = next((r for r in rows.get(key, []) if r.get('.id') == row.get('.id')), row)
         own_key = [r for r in rows.get(key, []) if r is not row and _same_key(key, r, entry, t)]
         if own_key:
             problems.append(f'router {router}: {t["where"]}: adopt_from: {key} {_label(entry)} already exists '
@@ -162,14 +164,6 @@ def _same_key(key, row, entry, t):
 
 def _label(entry):
     return ' '.join(f'{k}={v}' for k, v in entry['key_values'].items())
-
-
-def stale_sources(t, source, entries):
-    """Policies of the adopted peer whose selectors the tunnel does not list: removed with the takeover."""
-    if source is None:
-        return []
-    taken = {id(e.get('adopt_row')) for _k, e in entries if e.get('adopt_row') is not None}
-    return [p for p in source['policies'] if id(p) not in taken]
 
 
 def conflicts(session, resolved, rows, sources):

@@ -421,7 +421,9 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
             return _foreign(session, spec, entry, row, plan, before_values)
         return _plan_remove(spec, plan, row, before_values, version)
 
-    if row is not None and not _owned(session, spec, entry, row):
+    if entry.get('adopt_row') is not None:
+        plan['adopting'] = True         # taken over under another key (adopt_from): always reported as adopted
+    elif row is not None and not _owned(session, spec, entry, row):
         if entry['state'] == 'absent' or not entry['adopt']:
             return _foreign(session, spec, entry, row, plan, before_values)
         plan['adopting'] = True

@@ -595,13 +595,13 @@ def _plan_all(session, resolved, entries, check_mode, diff, warn):
 
 def _stale_rows(key, spec, rows, wanted, by_name, sources, version):
     """Rows of ours (or of an adopted tunnel) that no wanted entry keeps: removed. Each gets ``_owner``."""
-    kept = {id(e.get('adopt_row')) for e in wanted if e.get('adopt_row') is not None}
+    kept = {e['adopt_row'].get('.id') for e in wanted if e.get('adopt_row') is not None}
     out = []
     for row in rows:
         owner = _stale_owner(key, row, by_name)
         if key == 'policy' and owner is None:
             owner = next((n for n, s in sources.items() if row.get('peer') == s['name'] and not _true(row.get('template'))), None)
-        if owner is None or id(row) in kept or any(key_matches(spec, row, e['desired'], version) for e in wanted):
+        if owner is None or row.get('.id') in kept or any(key_matches(spec, row, e['desired'], version) for e in wanted):
             continue
         out.append(dict(row, _owner=owner))
     return out
