@@ -410,7 +410,7 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
     row = _find(session, spec, entry, rows)
     result = {'changed': False, 'router': session.router, 'routeros_version': session.version, 'menu': spec.path, 'commands': []}
     plan = {'result': result, 'ops': [], 'label': entry['label'], 'diff': diff, 'warnings': warnings, 'before': None, 'after': None,
-            'version': version}
+            'version': version, 'row': row}
     before_values = _before_values(spec, row, version)
 
     if entry['state'] == 'absent':
@@ -639,7 +639,8 @@ def plan_remove(session, spec, row, label, diff=False):
                           router=session.router, menu=spec.path, entry=label, id=row.get('.id'), step='find')
     version = session.version_tuple
     result = {'changed': False, 'router': session.router, 'routeros_version': session.version, 'menu': spec.path, 'commands': []}
-    plan = {'result': result, 'ops': [], 'label': label, 'diff': diff, 'warnings': [], 'before': None, 'after': None, 'version': version}
+    plan = {'result': result, 'ops': [], 'label': label, 'diff': diff, 'warnings': [], 'before': None, 'after': None, 'version': version,
+            'row': row}
     before_values = {f.name: _current(f, row, version) for f in spec.fields
                      if f.available(version) and f.name in row and not f.sensitive}
     return _plan_remove(spec, plan, row, before_values, version)

@@ -128,8 +128,22 @@ OPTIONS = {
                                 'their selectors may not overlap.'],
                        elements='dict', required=True, options=TUNNEL, required_if=TUNNEL_REQUIRED_IF),
     'mode': _option('str', ['V(preflight): validate, resolve and compare without any connection to the router.',
-                            'V(apply): the preflight, then apply and verify in one session.'],
-                    choices=['preflight', 'apply'], default='apply'),
+                            'V(apply): the preflight, then apply and verify in one session.',
+                            'V(rollback): restore, from the newest backup of this router under O(backup_dir), the entries that run '
+                            'changed (removing what it created, setting back what it changed, adding back what it removed); entries '
+                            'that are not ours are never touched.'],
+                    choices=['preflight', 'apply', 'rollback'], default='apply'),
+    'backup_dir': _option('path', [
+        'Before the first write on the router, save every entry of each menu about to be written, and then what the run changed, in '
+        'C(<backup_dir>/<router>/<UTC time>/) on the controller: C(backup.json) and C(backup.rsc) (RouterOS export lines); '
+        'C(<backup_dir>/<router>/LAST) names the newest. C(<router>) is O(sheet_router), else the API address. A run that writes '
+        'nothing saves nothing. Required by O(mode=rollback) and O(rollback_on_failure).']),
+    'backup_secrets': _option('bool', ['Keep secrets (PSKs) in clear in the backup files, which are then written with mode C(0600). '
+                                       'By default they are masked, and a rollback takes a PSK it needs from O(tunnels).'],
+                              default=False),
+    'rollback_on_failure': _option('bool', ['When a tunnel that was up before the run is not up after it, restore that tunnel\'s '
+                                            'entries from this run\'s backup at once, verify it again and report it '
+                                            '(C(tunnels[].rollback)). Needs O(backup_dir).'], default=False),
     'update_secret': _option('str', ['When the router hides the identity secret (API user without the C(sensitive) policy): V(auto) '
                                      'compares a salted fingerprint of the PSK kept in the identity\'s C(vpclink:) comment and writes the '
                                      'PSK only when it differs (or when there is no fingerprint yet); V(always) writes it on every run; '
@@ -148,7 +162,8 @@ OPTIONS = {
         'writes nothing.',
         'In check mode the file is not written; C(sheet_changed) says whether it would be. With diff mode the file\'s before and after '
         'are part of the diff.']),
-    'sheet_router': _option('str', ['The router name written into the cloud sheet (its C(router) key and header). Default: O(hostname).',
+    'sheet_router': _option('str', ['The router name written into the cloud sheet (its C(router) key and header), and the name of its '
+                                    'backup directory. Default: O(hostname).',
                                     'The role passes C(inventory_hostname).']),
 }
 

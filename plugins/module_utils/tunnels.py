@@ -38,7 +38,7 @@ import tempfile
 
 from ansible.module_utils.common.yaml import HAS_YAML, SafeDumper, yaml_dump
 
-from ansible_collections.vpclink.routeros.plugins.module_utils import adoption, health, info, tunnel_schema
+from ansible_collections.vpclink.routeros.plugins.module_utils import adoption, health, info, rollback, tunnel_schema
 from ansible_collections.vpclink.routeros.plugins.module_utils import cloud as cloudlib
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import RouterError
 from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import diagnose
@@ -392,6 +392,9 @@ def preflight(params):
     if not raw_list:
         errors.append('tunnels: a non-empty list of tunnel dicts is required')
     resolved = [_resolve_one(i, raw, errors, warnings) for i, raw in enumerate(raw_list)]
+    for option in ('rollback_on_failure',) + (('mode',) if params.get('mode') == 'rollback' else ()):
+        if params.get(option) and not params.get('backup_dir'):
+            errors.append(f'{option}: {params[option]!r} needs backup_dir (the directory of the backups on the controller)')
     _across_tunnels(resolved, errors)
     for t in resolved:
         if t is not None and t['state'] == 'present':
@@ -477,6 +480,7 @@ def _tunnel_objects(t, update_secret):
 
 
 MENUS = (('profile', PROFILE), ('proposal', PROPOSAL), ('peer', PEER), ('identity', IDENTITY), ('policy', POLICY), ('nat', NAT), ('raw', RAW))
+SPECS_BY_PATH = {spec.path: spec for _key, spec in MENUS}     # dependency order (the backup and rollback order)
 
 
 def _true(value):
@@ -607,9 +611,18 @@ def _stale_rows(key, spec, rows, wanted, by_name, sources, version):
     return out
 
 
-def _apply_all(session, plans, names, check_mode):
-    """Stage 3: removals in reverse dependency order, then creates/updates in dependency order.
+def _apply_all(session, plans, names, check_mode, journal=None):
+    """Stage 3: removals in reverse dependency order, then creates/updates in dependency order; each applied change goes
+    to the backup ``journal`` (saved again after the writes, also when one failed).
     Returns ``(objects by tunnel, commands, diffs)``."""
+    try:
+        return _apply_in_order(session, plans, names, check_mode, journal)
+    finally:
+        if journal is not None:
+            journal.save()
+
+
+def _apply_in_order(session, plans, names, check_mode, journal):
     order = {spec.path + spec.kind: i for i, (_key, spec) in enumerate(MENUS)}
     removals = sorted([p for p in plans if p[2]['result'].get('action') == 'deleted'], key=lambda p: -order[p[1].path + p[1].kind])
     others = [p for p in plans if p[2]['result'].get('action') != 'deleted']
@@ -617,6 +630,8 @@ def _apply_all(session, plans, names, check_mode):
     commands, diffs = [], []
     for owner, spec, plan in removals + others:
         res = apply_plan(session, spec, plan, check_mode=check_mode)
+        if journal is not None and res.get('changed'):
+            journal.add(owner, spec, plan)
         obj = {'menu': spec.path, 'key': _short_label(plan['label']), 'action': res.get('action'), 'id': res.get('id'),
                'changed_properties': res.get('changed_properties', [])}
         if res.get('placement'):
@@ -640,13 +655,18 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
     entries = _validate_entries(session, resolved, params.get('update_secret') or 'auto')
     plans, rows_by_menu = _plan_all(session, resolved, entries, check_mode, diff, warn)
     names = [t['name'] for t in resolved]
-    objects_by_tunnel, commands, diffs = _apply_all(session, plans, names, check_mode)
+    writing = not check_mode and any(p[2]['ops'] for p in plans)
+    journal = rollback.Journal(session, params, plans, SPECS_BY_PATH, tunnel_secrets(params)) if writing and params.get('backup_dir') else None
+    was_up = rollback.up_before(session, resolved, _peer) if journal is not None and params.get('rollback_on_failure') else set()
+    objects_by_tunnel, commands, diffs = _apply_all(session, plans, names, check_mode, journal)
     writes = session.writes - writes0
 
     result = {'changed': bool(commands), 'router': session.router, 'routeros_version': vtext, 'tunnels': [], 'commands': commands,
               'mismatches': pre['mismatches'], 'logins': 1}
     if diff:
         result['diff'] = diffs
+    if journal is not None:
+        result['backup'] = journal.directory
     views = {v['name']: v for v in pre['tunnels']}
     menu_paths = [spec.path for _key, spec in MENUS]
     for t in resolved:
@@ -660,6 +680,8 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
     # Stage 4, verify (not in check mode): one poll for all tunnels of the router, in this session.
     if not check_mode:
         _verify(session, resolved, result, rows_by_menu, reuse_policy_rows=(writes == 0), warn=warn)
+    if was_up:
+        rollback.roll_back_broken(session, resolved, {v['name']: v for v in result['tunnels']}, journal, SPECS_BY_PATH, was_up, _peer)
     # Sentences sent in this session after the login (the version read included).
     result['round_trips'] = session.reads + session.writes
     return result
@@ -669,6 +691,11 @@ def tunnels_run(session, params, check_mode=False, diff=False, warn=None, pre=No
     """The runner's work for ``mode: apply``: apply + verify, then fail (after the changes, which are
     not rolled back) when a verified tunnel is unhealthy and ``fail_on_unhealthy``."""
     pre = pre or preflight(params)
+    if params.get('mode') == 'rollback':
+        resolved = [t for t in pre['_resolved'] if t is not None]
+        for t in resolved:
+            session.add_secret(t['psk'])
+        return rollback.rollback_last(session, params, resolved, SPECS_BY_PATH, check_mode=check_mode)
     result = tunnels_apply(session, params, check_mode=check_mode, diff=diff, warn=warn, pre=pre)
     _add_sheet(result, pre.get('_sheet'))
     for text in pre['warnings']:
@@ -681,9 +708,14 @@ def tunnels_run(session, params, check_mode=False, diff=False, warn=None, pre=No
             d = t.get('diagnosis') or {}
             lines.append(f"tunnel {t['name']!r}: not healthy: {d.get('title') or 'not established'} (class {d.get('class')}, "
                          f"{'certain' if d.get('certain') else 'probable'}); fix: {d.get('fix')}")
+            if t.get('rollback'):
+                back = t['rollback']
+                lines.append(f"tunnel {t['name']!r}: it was up before the run: this run's changes to it were rolled back from {back['backup']}; "
+                             f"after the rollback it is {back['status_after']}")
         result['failed'] = True
-        result['msg'] = (f'router {session.router}: {len(down)} tunnel(s) not healthy after the changes were applied (they are not '
-                         'rolled back):\n' + '\n'.join(lines))
+        kept = 'some were rolled back, see below' if any(t.get('rollback') for t in down) else 'they are not rolled back'
+        result['msg'] = (f'router {session.router}: {len(down)} tunnel(s) not healthy after the changes were applied ({kept}):\n'
+                         + '\n'.join(lines))
     return result
 
 
