@@ -34,9 +34,9 @@ def no_psk_in(tmp_path, *outputs):
     psk = kit.PSK.format(name='r1')
     for run in outputs:
         assert psk not in run.out
-    for root, _dirs, files in os.walk(tmp_path / 'backups'):
-        for name in files:
-            assert psk not in open(os.path.join(root, name), encoding='utf-8').read(), name
+    for path in (tmp_path / 'backups').rglob('*'):
+        if path.is_file():
+            assert psk not in path.read_text(encoding='utf-8'), path
 
 
 @pytest.mark.parametrize('version', ['7.16.2', '6.49.17'])
