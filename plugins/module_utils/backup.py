@@ -77,10 +77,20 @@ def read_menus(session, paths):
     return {path: session.print_(path, entry=f'backup of {path}') for path in paths}
 
 
+def api_text(value):
+    """A printed value as RouterOS takes it back: librouteros reads ``yes``/``true`` as True and ``no``/``false`` as False,
+    and RouterOS takes ``yes``/``no`` for both booleans and the ``no`` of choices such as ``generate-policy``."""
+    if value is True:
+        return 'yes'
+    if value is False:
+        return 'no'
+    return str(value)
+
+
 def _masked_rows(rows, keep_secrets, secrets):
     out = []
     for row in rows:
-        row = {k: str(v) if not isinstance(v, str) else v for k, v in row.items()}
+        row = {k: api_text(v) for k, v in row.items()}
         if not keep_secrets:
             row = {k: (MASK if k in SENSITIVE and v else v) for k, v in row.items()}
             row = mask(row, secrets)
@@ -186,12 +196,19 @@ def _restore_one(session, spec, change, secrets, done, check_mode):
     if row is None:
         done['not_restored'].append(f'{change["menu"]} {change["label"]}: no longer on the router')
         return
-    diff = {k: v for k, v in wanted.items() if str(row.get(k, '')) != str(v) and not (k in SENSITIVE and k not in change['changed_properties'])}
+    diff = {k: v for k, v in wanted.items()
+            if _same(row.get(k, ''), v) is False and not (k in SENSITIVE and k not in change['changed_properties'])}
     for key in ('comment',):
         if key not in before and row.get(key):
             diff[key] = ''       # it had no comment (an adopted entry): our mark goes
     if diff:
         _write(session, done, check_mode, change, 'set', row.get('.id'), diff)
+
+
+def _same(now, backed_up):
+    yes_no = {'yes': 'yes', 'true': 'yes', 'no': 'no', 'false': 'no'}
+    a, b = api_text(now), api_text(backed_up)
+    return yes_no.get(a, a) == yes_no.get(b, b)
 
 
 def _writable(spec, row, version, adding=False):

@@ -826,6 +826,10 @@ def _verify_ping(session, probe):
     try:
         return info.ping(session, probe)
     except RouterError as exc:
+        if 'not enough permissions' in str(exc.details.get('routeros_message') or ''):
+            # without the "test" policy no probe can run: a working tunnel would be reported down; stop with the cause instead
+            raise RouterError(f'{exc.msg} The changes are applied; verify.ping needs it (or remove verify.ping from the tunnel).',
+                              **exc.details) from None
         return {'sent': 0, 'received': 0, 'error': exc.msg}
 
 
