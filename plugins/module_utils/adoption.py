@@ -8,8 +8,8 @@ tunnel it takes over (``adopt_from``), and the conflicts RouterOS would refuse h
 * ``read_sources``: for each tunnel with ``adopt_from: PEER``, that peer (it must point to the same gateway)
   and its policies: two prints, only for such tunnels. They name the profile and proposal the hand-built
   tunnel uses, which the planning prints then include.
-* ``assign``: which existing row each of the tunnel's entries takes over. The peer, its identity and its
-  policies (by selectors) always; the profile and proposal only when no other entry uses them (a shared
+* ``assign``: which existing row each of the tunnel's entries takes over. The peer, its identity, its
+  policies (by selectors) and the NAT/raw bypass rules with the tunnel's selectors always; the profile and proposal only when no other entry uses them (a shared
   one stays as it is and the tunnel gets its own). Policies of the adopted peer whose selectors the
   inventory does not list are removed with it (the ``tunnels`` module plans their removal).
 * ``conflicts``: another peer initiating to the tunnel's gateway (RouterOS refuses a second one:
@@ -123,6 +123,9 @@ def assign(router, t, entries, rows, source):
              'proposal': (_sole(rows.get('proposal', []), source['proposals'][0], _users(policies, 'proposal', source['proposals'][0]),
                                 source['policies']) if len(source['proposals']) == 1 else None)}
     for key, entry in entries:
+        if key in ('nat', 'raw'):
+            entry['adopt'] = True      # the guide's bypass rules for the same selectors belong to the tunnel taken over
+            continue
         row = taken.get(key)
         if key == 'policy':
             pair = (_net(entry['key_values']['src-address']), _net(entry['key_values']['dst-address']))

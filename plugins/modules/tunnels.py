@@ -249,10 +249,10 @@ options:
         default: false
       adopt_from:
         description:
-          - 'Name of a hand-built peer to the same C(peer_address) to take over under this tunnel''s name: the peer, its identity
-            and its policies, and the profile and proposal when only that tunnel uses them, are renamed, marked, updated and
-            reported as C(adopted); its policies whose selectors are not in C(local_subnets) x C(remote_subnets) are removed.
-            See the README, "Taking over a hand-built tunnel".'
+          - 'Name of a hand-built peer to the same C(peer_address) to take over under this tunnel''s name: the peer, its identity,
+            its policies and the NAT accept rules for its selectors, and the profile and proposal when only that tunnel uses
+            them, are renamed, marked, updated and reported as C(adopted); its policies whose selectors are not in C(local_subnets)
+            x C(remote_subnets) are removed. See the README, "Taking over a hand-built tunnel".'
         type: str
   mode:
     description:
