@@ -183,11 +183,14 @@ def _restore_one(session, spec, change, secrets, done, check_mode):
             wanted[name] = str(field.default_for(session.version_tuple))   # the property was at its default (omitted from print)
     missing_secret = [k for k in SENSITIVE if wanted.get(k) == MASK]
     for name in missing_secret:
-        if secrets.get(change.get('tunnel')):
+        # only an entry added again takes the inventory's PSK: for a changed one it is the new value, not the one to restore
+        if change['action'] == 'deleted' and secrets.get(change.get('tunnel')):
             wanted[name] = secrets[change['tunnel']]
-        else:
-            del wanted[name]
-            done['not_restored'].append(f'{change["menu"]} {change["label"]}: {name} (masked in the backup; give the tunnel\'s psk)')
+            continue
+        del wanted[name]
+        if name in change['changed_properties'] or change['action'] == 'deleted':
+            done['not_restored'].append(f'{change["menu"]} {change["label"]}: {name} (masked in the backup: set it by hand, or back up '
+                                        'with backup_secrets: true)')
     row = _current(session, spec, change, by_id=before.get('.id'))
     if change['action'] == 'deleted':
         if row is None:
