@@ -160,8 +160,8 @@ def _same_key(key, row, entry, t):
     if key == 'identity':
         return row.get('peer') == t['name']
     if key == 'policy':
-        return row.get('peer') == t['name'] and selectors(row) == (_net(entry['key_values']['src-address']),
-                                                                    _net(entry['key_values']['dst-address']))
+        pair = (_net(entry['key_values']['src-address']), _net(entry['key_values']['dst-address']))
+        return row.get('peer') == t['name'] and selectors(row) == pair
     return False
 
 

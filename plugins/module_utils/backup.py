@@ -122,8 +122,8 @@ def write_files(directory, record, keep_secrets, secrets):
     """Write ``backup.json`` and ``backup.rsc`` into ``directory`` (atomic replace), then point ``LAST`` at it."""
     os.makedirs(directory, mode=0o700, exist_ok=True)
     menus = {path: _masked_rows(rows, keep_secrets, secrets) for path, rows in record['menus'].items()}
-    data = dict(record, menus=menus, changes=[dict(c, before=_masked_rows([c['before']], keep_secrets, secrets)[0] if c.get('before') else None)
-                                             for c in record['changes']])
+    changes = [dict(c, before=_masked_rows([c['before']], keep_secrets, secrets)[0] if c.get('before') else None) for c in record['changes']]
+    data = dict(record, menus=menus, changes=changes)
     mode = 0o600 if keep_secrets else 0o644
     _atomic(os.path.join(directory, 'backup.json'), json.dumps(data, indent=2, sort_keys=True) + '\n', mode)
     _atomic(os.path.join(directory, 'backup.rsc'), export_lines(menus), mode)

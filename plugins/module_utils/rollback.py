@@ -63,8 +63,8 @@ def roll_back_broken(session, resolved, views, journal, specs, was_up, peer_of):
             continue
         mine = [c for c in journal.record['changes'] if c['tunnel'] == t['name']]
         done = backup.restore(session, specs, mine, secrets={t['name']: t['psk']})
-        rows, _polls, _waited = info.wait_until_up(session, {t['name']: peer_of(t)}, {t['name']: t['verify']['timeout']},
-                                                    t['verify']['interval'])
+        peers, timeouts = {t['name']: peer_of(t)}, {t['name']: t['verify']['timeout']}
+        rows, _polls, _waited = info.wait_until_up(session, peers, timeouts, t['verify']['interval'])
         verdict = health.tunnel_health(*health.rows_of(peer_of(t), *rows))
         view['rollback'] = {'done': True, 'reason': 'up before the run, not up after it', 'commands': done['commands'],
                             'not_restored': done['not_restored'], 'healthy_after': verdict['healthy'], 'status_after': verdict['status'],
