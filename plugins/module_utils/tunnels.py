@@ -527,7 +527,7 @@ def _stale_owner(key, row, by_name):
             return None
     elif key in ('nat', 'raw'):
         comment = str(row.get('comment') or '')
-        owner = comment[len(OWNER_PREFIX):].split(' ')[0] if comment.startswith(OWNER_PREFIX) else None
+        owner = comment[len(OWNER_PREFIX):].split(' ', maxsplit=1)[0] if comment.startswith(OWNER_PREFIX) else None
         protected = _true(row.get('dynamic')) or _true(row.get('builtin'))
     else:
         return None
