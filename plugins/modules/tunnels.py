@@ -371,8 +371,10 @@ routeros_version:
   type: str
 tunnels:
   description:
-    - 'Per tunnel: C(name), C(state), C(changed), C(objects) (list of C(menu), C(key), C(action) created|updated|deleted|moved|unchanged,
-      C(id), C(changed_properties)), C(healthy), C(status) (V(up), V(partial) or V(down), decided as by ipsec_info),
+    - 'Per tunnel: C(name), C(state), C(changed), C(objects) (list of C(menu), C(key), C(action)
+      created|updated|adopted|deleted|moved|unchanged, C(id), C(changed_properties)), C(adopted) (the C(menu key) of each entry
+      taken over), C(rollback) (with O(rollback_on_failure), when the tunnel was rolled back: C(backup), C(commands),
+      C(not_restored), C(healthy_after), C(status_after)), C(healthy), C(status) (V(up), V(partial) or V(down), decided as by ipsec_info),
       C(down_selectors) (the selector pairs without phase 2, C(SRC -> DST)), C(reason), C(phase1) (C(state), C(uptime), C(natt),
       C(remote_address)), C(phase2) (list of C(src), C(dst), C(ph2_state)), C(sas) (C(count), C(mature), C(needed),
       C(algorithms); no keys), C(ping) (C(sent), C(received)) when asked,
@@ -385,6 +387,20 @@ mismatches:
   returned: always
   type: list
   elements: dict
+backup:
+  description: The run directory of the backup saved before the first write (O(backup_dir)); with O(mode=rollback), the one restored.
+  returned: when a backup was written or restored
+  type: str
+restored:
+  description: With O(mode=rollback), what was put back (the menu, the entry's key and the verb).
+  returned: O(mode=rollback)
+  type: list
+  elements: str
+not_restored:
+  description: With O(mode=rollback), what could not be put back and why (a secret masked in the backup, or an entry gone).
+  returned: O(mode=rollback)
+  type: list
+  elements: str
 commands:
   description: The API commands sent (or that would be sent in check mode), secrets masked.
   returned: O(mode=apply)
