@@ -177,7 +177,7 @@ action:
   description: What happened to the entry.
   returned: success
   type: str
-  choices: [created, updated, deleted, unchanged]
+  choices: [created, updated, adopted, deleted, unchanged]
   sample: updated
 id:
   description: RouterOS C(.id) of the entry; V(null) when nothing matched, or for a create in check mode.

@@ -126,7 +126,7 @@ action:
   description: What happened to the NAT rule; V(updated) also when it was both changed and moved.
   returned: success
   type: str
-  choices: [created, updated, moved, deleted, unchanged]
+  choices: [created, updated, adopted, moved, deleted, unchanged]
   sample: moved
 moved:
   description: True when the rule was (or would be) moved.
