@@ -617,6 +617,11 @@ def _apply_all(session, plans, names, check_mode, journal=None):
     Returns ``(objects by tunnel, commands, diffs)``."""
     try:
         return _apply_in_order(session, plans, names, check_mode, journal)
+    except RouterError as exc:
+        if journal is None or not journal.record['changes']:
+            raise
+        raise RouterError(f'{exc.msg} What this run wrote before it is recorded in {journal.directory}; playbooks/rollback.yml '
+                          '(mode: rollback) puts it back.', **exc.details) from None
     finally:
         if journal is not None:
             journal.save()
