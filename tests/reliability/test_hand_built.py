@@ -150,3 +150,25 @@ def test_object_module_refuses_a_foreign_entry_and_adopts_on_request(hlab, route
     adopted = run_action_path('ipsec_peer', dict(args, adopt=True))
     assert adopted['action'] == 'adopted' and adopted['entry']['comment'] == 'vpclink:vpc'
     assert run_action_path('ipsec_peer', args)['changed'] is False
+
+
+@pytest.mark.parametrize('router', ['gw-v7', 'gw-v6'])
+def test_a_write_refused_half_way_is_undone_by_the_rollback(hlab, router, tmp_path):
+    """The adoption's renames are written, then RouterOS refuses the identity write: the message names the backup and
+    the rollback, and mode rollback puts the hand-built tunnel back exactly (ids included)."""
+    before = config_state(hlab, router)
+    hlab.set_fault(router, 'trap', command='/ip/ipsec/identity/set', message='failure: simulated')
+    params = dict(conn(hlab, router), backup_dir=str(tmp_path), sheet_router=router,
+                  tunnels=[dict(TUNNEL, adopt_from='prod')])
+    failed = run_action_path('tunnels', params)
+    assert failed['failed'] and str(tmp_path) in failed['msg'] and 'rollback' in failed['msg'], failed.get('msg')
+    assert config_state(hlab, router) != before
+    hlab.clear_faults(router)
+    back = run_action_path('tunnels', dict(params, mode='rollback'))
+    assert not back.get('failed') and back['changed'], back.get('msg')
+    assert config_state(hlab, router) == before
+    no_secret(failed)
+    no_secret(back)
+    for path in tmp_path.rglob('*'):
+        if path.is_file():
+            assert PSK not in path.read_text(encoding='utf-8') and PROD_PSK not in path.read_text(encoding='utf-8')
