@@ -424,7 +424,7 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
     if entry.get('adopt_row') is not None:
         plan['adopting'] = True         # taken over under another key (adopt_from): always reported as adopted
     elif row is not None and not _owned(session, spec, entry, row):
-        if entry['state'] == 'absent' or not entry['adopt']:
+        if not entry['adopt']:
             return _foreign(session, spec, entry, row, plan, before_values)
         plan['adopting'] = True
     changes, secret_notes = _changes(spec, row, entry, version)
@@ -446,8 +446,6 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
 def _owned(session, spec, entry, row):
     """Whether ``row`` is ours: its mark where the menu keeps a comment; else (ownership.py) no entry that is not
     ours uses it (``entry['users']``: the rows of ``spec.used_by`` that reference it, when the caller read them)."""
-    if 'owned' in entry:
-        return entry['owned']
     if spec.marked(session.version_tuple) or spec.used_by is None:
         return is_ours(row)
     users = entry.get('users')
