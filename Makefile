@@ -128,3 +128,9 @@ corpus: venv
 realike: venv link
 	$(BIN)/python -m pytest -q -rs -p no:cacheprovider tests/realike
 	$(call record,realike)
+
+## diagnose-score: the diagnosis scored on the corpus, per class, log level and side and for both ends together
+## (ranked first, among the candidates, certain but wrong); `make diagnose-score SCORE_ARGS=--misses` lists the misses
+.PHONY: diagnose-score
+diagnose-score: venv link
+	PYTHONPATH=$(COLLECTIONS) $(BIN)/python -m tools.diagnose_score $(SCORE_ARGS)

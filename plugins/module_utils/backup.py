@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import RouterError
+from ansible_collections.vpclink.routeros.plugins.module_utils.files import write_atomically
 from ansible_collections.vpclink.routeros.plugins.module_utils.masking import MASK, mask
 from ansible_collections.vpclink.routeros.plugins.module_utils.ownership import is_ours
 
@@ -120,27 +120,13 @@ def _quote(value):
 
 def write_files(directory, record, keep_secrets, secrets):
     """Write ``backup.json`` and ``backup.rsc`` into ``directory`` (atomic replace), then point ``LAST`` at it."""
-    os.makedirs(directory, mode=0o700, exist_ok=True)
     menus = {path: _masked_rows(rows, keep_secrets, secrets) for path, rows in record['menus'].items()}
     changes = [dict(c, before=_masked_rows([c['before']], keep_secrets, secrets)[0] if c.get('before') else None) for c in record['changes']]
     data = dict(record, menus=menus, changes=changes)
     mode = 0o600 if keep_secrets else 0o644
-    _atomic(os.path.join(directory, 'backup.json'), json.dumps(data, indent=2, sort_keys=True) + '\n', mode)
-    _atomic(os.path.join(directory, 'backup.rsc'), export_lines(menus), mode)
-    _atomic(os.path.join(os.path.dirname(directory), LAST), os.path.basename(directory) + '\n', 0o644)
-
-
-def _atomic(path, text, mode):
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', dir=os.path.dirname(path))
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as fh:
-            fh.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(os.path.join(directory, 'backup.json'), json.dumps(data, indent=2, sort_keys=True) + '\n', mode, 0o700)
+    write_atomically(os.path.join(directory, 'backup.rsc'), export_lines(menus), mode, 0o700)
+    write_atomically(os.path.join(os.path.dirname(directory), LAST), os.path.basename(directory) + '\n', 0o644, 0o700)
 
 
 def load(directory):

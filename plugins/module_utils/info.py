@@ -212,7 +212,7 @@ def _log_for(rows, peer, other_hosts, other_names=()):
 
 
 def _diagnosis(result):
-    keys = ('class', 'phase', 'title', 'certain', 'evidence', 'fix', 'candidates', 'stage', 'notes')
+    keys = ('class', 'phase', 'title', 'certain', 'evidence', 'fix', 'candidates', 'stage', 'notes', 'settle')
     return {k: result.get(k) for k in keys}
 
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import tempfile
 
 from ansible.module_utils.common.yaml import HAS_YAML, SafeDumper, yaml_dump
 
@@ -42,13 +41,14 @@ from ansible_collections.vpclink.routeros.plugins.module_utils import adoption, 
 from ansible_collections.vpclink.routeros.plugins.module_utils import cloud as cloudlib
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import RouterError
 from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import diagnose
+from ansible_collections.vpclink.routeros.plugins.module_utils.files import write_atomically
 from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import NAT, raw_spec
 from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import IDENTITY, PEER, POLICY, PROFILE, PROPOSAL
 from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
 from ansible_collections.vpclink.routeros.plugins.module_utils.menu import apply_plan, fetch, key_matches, plan_entry, plan_remove, validate_entry
 from ansible_collections.vpclink.routeros.plugins.module_utils.ownership import MARK as OWNER_PREFIX
 from ansible_collections.vpclink.routeros.plugins.module_utils.ownership import is_ours
-from ansible_collections.vpclink.routeros.plugins.module_utils.values import format_seconds, normalise_name, normalise_secret, parse_seconds
+from ansible_collections.vpclink.routeros.plugins.module_utils.values import format_seconds, normalise_identity, normalise_name, normalise_secret, parse_seconds
 
 RAW = raw_spec('LAN<->VPC')
 
@@ -104,23 +104,11 @@ def _lifetime(value, where, errors):
 
 
 def _ident(value, where, errors, extra=()):
-    if value is None or value == 'auto' or value in extra:
-        return value or 'auto'
-    text = str(value).strip()
-    kind, sep, rest = text.partition(':')
-    if sep and kind == 'address':
-        try:
-            return 'address:' + str(ipaddress.ip_address(rest))
-        except ValueError:
-            errors.append(f'{where}: {value!r}: {rest!r} is not an IP address')
-            return None
-    if sep and kind == 'fqdn' and rest and ' ' not in rest:
-        return text
+    """The tunnel's local_id / remote_id in RouterOS's form (values.normalise_identity); an error line when it is none."""
     try:
-        return 'address:' + str(ipaddress.ip_address(text))
-    except ValueError:
-        errors.append(f'{where}: {value!r} is not an IKE identity; allowed: auto{"".join(", " + e for e in extra)}, address:<IP>, '
-                      'fqdn:<name>, or a bare IP address (= address:<IP>)')
+        return normalise_identity(value or 'auto', where, words=('auto',) + tuple(extra), bare=('address',))
+    except ValueError as exc:
+        errors.append(str(exc))
         return None
 
 
@@ -775,18 +763,7 @@ def write_sheet(params, tunnel_views, check_mode=False, diff=False):
         before = None
     changed = before != text
     if changed and not check_mode:
-        directory = os.path.dirname(path)
-        os.makedirs(directory, mode=0o755, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', dir=directory)
-        try:
-            with os.fdopen(fd, 'w', encoding='utf-8') as fh:
-                fh.write(text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomically(path, text)
     out = {'path': path, 'changed': changed}
     if diff and changed:
         out['diff'] = {'before_header': path, 'after_header': path, 'before': before or '', 'after': text}

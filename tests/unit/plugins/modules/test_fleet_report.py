@@ -10,10 +10,9 @@ import pytest
 
 from ansible_collections.vpclink.routeros.plugins.module_utils import info
 from ansible_collections.vpclink.routeros.plugins.module_utils.report import build_report
-from ansible_collections.vpclink.routeros.plugins.module_utils.runner import run
 from tests import labkit
 from tests.reportkit import PASSWORD, PSK, sample_records
-from tests.unit.plugins.modules.conftest import conn
+from tests.unit.plugins.modules.conftest import conn, run_action_path
 
 
 def report_names():
@@ -103,10 +102,11 @@ def record(name, result, status_if_failed='failed'):
 
 
 def test_report_of_real_results_healthy_wrong_key_check_mode_and_refused(rlab):
-    checked = run('tunnels', tunnels_params(rlab, 'good', LAB_PSK), check_mode=True)
-    good = run('tunnels', tunnels_params(rlab, 'good', LAB_PSK))
-    bad = run('tunnels', tunnels_params(rlab, 'badkey', 'Wrong-PSK-for-report-9c1d'))
-    refused = run('tunnels', tunnels_params(rlab, 'good', LAB_PSK, port=free_port()))
+    # through the action plugin, as the role runs it: the argument spec fills the tunnel defaults
+    checked = run_action_path('tunnels', tunnels_params(rlab, 'good', LAB_PSK), check=True)
+    good = run_action_path('tunnels', tunnels_params(rlab, 'good', LAB_PSK))
+    bad = run_action_path('tunnels', tunnels_params(rlab, 'badkey', 'Wrong-PSK-for-report-9c1d'))
+    refused = run_action_path('tunnels', tunnels_params(rlab, 'good', LAB_PSK, port=free_port()))
     assert not good.get('failed') and bad.get('failed') and refused.get('failed'), (good.get('msg'), bad.get('msg'))
 
     report = build_report([record('checked', checked), record('good', good), record('badkey', bad),
