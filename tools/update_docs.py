@@ -124,7 +124,8 @@ def object_module_options(load, module):
     menu_spec = _menu_spec(load, module)
     extra = firewall.NAT_OPTION_DESCRIPTIONS if module == 'nat_accept_top' else {}
     secrets = ', '.join(f'O({f.option})' for f in menu_spec.sensitive)
-    engine = {'state': menu.STATE_DESCRIPTION, 'update_secret': [line.format(secrets=secrets) for line in menu.UPDATE_SECRET_DESCRIPTION]}
+    engine = {'state': menu.STATE_DESCRIPTION, 'adopt': menu.ADOPT_DESCRIPTION,
+              'update_secret': [line.format(secrets=secrets) for line in menu.UPDATE_SECRET_DESCRIPTION]}
     out = {}
     for option, option_spec in spec.items():
         field = menu_spec.by_option.get(option)

@@ -299,6 +299,14 @@ def version_tuple(text):
     return tuple(parts)
 
 
+# The RouterOS user-group policy each API verb needs (MikroTik User manual, https://help.mikrotik.com/docs/display/ROS/User:
+# "read" for what does not alter the configuration, "write" for changes, "test" for ping and other test commands).
+POLICY_OF_VERB = {'print': 'read', 'get': 'read', 'ping': 'test', 'add': 'write', 'set': 'write', 'remove': 'write', 'move': 'write',
+                  'unset': 'write'}
+POLICY_WHY = {'read': 'needed to read the configuration', 'write': 'needed to change the configuration',
+              'test': 'needed by /ping, the data-path probe'}
+
+
 def _trap_next_step(text, category, verb):
     low = text.lower()
     if 'input does not match any value of' in low:
@@ -312,7 +320,9 @@ def _trap_next_step(text, category, verb):
     if 'already have' in low or 'multiple initiator peers' in low:
         return 'An entry with the same identity already exists; change the name or address, or remove the other entry.'
     if 'not enough permissions' in low or 'permission' in low:
-        return 'The API user lacks a policy (write/sensitive) for this menu; give its group the needed policies.'
+        policy = POLICY_OF_VERB.get(verb, 'write')
+        return (f'The API user\'s group lacks the "{policy}" policy ({POLICY_WHY[policy]}); add it to the group (/user group set <group> '
+                f'policy=...,{policy}) or use a user whose group has it. The README, "The API user", lists the policies each playbook needs.')
     if 'missing value' in low:
         return 'A mandatory property was not given; add it to the task.'
     return 'Fix the value RouterOS complains about and run again.'

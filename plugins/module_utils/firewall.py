@@ -98,10 +98,10 @@ def nat_accept_top(session, params, check_mode=False, diff=False, warn=None):
     Dependency order: the NAT rule is created before the raw rules and removed after them."""
     from ansible_collections.vpclink.routeros.plugins.module_utils.menu import reconcile
 
-    base = {k: params.get(k) for k in ('src_address', 'dst_address', 'comment', 'disabled', 'state')}
+    base = {k: params.get(k) for k in ('src_address', 'dst_address', 'comment', 'disabled', 'state', 'adopt')}
     jobs = [(NAT, base)]
     if params.get('fasttrack_bypass'):
-        raw = {k: params.get(k) for k in ('comment', 'state')}
+        raw = {k: params.get(k) for k in ('comment', 'state', 'adopt')}
         jobs.append((raw_spec('out'), dict(raw, src_address=params.get('src_address'), dst_address=params.get('dst_address'))))
         jobs.append((raw_spec('in'), dict(raw, src_address=params.get('dst_address'), dst_address=params.get('src_address'))))
     if (params.get('state') or 'present') == 'absent':

@@ -62,10 +62,11 @@ def _allowed_doc(table):
     return ['Allowed: {}.'.format(', '.join(f'V({v})' for v in table))]
 
 
-COMMENT = Field('comment', 'str', default='', description=['Comment on the entry.'])
+COMMENT = Field('comment', 'str', default='', description=['Comment on the entry, written after the ownership mark C(vpclink:<name>).'])
 DISABLED = Field('disabled', 'bool', default=False, description=['Whether the entry is disabled.'])
 
-PROFILE = MenuSpec('profile', '/ip/ipsec/profile', keys=('name',), flags=('default',), fields=[
+PROFILE = MenuSpec('profile', '/ip/ipsec/profile', keys=('name',), flags=('default',), owner_key='name',
+                   used_by=('/ip/ipsec/peer', 'profile'), fields=[
     Field('name', 'name', description=['Name of the phase 1 profile; the stable key of the entry.',
                                        'The built-in V(default) profile is never changed or removed.']),
     Field('hash-algorithm', 'choice', PROFILE_HASH, default='sha1',
@@ -89,7 +90,8 @@ PROFILE = MenuSpec('profile', '/ip/ipsec/profile', keys=('name',), flags=('defau
           description=['Post-quantum preshared key mode.'] + _allowed_doc(PPK)),
 ])
 
-PROPOSAL = MenuSpec('proposal', '/ip/ipsec/proposal', keys=('name',), flags=('default',), fields=[
+PROPOSAL = MenuSpec('proposal', '/ip/ipsec/proposal', keys=('name',), flags=('default',), owner_key='name',
+                    used_by=('/ip/ipsec/policy', 'proposal'), fields=[
     Field('name', 'name', description=['Name of the phase 2 proposal; the stable key of the entry.',
                                        'The built-in V(default) proposal is never changed or removed.']),
     Field('auth-algorithms', 'multi', PROPOSAL_AUTH, default='sha1',
@@ -100,11 +102,12 @@ PROPOSAL = MenuSpec('proposal', '/ip/ipsec/proposal', keys=('name',), flags=('de
     Field('lifetime', 'duration', default='30m', description=['Phase 2 SA lifetime, RouterOS time syntax.']),
     Field('pfs-group', 'choice', PFS_GROUP, default='modp1024',
           description=['Perfect forward secrecy group, V(none) to disable.'] + _allowed_doc(PFS_GROUP)),
-    Field('comment', 'str', default='', min_version=(7, 15, 0), description=['Comment on the entry.']),
+    Field('comment', 'str', default='', min_version=(7, 15, 0),
+          description=['Comment on the entry, written after the ownership mark C(vpclink:<name>) (RouterOS 7.15 and later).']),
     DISABLED,
 ])
 
-PEER = MenuSpec('peer', '/ip/ipsec/peer', keys=('name',), flags=('dynamic',), fields=[
+PEER = MenuSpec('peer', '/ip/ipsec/peer', keys=('name',), flags=('dynamic',), owner_key='name', fields=[
     Field('name', 'name', description=['Name of the peer; the stable key of the entry.']),
     Field('address', 'peer_address', dns_from=V7,
           description=['Remote gateway address or prefix; a plain address means /32 (IPv4) or /128 (IPv6).',
@@ -124,7 +127,7 @@ PEER = MenuSpec('peer', '/ip/ipsec/peer', keys=('name',), flags=('dynamic',), fi
     DISABLED,
 ])
 
-IDENTITY = MenuSpec('identity', '/ip/ipsec/identity', keys=('peer',), flags=('dynamic',), fields=[
+IDENTITY = MenuSpec('identity', '/ip/ipsec/identity', keys=('peer',), flags=('dynamic',), owner_key='peer', fields=[
     Field('peer', 'str', reference=('/ip/ipsec/peer', 'name'),
           description=['Name of the peer (M(vpclink.routeros.ipsec_peer)); the stable key of the entry: one identity per peer.']),
     Field('auth-method', 'choice', AUTH_METHOD, default='pre-shared-key',
@@ -154,7 +157,7 @@ IDENTITY = MenuSpec('identity', '/ip/ipsec/identity', keys=('peer',), flags=('dy
 ])
 
 POLICY = MenuSpec('policy', '/ip/ipsec/policy', keys=('peer', 'src-address', 'dst-address'), query_keys=('peer',),
-                  flags=('default', 'dynamic', 'template'), fields=[
+                  flags=('default', 'dynamic', 'template'), owner_key='peer', fields=[
     Field('peer', 'str', reference=('/ip/ipsec/peer', 'name'),
           description=['Name of the peer (M(vpclink.routeros.ipsec_peer)); part of the stable key.']),
     Field('src-address', 'cidr',

@@ -20,14 +20,19 @@ Decisions (documented in the modules too):
   In check mode it is a warning instead, because an earlier task of the same play would have
   created it in a real run.
 * Secrets are compared when the router shows them; when it hides them (API user without the
-  ``sensitive`` policy), ``update_secret`` decides: ``always`` writes them on every run,
+  ``sensitive`` policy), ``update_secret`` decides: ``auto`` (the default) compares a salted
+  fingerprint of the secret kept in the entry's ownership comment, ``always`` writes them on every run,
   ``on_create`` only when the entry is created.
+* Ownership: an entry found by its key is ours only when it carries our mark (``ownership.py``). A foreign
+  entry is never changed (the run stops before any write, naming what differs and the way out:
+  ``adopt``) and never removed; with ``adopt`` it is taken over (marked, updated, reported ``adopted``).
 """
 
 from __future__ import annotations
 
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import RouterError
 from ansible_collections.vpclink.routeros.plugins.module_utils.masking import MASK
+from ansible_collections.vpclink.routeros.plugins.module_utils.ownership import fingerprint, is_ours, mark_comment, secret_hidden, without_fingerprint
 from ansible_collections.vpclink.routeros.plugins.module_utils.values import (
     bool_to_api,
     duration_to_api,
@@ -55,8 +60,17 @@ STATE_DESCRIPTION = ['V(present) creates or updates the entry found by its key; 
 UPDATE_SECRET_DESCRIPTION = [
     'What to do with secrets ({secrets}) when the router does not show them (API user without the C(sensitive) policy).',
     'When the router shows a secret it is always compared, and written only when it differs.',
-    'V(always) writes a hidden secret on every run (the task then reports a change); V(on_create) writes it only when the entry is created.',
+    'V(auto) compares a salted fingerprint of the secret kept in the entry\'s C(vpclink:) comment (written with the secret), so a changed '
+    'secret is written and an unchanged one is not; an entry without that fingerprint gets the secret written once.',
+    'V(always) writes a hidden secret on every run (the task then reports a change); V(on_create) writes it only when the entry is created '
+    '(a changed secret is then never applied: avoid it).',
 ]
+ADOPT_DESCRIPTION = [
+    'Take over an existing entry with this key that the collection did not create (it has no C(vpclink:) mark): it is marked, '
+    'updated and reported as C(adopted).',
+    'Without it such an entry is never changed: the task fails before any write, naming what differs.',
+]
+UPDATE_SECRET_CHOICES = ['auto', 'always', 'on_create']
 
 KINDS = ('str', 'name', 'secret', 'bool', 'int', 'duration', 'choice', 'multi', 'cidr', 'address', 'peer_address', 'ike_id')
 
@@ -186,7 +200,7 @@ class MenuSpec:
     (the others are compared after normalisation, e.g. CIDRs)."""
 
     def __init__(self, kind, path, keys, fields, flags=('default', 'dynamic'), query_keys=None, has_update_secret=None,
-                 placement=None):
+                 placement=None, owner_key=None, used_by=None):
         self.kind = kind
         self.path = path
         self.keys = tuple(keys)
@@ -203,9 +217,19 @@ class MenuSpec:
         # (``place-before``) and moves it (``move``) only when such a rule is above it, so a rule in a good
         # position is never churned.
         self.placement = placement
+        # ``owner_key``: the key whose value names the tunnel an entry belongs to (written in the mark ``vpclink:<owner>``);
+        # ``used_by``: ``(path, property)`` of the menu whose entries reference this one, for a menu without a
+        # ``comment`` on some RouterOS versions: its ownership is derived from those entries (ownership.py).
+        self.owner_key = owner_key
+        self.used_by = used_by
         for key in self.keys:
             if self.by_name[key].fixed is None:
                 self.by_name[key].required = True
+
+    def marked(self, version):
+        """Whether this menu keeps a ``comment`` (our ownership mark) on this RouterOS version."""
+        field = self.by_name.get('comment')
+        return field is not None and field.available(version)
 
     @property
     def options(self):
@@ -214,8 +238,9 @@ class MenuSpec:
     def argument_spec(self):
         spec = {f.option: f.argspec() for f in self.options}
         spec['state'] = dict(type='str', default='present', choices=['present', 'absent'])
+        spec['adopt'] = dict(type='bool', default=False)
         if self.has_update_secret:
-            spec['update_secret'] = dict(type='str', default='always', choices=['always', 'on_create'], no_log=False)
+            spec['update_secret'] = dict(type='str', default='auto', choices=list(UPDATE_SECRET_CHOICES), no_log=False)
         return spec
 
     def entry_label(self, key_values):
@@ -290,8 +315,24 @@ def validate_entry(session, spec, params):
     if errors:
         raise RouterError('router {}, {}, {}: invalid input, nothing was changed: {}'.format(router, spec.path, label, '; '.join(errors)),
                           router=router, menu=spec.path, entry=label, step='validate', routeros_version=vtext, errors=errors)
-    return {'params': params, 'state': state, 'update_secret': params.get('update_secret') or 'always', 'desired': desired,
-            'key_values': key_values, 'label': label}
+    update_secret = params.get('update_secret') or 'auto'
+    secret_mark = _mark(spec, state, desired, key_values, update_secret, version)
+    return {'params': params, 'state': state, 'update_secret': update_secret, 'desired': desired, 'key_values': key_values,
+            'label': label, 'adopt': bool(params.get('adopt')), 'secret_mark': secret_mark}
+
+
+def _mark(spec, state, desired, key_values, update_secret, version):
+    """Put our ownership mark into ``desired['comment']`` (menus that keep a comment on this version); returns the
+    secret's fingerprint written in it (``update_secret: auto``), else None."""
+    if state != 'present' or not spec.marked(version):
+        return None
+    owner = key_values.get(spec.owner_key) if spec.owner_key else ''
+    secret_mark = None
+    secrets = [desired[f.name] for f in spec.sensitive if desired.get(f.name) is not None]
+    if update_secret == 'auto' and secrets:
+        secret_mark = fingerprint(owner, '\n'.join(str(s) for s in secrets))
+    desired['comment'] = spec.by_name['comment'].normalise(mark_comment(owner, desired.get('comment'), secret_mark), version)
+    return secret_mark
 
 
 def proplist(spec, version, extra=()):
@@ -369,16 +410,24 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
     row = _find(session, spec, entry, rows)
     result = {'changed': False, 'router': session.router, 'routeros_version': session.version, 'menu': spec.path, 'commands': []}
     plan = {'result': result, 'ops': [], 'label': entry['label'], 'diff': diff, 'warnings': warnings, 'before': None, 'after': None,
-            'version': version}
+            'version': version, 'row': row}
     before_values = _before_values(spec, row, version)
 
     if entry['state'] == 'absent':
         if row is None:
             result.update(action='unchanged', id=None, entry={})
             return plan
+        if not _owned(session, spec, entry, row):
+            return _foreign(session, spec, entry, row, plan, before_values)
         return _plan_remove(spec, plan, row, before_values, version)
 
-    changes, secret_notes = _changes(spec, row, entry['desired'], entry['update_secret'], version)
+    if entry.get('adopt_row') is not None:
+        plan['adopting'] = True         # taken over under another key (adopt_from): always reported as adopted
+    elif row is not None and not _owned(session, spec, entry, row):
+        if not entry['adopt']:
+            return _foreign(session, spec, entry, row, plan, before_values)
+        plan['adopting'] = True
+    changes, secret_notes = _changes(spec, row, entry, version)
     if references:
         _check_references(session, spec, entry['label'], changes, check_mode, _warn)
     place = _placement_plan(spec, rows, row, entry['desired'], session.router, _warn) if spec.placement is not None else None
@@ -394,9 +443,64 @@ def plan_entry(session, spec, entry, rows, check_mode=False, diff=False, warn=No
     return plan
 
 
+def _owned(session, spec, entry, row):
+    """Whether ``row`` is ours: its mark where the menu keeps a comment; else (ownership.py) no entry that is not
+    ours uses it (``entry['users']``: the rows of ``spec.used_by`` that reference it, when the caller read them)."""
+    if spec.marked(session.version_tuple) or spec.used_by is None:
+        return is_ours(row)
+    users = entry.get('users')
+    if users is None:
+        path, prop = spec.used_by
+        users = session.print_(path, proplist=['.id', 'comment', prop], query={prop: row.get(spec.keys[0])}, entry=entry['label'])
+    entry['foreign_users'] = [u for u in users if not is_ours(u)]
+    return not entry['foreign_users']
+
+
+def foreign_text(session, spec, entry, row, differences):
+    """Why ``row`` is not ours and what the run would change on it (no secret: a secret is named, never shown)."""
+    users = entry.get('foreign_users')
+    if users:
+        path, prop = spec.used_by
+        why = (f'{spec.path} keeps no comment on RouterOS {session.version}, and {path} entries that are not ours use it '
+               f'({", ".join(str(u.get(".id")) for u in users)}, {prop}={row.get(spec.keys[0])})')
+    else:
+        comment = row.get('comment')
+        why = f'its comment is {comment!r}, not our mark "vpclink:..."' if comment else 'it has no "vpclink:" mark in its comment'
+    what = '; '.join(differences) if differences else 'nothing but the mark'
+    return (f'router {session.router}, {spec.path}, {entry["label"]}: entry {row.get(".id")} has this key but was not created by '
+            f'vpclink.routeros ({why}). The run would change: {what}. Nothing was changed on this router. If it is the entry you '
+            'mean to manage, set adopt: true (tunnels: on the tunnel) to take it over; otherwise give your entry another key (name).')
+
+
+def _foreign(session, spec, entry, row, plan, before_values):
+    """A foreign entry with our key: removal leaves it untouched (a warning); any other plan stops the router."""
+    result = plan['result']
+    if entry['state'] == 'absent':
+        result.update(action='unchanged', id=row.get('.id'), entry={}, foreign=True)
+        plan['warnings'].append(f'router {session.router}, {spec.path}, {entry["label"]}: entry {row.get(".id")} is not ours '
+                                '(no vpclink mark); it was left untouched.')
+        return plan
+    changes, _notes = _changes(spec, row, entry, plan['version'])
+    differences = [f'{name}: {_shown_before(spec, before_values, name, plan["version"])} -> '
+                   f'{_mask_value(spec.by_name[name], spec.by_name[name].shown(value, plan["version"]))}'
+                   for name, value in changes.items() if name != 'comment']
+    raise RouterError(foreign_text(session, spec, entry, row, differences), router=session.router, menu=spec.path, entry=entry['label'],
+                      id=row.get('.id'), step='ownership', differences=differences)
+
+
+def _shown_before(spec, before_values, name, version):
+    field = spec.by_name[name]
+    if name not in before_values:
+        return MASK if field.sensitive else '(unset)'
+    return _mask_value(field, field.shown(before_values[name], version))
+
+
 def _find(session, spec, entry, rows):
-    """Step 2: the one row with the entry's stable key, or None. A protected match or several matches are errors."""
+    """Step 2: the one row with the entry's stable key, or None. A protected match or several matches are errors.
+    ``entry['adopt_row']``: a row the caller chose to take over under this key (``adopt_from``)."""
     router, label = session.router, entry['label']
+    if entry.get('adopt_row') is not None:
+        return entry['adopt_row']
     matches = [row for row in rows if key_matches(spec, row, entry['desired'], session.version_tuple)]
     protected = [(row, _protected(row, spec.flags)) for row in matches]
     protected = [(row, flag) for row, flag in protected if flag]
@@ -421,28 +525,38 @@ def _before_values(spec, row, version):
         for field in spec.fields:
             if field.available(version):
                 value = _current(field, row, version)
-                if value is not None and not (field.sensitive and field.name not in row):
+                if value is not None and not (field.sensitive and secret_hidden(row, field.name)):
                     values[field.name] = value
     return values
 
 
-def _changes(spec, row, desired, update_secret, version):
-    """Step 3a: ``({name: canonical value to write}, {secret name: why it is written})``."""
+def _changes(spec, row, entry, version):
+    """Step 3a: ``({name: canonical value to write}, {secret name: why it is written})``. A key that differs from the
+    row's (an entry adopted under another name) is written too."""
+    desired, update_secret = entry['desired'], entry['update_secret']
     changes = {}
     secret_notes = {}
     if row is None:
         return dict(desired), secret_notes
     for name, value in desired.items():
-        if name in spec.keys:
-            continue
         field = spec.by_name[name]
-        if field.sensitive and field.name not in row:
+        if name in spec.keys:
+            if field.fixed is None and _current(field, row, version) != value:
+                changes[name] = value
+            continue
+        if field.sensitive and secret_hidden(row, field.name):
             # The router hides the secret (an API user without the "sensitive" policy).
             if update_secret == 'always':
                 changes[name] = value
                 secret_notes[name] = 'hidden by the router; written because update_secret=always'
+            elif update_secret == 'auto' and entry.get('secret_mark') not in str(row.get('comment') or '').split(' '):
+                changes[name] = value
+                secret_notes[name] = 'hidden by the router and its fingerprint in the comment differs; written (update_secret=auto)'
             continue
-        if _current(field, row, version) != value:
+        current = _current(field, row, version)
+        if name == 'comment' and entry.get('secret_mark') is None and isinstance(current, str):
+            current = without_fingerprint(current)   # update_secret always/on_create: a fingerprint written earlier may stay
+        if current != value:
             changes[name] = value
     return changes, secret_notes
 
@@ -482,9 +596,11 @@ def _plan_writes(spec, plan, row, changes, place):
     else:
         result.update(action='unchanged', id=row.get('.id'))
         if changes:
-            result.update(changed=True, action='updated')
+            result.update(changed=True, action='adopted' if plan.get('adopting') else 'updated')
             result['commands'].append(_command_text(spec, 'set', attrs, row.get('.id')))
             plan['ops'].append(('set', attrs))
+        if plan.get('adopting'):
+            result['action'] = 'adopted'
         if destination:
             # Only when a rule above would catch the traffic first: a good position is never churned.
             result.update(changed=True, action='updated' if changes else 'moved', moved=True)
@@ -521,7 +637,8 @@ def plan_remove(session, spec, row, label, diff=False):
                           router=session.router, menu=spec.path, entry=label, id=row.get('.id'), step='find')
     version = session.version_tuple
     result = {'changed': False, 'router': session.router, 'routeros_version': session.version, 'menu': spec.path, 'commands': []}
-    plan = {'result': result, 'ops': [], 'label': label, 'diff': diff, 'warnings': [], 'before': None, 'after': None, 'version': version}
+    plan = {'result': result, 'ops': [], 'label': label, 'diff': diff, 'warnings': [], 'before': None, 'after': None, 'version': version,
+            'row': row}
     before_values = {f.name: _current(f, row, version) for f in spec.fields
                      if f.available(version) and f.name in row and not f.sensitive}
     return _plan_remove(spec, plan, row, before_values, version)

@@ -32,7 +32,7 @@ ENTRY_SAMPLES = {
     '/ip/ipsec/policy': ({'peer': 'to_tencent', 'src-address': '192.168.1.0/24', 'dst-address': '10.0.0.0/16',
                           'proposal': 'to_tencent'}, 'proposal'),
     '/ip/firewall/nat': ({'chain': 'srcnat', 'action': 'accept', 'src-address': '192.168.1.0/24', 'dst-address': '10.0.0.0/16',
-                          'comment': 'vpc tunnel to_tencent'}, 'comment'),
+                          'comment': 'vpclink:vpc tunnel to_tencent'}, 'comment'),
 }
 
 # How nat_accept_top's result differs from the result of its NAT rule alone (it also reconciles the raw notrack rules of
@@ -49,12 +49,14 @@ def menu_result(spec):
     """RETURN of a module that reconciles one entry of ``spec`` (a MenuSpec): the keys ``menu.reconcile`` returns."""
     kind = spec.kind
     entry, written = ENTRY_SAMPLES[spec.path]
-    actions = ['created', 'updated', 'moved', 'deleted', 'unchanged'] if spec.placement else ['created', 'updated', 'deleted', 'unchanged']
+    actions = (['created', 'updated', 'adopted', 'moved', 'deleted', 'unchanged'] if spec.placement
+               else ['created', 'updated', 'adopted', 'deleted', 'unchanged'])
     doc = {
         'changed': {'description': f'Whether the {kind} was (or, in check mode, would be) {_either(actions[:-1])}.',
                     'returned': 'always', 'type': 'bool'},
         'action': {'description': f'What happened to the {kind}'
-                                  + ('; V(updated) also when it was both changed and moved.' if spec.placement else '.'),
+                                  + ('; V(updated) also when it was both changed and moved' if spec.placement else '')
+                                  + '; V(adopted) when an entry the collection did not create was taken over (O(adopt)).',
                    'returned': 'success', 'type': 'str', 'choices': actions, 'sample': 'updated'},
     }
     if spec.placement:

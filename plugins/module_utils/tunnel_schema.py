@@ -119,6 +119,14 @@ TUNNEL = {
                                 default=False),
     'verify': _option('dict', ['How the apply step proves the tunnel is up, in the same API session.'], options=VERIFY,
                       apply_defaults=True),
+    'adopt': _option('bool', ['Take over entries with this tunnel\'s keys that the collection did not create (no C(vpclink:) mark in their '
+                              'comment): they are marked, updated to the inventory\'s values and reported as C(adopted).',
+                              'Without it such an entry stops the router before any write, with what differs.'], default=False),
+    'adopt_from': _option('str', ['Name of a hand-built peer to the same C(peer_address) to take over under this tunnel\'s name: the peer, '
+                                  'its identity, its policies and the NAT accept rules for its selectors, and the profile and proposal when '
+                                  'only that tunnel uses them, are '
+                                  'renamed, marked, updated and reported as C(adopted); its policies whose selectors are not in '
+                                  'C(local_subnets) x C(remote_subnets) are removed. See the README, "Taking over a hand-built tunnel".']),
 }
 
 # ``state: absent`` needs only the name.
@@ -129,12 +137,28 @@ OPTIONS = {
                                 'their selectors may not overlap.'],
                        elements='dict', required=True, options=TUNNEL, required_if=TUNNEL_REQUIRED_IF),
     'mode': _option('str', ['V(preflight): validate, resolve and compare without any connection to the router.',
-                            'V(apply): the preflight, then apply and verify in one session.'],
-                    choices=['preflight', 'apply'], default='apply'),
-    'update_secret': _option('str', ['When the router hides the identity secret (API user without the C(sensitive) policy): V(always) '
-                                     'writes it on every run, V(on_create) only when the identity is created. When the router shows it, it '
-                                     'is compared and written only when it differs.'],
-                             choices=['always', 'on_create'], default='always', no_log=False),
+                            'V(apply): the preflight, then apply and verify in one session.',
+                            'V(rollback): restore, from the newest backup of this router under O(backup_dir), the entries that run '
+                            'changed (removing what it created, setting back what it changed, adding back what it removed); entries '
+                            'that are not ours are never touched.'],
+                    choices=['preflight', 'apply', 'rollback'], default='apply'),
+    'backup_dir': _option('path', [
+        'Before the first write on the router, save every entry of each menu about to be written, and then what the run changed, in '
+        'C(<backup_dir>/<router>/<UTC time>/) on the controller: C(backup.json) and C(backup.rsc) (RouterOS export lines); '
+        'C(<backup_dir>/<router>/LAST) names the newest. C(<router>) is O(sheet_router), else the API address. A run that writes '
+        'nothing saves nothing. Required by O(mode=rollback) and O(rollback_on_failure).']),
+    'backup_secrets': _option('bool', ['Keep secrets (PSKs) in clear in the backup files, which are then written with mode C(0600). '
+                                       'By default they are masked, and a rollback takes a PSK it needs from O(tunnels).'],
+                              default=False),
+    'rollback_on_failure': _option('bool', ['When a tunnel that was up before the run is not up after it, restore that tunnel\'s '
+                                            'entries from this run\'s backup at once, verify it again and report it '
+                                            '(C(tunnels[].rollback)). Needs O(backup_dir).'], default=False),
+    'update_secret': _option('str', ['When the router hides the identity secret (API user without the C(sensitive) policy): V(auto) '
+                                     'compares a salted fingerprint of the PSK kept in the identity\'s C(vpclink:) comment and writes the '
+                                     'PSK only when it differs (or when there is no fingerprint yet); V(always) writes it on every run; '
+                                     'V(on_create) only when the identity is created (a changed PSK is then never applied). When the '
+                                     'router shows it, it is compared and written only when it differs.'],
+                             choices=['auto', 'always', 'on_create'], default='auto', no_log=False),
     'reinitiate': _option('bool', ['With O(mode=apply), end the IKE SAs of every present tunnel whose entries the run changed (its '
                                    'C(/ip/ipsec/active-peers) rows), so the router negotiates again at once with the new values and the '
                                    'verify proves those rather than SAs negotiated before the change (a rotated PSK or algorithm).',
@@ -151,7 +175,8 @@ OPTIONS = {
         'writes nothing.',
         'In check mode the file is not written; C(sheet_changed) says whether it would be. With diff mode the file\'s before and after '
         'are part of the diff.']),
-    'sheet_router': _option('str', ['The router name written into the cloud sheet (its C(router) key and header). Default: O(hostname).',
+    'sheet_router': _option('str', ['The router name written into the cloud sheet (its C(router) key and header), and the name of its '
+                                    'backup directory. Default: O(hostname).',
                                     'The role passes C(inventory_hostname).']),
 }
 

@@ -37,8 +37,8 @@ import os
 
 from ansible.module_utils.common.yaml import HAS_YAML, SafeDumper, yaml_dump
 
+from ansible_collections.vpclink.routeros.plugins.module_utils import adoption, health, info, rollback, tunnel_schema
 from ansible_collections.vpclink.routeros.plugins.module_utils import cloud as cloudlib
-from ansible_collections.vpclink.routeros.plugins.module_utils import health, info, tunnel_schema
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import RouterError
 from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import diagnose
 from ansible_collections.vpclink.routeros.plugins.module_utils.files import write_atomically
@@ -46,10 +46,11 @@ from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import N
 from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import IDENTITY, PEER, POLICY, PROFILE, PROPOSAL
 from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
 from ansible_collections.vpclink.routeros.plugins.module_utils.menu import apply_plan, fetch, key_matches, plan_entry, plan_remove, validate_entry
+from ansible_collections.vpclink.routeros.plugins.module_utils.ownership import MARK as OWNER_PREFIX
+from ansible_collections.vpclink.routeros.plugins.module_utils.ownership import is_ours
 from ansible_collections.vpclink.routeros.plugins.module_utils.values import format_seconds, normalise_identity, normalise_name, normalise_secret, parse_seconds
 
 RAW = raw_spec('LAN<->VPC')
-OWNER_PREFIX = 'vpclink:'
 
 # Runtime properties read with the planning print of /ip/ipsec/policy, so a run that wrote nothing
 # can use it as its first verify poll (one sentence less per warm run).
@@ -259,7 +260,12 @@ def _resolve_one(index, raw, errors, warnings):
     count = len(errors)
     name, where = _name_part(index, raw, errors)
     t = {'name': name, 'where': where, 'state': raw['state'], 'cloud': raw['cloud'], 'nat_bypass': raw['nat_bypass'],
-         'fasttrack_bypass': raw['fasttrack_bypass'], 'cloud_side': raw['cloud_side']}
+         'fasttrack_bypass': raw['fasttrack_bypass'], 'cloud_side': raw['cloud_side'], 'adopt': bool(raw.get('adopt')),
+         'adopt_from': raw.get('adopt_from')}
+    if t['adopt_from'] is not None:
+        _collect(errors, where, lambda: normalise_name(t['adopt_from'], 'adopt_from'))
+        if t['adopt_from'] == name:
+            errors.append(f'{where}: adopt_from: {name!r} is the tunnel\'s own name; use adopt: true to take over entries with its name')
     _address_part(t, raw, errors)
     _secret_part(t, raw, errors)
     _algorithm_part(t, raw, errors)
@@ -375,6 +381,9 @@ def preflight(params):
     if not raw_list:
         errors.append('tunnels: a non-empty list of tunnel dicts is required')
     resolved = [_resolve_one(i, raw, errors, warnings) for i, raw in enumerate(raw_list)]
+    for option in ('rollback_on_failure',) + (('mode',) if params.get('mode') == 'rollback' else ()):
+        if params.get(option) and not params.get('backup_dir'):
+            errors.append(f'{option}: {params[option]!r} needs backup_dir (the directory of the backups on the controller)')
     _across_tunnels(resolved, errors)
     for t in resolved:
         if t is not None and t['state'] == 'present':
@@ -427,7 +436,15 @@ def _tunnel_view(t):
 # ---------------------------------------------------------------------------------------------
 
 def _objects(t, update_secret):
-    """The engine entries (menu option names) of one tunnel: {menu key: [params]}."""
+    """The engine entries (menu option names) of one tunnel: {menu key: [params]}; each carries ``adopt``."""
+    objects = _tunnel_objects(t, update_secret)
+    for entries in objects.values():
+        for entry in entries:
+            entry['adopt'] = t['adopt']
+    return objects
+
+
+def _tunnel_objects(t, update_secret):
     name = t['name']
     if t['state'] == 'absent':
         return {'profile': [{'name': name, 'state': 'absent'}], 'proposal': [{'name': name, 'state': 'absent'}],
@@ -456,6 +473,7 @@ def _objects(t, update_secret):
 
 
 MENUS = (('profile', PROFILE), ('proposal', PROPOSAL), ('peer', PEER), ('identity', IDENTITY), ('policy', POLICY), ('nat', NAT), ('raw', RAW))
+SPECS_BY_PATH = {spec.path: spec for _key, spec in MENUS}     # dependency order (the backup and rollback order)
 
 
 def _true(value):
@@ -493,59 +511,116 @@ def _validate_entries(session, resolved, update_secret):
 
 
 def _stale_owner(key, row, by_name):
-    """The tunnel a row of ours belongs to (policies keyed by peer=<tunnel>, firewall rules marked vpclink:<tunnel>), else None."""
+    """The tunnel a row of ours belongs to (policies of peer=<tunnel> with our mark, or of a tunnel that adopts its
+    entries; firewall rules marked vpclink:<tunnel>), else None. A row that is not ours is never stale."""
     if key == 'policy':
         owner = row.get('peer')
         protected = _true(row.get('template')) or _true(row.get('dynamic')) or _true(row.get('default'))
+        if owner in by_name and not (is_ours(row) or by_name[owner]['adopt']):
+            return None
     elif key in ('nat', 'raw'):
         comment = str(row.get('comment') or '')
-        owner = comment[len(OWNER_PREFIX):] if comment.startswith(OWNER_PREFIX) else None
+        owner = comment[len(OWNER_PREFIX):].split(' ', maxsplit=1)[0] if comment.startswith(OWNER_PREFIX) else None
         protected = _true(row.get('dynamic')) or _true(row.get('builtin'))
     else:
         return None
     return owner if owner in by_name and not protected else None
 
 
-def _plan_all(session, resolved, entries, check_mode, diff, warn):
-    """Stage 2: one print per menu, then a plan for every entry and for each stale entry of ours (nothing written).
-    Returns ``(plans, rows_by_menu)``; a plan is ``(tunnel name, spec, plan)``."""
+def _read_menus(session, resolved, entries, sources):
+    """One print per menu: our entries by key, plus the rows that decide ownership and conflicts (adoption.extra_selections)."""
     names = [t['name'] for t in resolved]
-    by_name = {t['name']: t for t in resolved}
     need_raw = any(t['state'] == 'absent' or t['fasttrack_bypass'] for t in resolved)
-    plans, rows_by_menu = [], {}
+    adding = adoption.extra_selections(resolved, sources)
+    rows_by_menu = {}
     for key, spec in MENUS:
         mine = [e for _t, e in entries[key]]
         if key == 'raw' and not need_raw:
             continue
-        extra, props = [], ()
+        extra, props = list(adding.get(key, [])), ()
         if key == 'policy':
-            extra = [{'peer': n} for n in names]
+            extra = [{'peer': n} for n in names] + extra
             props = POLICY_RUNTIME
         elif key in ('nat', 'raw'):
             extra = [{'chain': spec.by_name['chain'].fixed}]
         elif key == 'identity':
-            extra = [{'peer': n} for n in names]
+            extra = [{'peer': n} for n in names] + extra
+        if key == 'peer':
+            props = ('passive', 'exchange-mode', 'address', 'profile')
         if not mine and not extra:
             continue
-        rows = fetch(session, spec, mine, extra_selections=extra, extra_props=props, label=f'{spec.kind} entries of tunnels {", ".join(names)}')
-        rows_by_menu[key] = rows
+        rows_by_menu[key] = fetch(session, spec, mine, extra_selections=extra, extra_props=props,
+                                  label=f'{spec.kind} entries of tunnels {", ".join(names)}')
+    return rows_by_menu
+
+
+def _plan_all(session, resolved, entries, check_mode, diff, warn):
+    """Stage 2: read (one print per menu), then check ownership and conflicts for every tunnel and plan every entry and
+    each stale entry of ours. Nothing is written here; every problem the configuration shows is reported at once.
+    Returns ``(plans, rows_by_menu)``; a plan is ``(tunnel name, spec, plan)``."""
+    by_name = {t['name']: t for t in resolved}
+    sources = adoption.read_sources(session, resolved)
+    rows_by_menu = _read_menus(session, resolved, entries, sources)
+    problems = adoption.conflicts(session, resolved, rows_by_menu, sources)
+    for t in resolved:
+        mine = [(key, e) for key, _spec in MENUS for owner, e in entries[key] if owner is t]
+        problems += adoption.assign(session.router, t, mine, rows_by_menu, sources.get(t['name']))
+    plans = []
+    for key, spec in MENUS:
+        rows = rows_by_menu.get(key)
+        if rows is None:
+            continue
         wanted = []
         for t, entry in entries[key]:
-            plans.append((t['name'], spec, plan_entry(session, spec, entry, rows, check_mode=check_mode, diff=diff, warn=warn,
-                                                      references=False)))
-            wanted.append(entry['desired'])
-        for row in rows:
-            owner = _stale_owner(key, row, by_name)
-            if owner is None or any(key_matches(spec, row, desired, session.version_tuple) for desired in wanted):
-                continue
+            try:
+                plans.append((t['name'], spec, plan_entry(session, spec, entry, rows, check_mode=check_mode, diff=diff, warn=warn,
+                                                          references=False)))
+            except RouterError as exc:
+                if exc.details.get('step') != 'ownership':
+                    raise
+                problems.append(exc.msg)
+            wanted.append(entry)
+        for row in _stale_rows(key, spec, rows, wanted, by_name, sources, session.version_tuple):
+            owner = row['_owner']
             label = '{} {}'.format(spec.kind, ' '.join(f'{k}={row.get(k)}' for k in spec.keys if k in row))
-            plans.append((owner, spec, plan_remove(session, spec, row, label, diff=diff)))
+            plans.append((owner, spec, plan_remove(session, spec, {k: v for k, v in row.items() if k != '_owner'}, label, diff=diff)))
+    if problems:
+        raise RouterError(f'router {session.router}: the router\'s configuration conflicts with the tunnels; nothing was changed:\n'
+                          + '\n'.join(dict.fromkeys(problems)), router=session.router, step='ownership', errors=list(dict.fromkeys(problems)))
     return plans, rows_by_menu
 
 
-def _apply_all(session, plans, names, check_mode):
-    """Stage 3: removals in reverse dependency order, then creates/updates in dependency order.
+def _stale_rows(key, spec, rows, wanted, by_name, sources, version):
+    """Rows of ours (or of an adopted tunnel) that no wanted entry keeps: removed. Each gets ``_owner``."""
+    kept = {e['adopt_row'].get('.id') for e in wanted if e.get('adopt_row') is not None}
+    out = []
+    for row in rows:
+        owner = _stale_owner(key, row, by_name)
+        if key == 'policy' and owner is None:
+            owner = next((n for n, s in sources.items() if row.get('peer') == s['name'] and not _true(row.get('template'))), None)
+        if owner is None or row.get('.id') in kept or any(key_matches(spec, row, e['desired'], version) for e in wanted):
+            continue
+        out.append(dict(row, _owner=owner))
+    return out
+
+
+def _apply_all(session, plans, names, check_mode, journal=None):
+    """Stage 3: removals in reverse dependency order, then creates/updates in dependency order; each applied change goes
+    to the backup ``journal`` (saved again after the writes, also when one failed).
     Returns ``(objects by tunnel, commands, diffs)``."""
+    try:
+        return _apply_in_order(session, plans, names, check_mode, journal)
+    except RouterError as exc:
+        if journal is None or not journal.record['changes']:
+            raise
+        raise RouterError(f'{exc.msg} What this run wrote before it is recorded in {journal.directory}; playbooks/rollback.yml '
+                          '(mode: rollback) puts it back.', **exc.details) from None
+    finally:
+        if journal is not None:
+            journal.save()
+
+
+def _apply_in_order(session, plans, names, check_mode, journal):
     order = {spec.path + spec.kind: i for i, (_key, spec) in enumerate(MENUS)}
     removals = sorted([p for p in plans if p[2]['result'].get('action') == 'deleted'], key=lambda p: -order[p[1].path + p[1].kind])
     others = [p for p in plans if p[2]['result'].get('action') != 'deleted']
@@ -553,6 +628,8 @@ def _apply_all(session, plans, names, check_mode):
     commands, diffs = [], []
     for owner, spec, plan in removals + others:
         res = apply_plan(session, spec, plan, check_mode=check_mode)
+        if journal is not None and res.get('changed'):
+            journal.add(owner, spec, plan)
         obj = {'menu': spec.path, 'key': _short_label(plan['label']), 'action': res.get('action'), 'id': res.get('id'),
                'changed_properties': res.get('changed_properties', [])}
         if res.get('placement'):
@@ -573,16 +650,21 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
             session.add_secret(t['psk'])
     vtext = session.version
     writes0 = session.writes
-    entries = _validate_entries(session, resolved, params.get('update_secret') or 'always')
+    entries = _validate_entries(session, resolved, params.get('update_secret') or 'auto')
     plans, rows_by_menu = _plan_all(session, resolved, entries, check_mode, diff, warn)
     names = [t['name'] for t in resolved]
-    objects_by_tunnel, commands, diffs = _apply_all(session, plans, names, check_mode)
+    writing = not check_mode and any(p[2]['ops'] for p in plans)
+    journal = rollback.Journal(session, params, plans, SPECS_BY_PATH, tunnel_secrets(params)) if writing and params.get('backup_dir') else None
+    was_up = rollback.up_before(session, resolved, _peer) if journal is not None and params.get('rollback_on_failure') else set()
+    objects_by_tunnel, commands, diffs = _apply_all(session, plans, names, check_mode, journal)
     writes = session.writes - writes0
 
     result = {'changed': bool(commands), 'router': session.router, 'routeros_version': vtext, 'tunnels': [], 'commands': commands,
               'mismatches': pre['mismatches'], 'logins': 1}
     if diff:
         result['diff'] = diffs
+    if journal is not None:
+        result['backup'] = journal.directory
     views = {v['name']: v for v in pre['tunnels']}
     menu_paths = [spec.path for _key, spec in MENUS]
     for t in resolved:
@@ -590,6 +672,7 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
         # one entry per object, in dependency order
         view['objects'] = sorted(objects_by_tunnel.get(t['name'], []), key=lambda o: menu_paths.index(o['menu']))
         view['changed'] = any(o['action'] != 'unchanged' for o in view['objects'])
+        view['adopted'] = sorted({f"{o['menu']} {o['key']}" for o in view['objects'] if o['action'] == 'adopted'})
         result['tunnels'].append(view)
 
     if params.get('reinitiate') and not check_mode:
@@ -597,6 +680,8 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
     # Stage 4, verify (not in check mode): one poll for all tunnels of the router, in this session.
     if not check_mode:
         _verify(session, resolved, result, rows_by_menu, reuse_policy_rows=(writes == 0), warn=warn)
+    if was_up:
+        rollback.roll_back_broken(session, resolved, {v['name']: v for v in result['tunnels']}, journal, SPECS_BY_PATH, was_up, _peer)
     # Sentences sent in this session after the login (the version read included).
     result['round_trips'] = session.reads + session.writes
     return result
@@ -624,6 +709,11 @@ def tunnels_run(session, params, check_mode=False, diff=False, warn=None, pre=No
     """The runner's work for ``mode: apply``: apply + verify, then fail (after the changes, which are
     not rolled back) when a verified tunnel is unhealthy and ``fail_on_unhealthy``."""
     pre = pre or preflight(params)
+    if params.get('mode') == 'rollback':
+        resolved = [t for t in pre['_resolved'] if t is not None]
+        for t in resolved:
+            session.add_secret(t['psk'])
+        return rollback.rollback_last(session, params, resolved, SPECS_BY_PATH, check_mode=check_mode)
     result = tunnels_apply(session, params, check_mode=check_mode, diff=diff, warn=warn, pre=pre)
     _add_sheet(result, pre.get('_sheet'))
     for text in pre['warnings']:
@@ -636,9 +726,14 @@ def tunnels_run(session, params, check_mode=False, diff=False, warn=None, pre=No
             d = t.get('diagnosis') or {}
             lines.append(f"tunnel {t['name']!r}: not healthy: {d.get('title') or 'not established'} (class {d.get('class')}, "
                          f"{'certain' if d.get('certain') else 'probable'}); fix: {d.get('fix')}")
+            if t.get('rollback'):
+                back = t['rollback']
+                lines.append(f"tunnel {t['name']!r}: it was up before the run: this run's changes to it were rolled back from {back['backup']}; "
+                             f"after the rollback it is {back['status_after']}")
         result['failed'] = True
-        result['msg'] = (f'router {session.router}: {len(down)} tunnel(s) not healthy after the changes were applied (they are not '
-                         'rolled back):\n' + '\n'.join(lines))
+        kept = 'some were rolled back, see below' if any(t.get('rollback') for t in down) else 'they are not rolled back'
+        result['msg'] = (f'router {session.router}: {len(down)} tunnel(s) not healthy after the changes were applied ({kept}):\n'
+                         + '\n'.join(lines))
     return result
 
 
@@ -742,6 +837,10 @@ def _verify_ping(session, probe):
     try:
         return info.ping(session, probe)
     except RouterError as exc:
+        if 'not enough permissions' in str(exc.details.get('routeros_message') or ''):
+            # without the "test" policy no probe can run: a working tunnel would be reported down; stop with the cause instead
+            raise RouterError(f'{exc.msg} The changes are applied; verify.ping needs it (or remove verify.ping from the tunnel).',
+                              **exc.details) from None
         return {'sent': 0, 'received': 0, 'error': exc.msg}
 
 

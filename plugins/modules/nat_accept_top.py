@@ -77,6 +77,13 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  adopt:
+    description:
+      - 'Take over an existing entry with this key that the collection did not create (it has no C(vpclink:) mark): it is marked,
+        updated and reported as C(adopted).'
+      - 'Without it such an entry is never changed: the task fails before any write, naming what differs.'
+    type: bool
+    default: false
   fasttrack_bypass:
     description:
       - 'Also manage the two C(/ip/firewall/raw) C(notrack) rules that keep the tunnel traffic out of FastTrack.'
@@ -117,10 +124,11 @@ changed:
   returned: always
   type: bool
 action:
-  description: 'What happened to the NAT rule; V(updated) also when it was both changed and moved.'
+  description: 'What happened to the NAT rule; V(updated) also when it was both changed and moved; V(adopted) when an entry
+    the collection did not create was taken over (O(adopt)).'
   returned: success
   type: str
-  choices: [created, updated, moved, deleted, unchanged]
+  choices: [created, updated, adopted, moved, deleted, unchanged]
   sample: updated
 moved:
   description: 'True when the NAT rule was (or would be) moved.'
@@ -141,7 +149,7 @@ entry:
     action: accept
     src-address: 192.168.1.0/24
     dst-address: 10.0.0.0/16
-    comment: vpc tunnel to_tencent
+    comment: vpclink:vpc tunnel to_tencent
 placement:
   description:
     - 'Where the NAT rule stands. C(before) is the C(.id) of the rule it was placed or moved above (V(null) when no move was
@@ -159,7 +167,7 @@ commands:
   returned: success
   type: list
   elements: str
-  sample: [/ip/firewall/nat/set =.id=*1A =comment=vpc tunnel to_tencent]
+  sample: ['/ip/firewall/nat/set =.id=*1A =comment=vpclink:vpc tunnel to_tencent']
 changed_properties:
   description: 'RouterOS names of the NAT rule properties written.'
   returned: when changed and O(state=present)

@@ -86,6 +86,7 @@ def write_inventory(tmp_path, lab, tunnels, extra_group_vars=None):
         'vpc_tunnel_api': {'hostname': '127.0.0.1', 'port': '{{ ansible_port_api }}', 'username': 'admin',
                            'password': labkit.PASSWORD, 'timeout': 10},
         'vpc_tunnel_sheet_dir': str(tmp_path / 'sheets'),
+        'vpc_tunnel_backup_dir': str(tmp_path / 'backups'),
     }
     group_vars.update(extra_group_vars or {})
     inventory = {'routers': {'hosts': hosts, 'vars': group_vars}}

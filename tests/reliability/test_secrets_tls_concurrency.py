@@ -190,7 +190,7 @@ def test_a_duplicate_is_refused_naming_both_ids(rlab):
     api = labkit.connect(rlab, name)
     try:
         nat = api.path('ip', 'firewall', 'nat')
-        ours = [r for r in nat if r.get('comment') == 'vpc bypass'][0]
+        ours = [r for r in nat if r.get('comment') == 'vpclink:vpc bypass'][0]   # our mark, then the task's comment
         twin = nat.add(chain='srcnat', action='accept', **{'src-address': ours['src-address'], 'dst-address': ours['dst-address']})
     finally:
         api.close()

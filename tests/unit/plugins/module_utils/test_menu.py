@@ -10,6 +10,7 @@ import yaml
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import RouterError, api_argument_spec, version_tuple
 from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import SPECS, argument_spec
 from ansible_collections.vpclink.routeros.plugins.module_utils.menu import reconcile
+from ansible_collections.vpclink.routeros.plugins.module_utils.ownership import fingerprint
 
 
 class FakeSession:
@@ -65,7 +66,9 @@ def test_unchanged_when_equal_after_normalisation():
     assert result['changed'] is False and result['action'] == 'unchanged' and result['id'] == '*B'
     assert s.writes() == []
     # one print for the lookup, with .proplist and a ? query by key (one print per menu: few round trips)
-    assert len(s.calls) == 1 and s.calls[0][3] == {'name': 'p1'} and '.id' in s.calls[0][2]
+    assert s.calls[0][3] == {'name': 'p1'} and '.id' in s.calls[0][2]
+    # a profile keeps no comment: its ownership is read from the peers that use it (one more print, no peer: ours)
+    assert len(s.calls) == 2 and s.calls[1][1:] == ('/ip/ipsec/peer', ('.id', 'comment', 'profile'), {'profile': 'p1'})
 
 
 def test_update_sends_one_set_with_only_changed_properties():
@@ -100,8 +103,8 @@ def test_two_matches_name_both_ids():
 
 
 def test_policy_key_is_peer_and_canonical_prefixes():
-    rows = [{'.id': '*1000001', 'peer': 'x', 'src-address': '192.168.1.0/24', 'dst-address': '10.0.0.0/16', 'tunnel': True},
-            {'.id': '*1000002', 'peer': 'x', 'src-address': '192.168.1.0/24', 'dst-address': '10.1.0.0/16', 'tunnel': True}]
+    rows = [{'.id': '*1000001', 'peer': 'x', 'src-address': '192.168.1.0/24', 'dst-address': '10.0.0.0/16', 'tunnel': True, 'comment': 'vpclink:x'},
+            {'.id': '*1000002', 'peer': 'x', 'src-address': '192.168.1.0/24', 'dst-address': '10.1.0.0/16', 'tunnel': True, 'comment': 'vpclink:x'}]
     s = session(policy=rows)
     result = reconcile(s, SPECS['ipsec_policy'], {'peer': 'x', 'src_address': '192.168.1.0/24', 'dst_address': '10.1.0.0/16', 'tunnel': 'yes'})
     assert result['action'] == 'unchanged' and result['id'] == '*1000002'
@@ -134,7 +137,8 @@ def test_missing_reference_fails_before_write_and_warns_in_check_mode():
 
 
 def test_secret_compared_when_shown_and_masked_everywhere():
-    row = {'.id': '*A', 'peer': 'x', 'auth-method': 'pre-shared-key', 'secret': 'old-secret'}
+    row = {'.id': '*A', 'peer': 'x', 'auth-method': 'pre-shared-key', 'secret': 'old-secret',
+           'comment': 'vpclink:x ' + fingerprint('x', 'old-secret')}
     s = session(identity=[row])
     result = reconcile(s, SPECS['ipsec_identity'], {'peer': 'x', 'secret': 'old-secret'}, diff=True)
     assert result['changed'] is False
@@ -143,21 +147,61 @@ def test_secret_compared_when_shown_and_masked_everywhere():
     assert result['diff']['before']['secret'] == '********' and result['diff']['after']['secret'] == '<secret changed>'
     text = repr(result)
     assert 'new-secret' not in text and 'old-secret' not in text
-    assert s.writes()[-1] == ('set', '/ip/ipsec/identity', '*A', {'secret': 'new-secret'})
+    assert s.writes()[-1] == ('set', '/ip/ipsec/identity', '*A', {'secret': 'new-secret', 'comment': 'vpclink:x ' + fingerprint('x', 'new-secret')})
+    assert 'new-secret' not in fingerprint('x', 'new-secret')
 
 
 @pytest.mark.parametrize('mode,written', [('always', True), ('on_create', False)])
 def test_hidden_secret_follows_update_secret(mode, written):
-    s = session(identity=[{'.id': '*A', 'peer': 'x', 'auth-method': 'pre-shared-key'}])  # router hides the secret
+    s = session(identity=[{'.id': '*A', 'peer': 'x', 'auth-method': 'pre-shared-key', 'comment': 'vpclink:x'}])  # router hides the secret
     result = reconcile(s, SPECS['ipsec_identity'], {'peer': 'x', 'secret': 's', 'update_secret': mode})
     assert result['changed'] is written
     assert bool(s.writes()) is written
 
 
+@pytest.mark.parametrize('hidden', [None, '*****'])
+def test_hidden_secret_auto_compares_the_fingerprint(hidden):
+    """update_secret=auto (the default): a hidden secret is written only when the fingerprint in our mark differs."""
+    row = {'.id': '*A', 'peer': 'x', 'auth-method': 'pre-shared-key', 'comment': 'vpclink:x ' + fingerprint('x', 'same')}
+    if hidden:
+        row['secret'] = hidden      # what a user without the sensitive policy reads
+    s = session(identity=[row])
+    assert reconcile(s, SPECS['ipsec_identity'], {'peer': 'x', 'secret': 'same'})['changed'] is False and s.writes() == []
+    changed = reconcile(s, SPECS['ipsec_identity'], {'peer': 'x', 'secret': 'other'})
+    assert changed['action'] == 'updated' and s.writes()[-1][3]['secret'] == 'other'
+    assert 'other' not in repr(changed)
+
+
+def test_foreign_entry_refused_before_any_write_and_adopted_on_request():
+    row = {'.id': '*5', 'name': 'x', 'address': '203.0.113.1/32', 'exchange-mode': 'ike2', 'comment': 'prod'}
+    s = session(peer=[row])
+    with pytest.raises(RouterError) as err:
+        reconcile(s, SPECS['ipsec_peer'], {'name': 'x', 'address': '198.51.100.9', 'exchange_mode': 'ike2'})
+    msg = err.value.msg
+    assert s.writes() == [] and '/ip/ipsec/peer' in msg and 'name=x' in msg and 'adopt: true' in msg
+    assert 'address: 203.0.113.1/32 -> 198.51.100.9/32' in msg and "'prod'" in msg
+    result = reconcile(s, SPECS['ipsec_peer'], {'name': 'x', 'address': '198.51.100.9', 'exchange_mode': 'ike2', 'adopt': True})
+    assert result['action'] == 'adopted' and s.writes()[-1][3] == {'address': '198.51.100.9/32', 'comment': 'vpclink:x'}
+    # removal never touches a foreign entry
+    s2 = session(peer=[row])
+    gone = reconcile(s2, SPECS['ipsec_peer'], {'name': 'x', 'state': 'absent'})
+    assert gone['action'] == 'unchanged' and gone['changed'] is False and s2.writes() == []
+
+
+def test_profile_ownership_follows_the_peers_that_use_it():
+    foreign_peer = {'.id': '*1', 'name': 'hand', 'profile': 'p1'}
+    s = session(profile=[PROFILE_ROW], peer=[foreign_peer])
+    with pytest.raises(RouterError) as err:
+        reconcile(s, SPECS['ipsec_profile'], {'name': 'p1', 'lifetime': '8h'})
+    assert 'keeps no comment' in err.value.msg and '*1' in err.value.msg and s.writes() == []
+    ours = session(profile=[PROFILE_ROW], peer=[dict(foreign_peer, comment='vpclink:hand')])
+    assert reconcile(ours, SPECS['ipsec_profile'], {'name': 'p1', 'lifetime': '8h'})['action'] == 'updated'
+
+
 def test_librouteros_casting_does_not_cause_changes():
     # generate-policy=no -> False, port=500 -> 500, passive=false -> False (librouteros casts these)
-    s = session(identity=[{'.id': '*A', 'peer': 'x', 'generate-policy': False, 'secret': 500}],
-                peer=[{'.id': '*1', 'name': 'x', 'passive': False, 'exchange-mode': 'main', 'profile': 'default'}])
+    s = session(identity=[{'.id': '*A', 'peer': 'x', 'generate-policy': False, 'secret': 500, 'comment': 'vpclink:x ' + fingerprint('x', '500')}],
+                peer=[{'.id': '*1', 'name': 'x', 'passive': False, 'exchange-mode': 'main', 'profile': 'default', 'comment': 'vpclink:x'}])
     assert not reconcile(s, SPECS['ipsec_identity'], {'peer': 'x', 'generate_policy': 'no', 'secret': '500'})['changed']
     assert not reconcile(s, SPECS['ipsec_peer'], {'name': 'x', 'passive': False, 'ike_port': 500, 'profile': 'default'})['changed']
 

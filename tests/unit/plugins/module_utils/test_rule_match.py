@@ -127,7 +127,8 @@ UP = {'active_peers': [{'state': 'established', 'remote-address': '119.91.254.12
       'installed_sa': [{'state': 'mature', 'src-address': '113.87.48.200', 'dst-address': '119.91.254.122', 'current-bytes': '0'},
                        {'state': 'mature', 'src-address': '119.91.254.122', 'dst-address': '113.87.48.200', 'current-bytes': '0'}],
       'ping': {'sent': 3, 'received': 0}}
-OUR_RULE = {'.id': '*1', 'chain': 'srcnat', 'action': 'accept', 'src-address': LAN, 'dst-address': VPC}
+# our rule carries the mark nat_accept_top writes when given no comment
+OUR_RULE = {'.id': '*1', 'chain': 'srcnat', 'action': 'accept', 'src-address': LAN, 'dst-address': VPC, 'comment': 'vpclink:'}
 
 
 def placement_and_diagnosis(rule_above):

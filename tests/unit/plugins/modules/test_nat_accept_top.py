@@ -140,7 +140,8 @@ def test_update_comment_in_place_and_absent_removes_only_ours(nlab, router, path
     args = dict(conn(nlab, router), **RULE)
     ours = path('nat_accept_top', args)['id']
     updated = path('nat_accept_top', dict(args, comment='renamed'))
-    assert updated['action'] == 'updated' and updated['commands'] == [f'/ip/firewall/nat/set =.id={ours} =comment=renamed']
+    assert updated['action'] == 'updated' and updated['commands'] == [
+        f'/ip/firewall/nat/set =.id={ours} =comment=vpclink:renamed']  # our mark, then the comment
     keys = dict(conn(nlab, router), src_address=RULE['src_address'], dst_address=RULE['dst_address'], state='absent')
     predicted = path('nat_accept_top', keys, check=True)
     removed = path('nat_accept_top', keys)
@@ -226,7 +227,7 @@ def test_fasttrack_bypass_raw_notrack_against_the_lab(nlab, router, path):
     assert done['changed'] and done['commands'] == check['commands'] and writes(nlab, router) == 3
     assert not undocumented('nat_accept_top', done)
     rows = raw_rows(nlab, router)
-    ours = [r for r in rows if r.get('comment') == RULE['comment']]
+    ours = [r for r in rows if r.get('comment') == 'vpclink:' + RULE['comment']]
     assert [(r['chain'], r['action'], r['src-address'], r['dst-address']) for r in ours] == [
         ('prerouting', 'notrack', '192.168.1.0/24', '10.0.0.0/16'), ('prerouting', 'notrack', '10.0.0.0/16', '192.168.1.0/24')]
     order = [r['.id'] for r in rows]

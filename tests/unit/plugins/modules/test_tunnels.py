@@ -278,7 +278,8 @@ def test_check_mode_predicts_the_real_run_and_diff_masks_the_psk(lab, router, pa
     new_psk = tunnel(router, local_subnets=lans, fasttrack_bypass=True, psk=PSK2, verify={'enabled': False})
     changed = path('tunnels', args(lab, router, [new_psk]), diff=True)
     objects = [o for o in changed['tunnels'][0]['objects'] if o['action'] != 'unchanged']
-    assert [(o['menu'], o['action'], o['changed_properties']) for o in objects] == [('/ip/ipsec/identity', 'updated', ['secret'])]
+    assert [(o['menu'], o['action'], o['changed_properties']) for o in objects] == [
+        ('/ip/ipsec/identity', 'updated', ['comment', 'secret'])]  # the PSK and its fingerprint in our mark
     (d,) = changed['diff']
     assert d['after']['secret'] == '<secret changed>' and d['before']['secret'] == '********'
     assert lab.counters(router)['writes'] == 1
