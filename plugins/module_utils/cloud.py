@@ -201,6 +201,95 @@ def _mismatch(field, router_value, cloud_value, message, severity='error'):
             'error_class': cls, 'error_it_would_cause': f'{cls}: {line}', 'message': message}
 
 
+def _checked(field, same, router_value, cloud_value, message, severity='error'):
+    """One compared field: ``(field, None)`` when ``same``, else ``(field, mismatch)``."""
+    return field, None if same else _mismatch(field, router_value, cloud_value, message, severity)
+
+
+def _ike_fields(r, c):
+    """The IKE version, then (IKEv1 only) the exchange mode: under IKEv2 the exchange mode does not apply, so it
+    counts as compared and cannot be the cause."""
+    rv, cv = r['ike']['version'], c['ike']['version']
+    if rv and cv:
+        yield _checked('ike.version', rv == cv, f'IKEv{rv}', f'IKEv{cv}', f'the router speaks IKEv{rv}, the cloud IKEv{cv}')
+        if rv == cv == 2:
+            yield 'ike.exchange_mode', None
+    mine, theirs = r['ike']['exchange_mode'], c['ike']['exchange_mode']
+    if rv == 1 and cv == 1 and mine and theirs:
+        yield _checked('ike.exchange_mode', mine == theirs, mine, theirs, 'IKEv1 exchange modes differ')
+
+
+def _algorithm_fields(r, c):
+    """Each algorithm field: a cloud value RouterOS cannot do is an error to fix on the cloud side; no common value
+    is an error; several router values with one in common is a warning (some clouds then fail now and then)."""
+    unsupported = c.get('unsupported') or {}
+    for field in ALGORITHM_FIELDS:
+        section, name = field.split('.')
+        mine, theirs = r[section][name], c[section][name]
+        if field in unsupported:
+            yield _checked(field, False, mine, unsupported[field],
+                           f'the cloud uses {", ".join(unsupported[field])}, which RouterOS cannot do: change the cloud side')
+        elif mine and theirs:
+            common = [v for v in mine if v in theirs]
+            if not common:
+                yield _checked(field, False, mine, theirs, f'no common {field} value')
+            else:
+                yield _checked(field, len(mine) == 1, mine, theirs, f'several {field} values on the router: set exactly {common[0]} '
+                                                                    '(multiple values cause intermittent failures on some clouds)', 'warning')
+
+
+def _lifetime_fields(r, c):
+    """Lifetimes: a router lifetime longer than the cloud's is a warning (keep it at or below the cloud's)."""
+    for field in ('ike.lifetime', 'esp.lifetime'):
+        section, name = field.split('.')
+        mine, theirs = r[section][name], c[section][name]
+        if mine is not None and theirs is not None:
+            yield _checked(field, mine <= theirs, format_seconds(mine), format_seconds(theirs),
+                           f'router {field} {format_seconds(mine)} is longer than the cloud\'s {format_seconds(theirs)}: keep it at or below',
+                           'warning')
+
+
+def _identity_fields(r, c):
+    """The router's my-id against the identity the cloud expects, and its remote-id against the cloud's own
+    identity (a remote-id of auto or ignore accepts any)."""
+    # my-id=auto sends the router's own address, which behind NAT is a private one the cloud does not expect.
+    my_id = r['local_id']
+    if my_id in (None, 'auto') and (r.get('wan_address') or r.get('public_address')):
+        my_id = identity(r.get('wan_address') or r.get('public_address'), 'public_address')
+    if my_id and c['local_id']:
+        yield _checked('local_id', my_id == c['local_id'], my_id, c['local_id'],
+                       'the router\'s my-id is not the identity the cloud expects (cloud remote identity)')
+    if c['remote_id'] and r['remote_id'] is not None:
+        yield _checked('remote_id', r['remote_id'] in ('auto', 'ignore', c['remote_id']), r['remote_id'], c['remote_id'],
+                       'the router\'s remote-id is not the cloud\'s local identity')
+
+
+def _selector_field(r, c):
+    """The selector pairs (each seen from the router) must be the same set on both ends."""
+    if r['selectors'] and c['selectors']:
+        only_r = sorted(set(r['selectors']) - set(c['selectors']))
+        only_c = sorted(set(c['selectors']) - set(r['selectors']))
+        yield _checked('selectors', not only_r and not only_c, [list(p) for p in r['selectors']], [list(p) for p in c['selectors']],
+                       f'selectors are not mirrored: only on the router {only_r}, only on the cloud {only_c}')
+
+
+def _address_fields(r, c):
+    """The router's public address must be the cloud's customer gateway IP, its peer address the cloud's VPN gateway IP."""
+    for field, label in (('public_address', 'the cloud customer gateway IP'), ('peer_address', 'the cloud VPN gateway IP')):
+        if r.get(field) and c.get(field):
+            yield _checked(field, str(r[field]) == str(c[field]), r[field], c[field], f'{label} is {c[field]}, the router uses {r[field]}')
+
+
+def _psk_field(r, c):
+    """The pre-shared keys: compared, never shown."""
+    if r.get('psk') and c.get('psk'):
+        yield _checked('psk', r['psk'] == c['psk'], MASK, MASK, 'the pre-shared keys differ')
+
+
+# The comparison's stages, in the order of the report; each yields ``(field, mismatch or None)`` per compared field.
+_STAGES = (_ike_fields, _algorithm_fields, _lifetime_fields, _identity_fields, _selector_field, _address_fields, _psk_field)
+
+
 def compare_report(router_params, cloud_params):
     """Field-by-field comparison. Returns ``{'mismatches': [...], 'compared': [fields]}``.
 
@@ -210,82 +299,11 @@ def compare_report(router_params, cloud_params):
     c = cloud_params if 'unsupported' in cloud_params else normalise_router(cloud_params)
     out = []
     compared = []
-    unsupported = c.get('unsupported') or {}
-
-    rv, cv = r['ike']['version'], c['ike']['version']
-    if rv and cv:
-        compared.append('ike.version')
-        if rv != cv:
-            out.append(_mismatch('ike.version', f'IKEv{rv}', f'IKEv{cv}', f'the router speaks IKEv{rv}, the cloud IKEv{cv}'))
-        elif rv == 2:
-            compared.append('ike.exchange_mode')   # not applicable to IKEv2: cannot be the cause
-    if rv == 1 and cv == 1 and r['ike']['exchange_mode'] and c['ike']['exchange_mode']:
-        compared.append('ike.exchange_mode')
-        if r['ike']['exchange_mode'] != c['ike']['exchange_mode']:
-            out.append(_mismatch('ike.exchange_mode', r['ike']['exchange_mode'], c['ike']['exchange_mode'],
-                                 'IKEv1 exchange modes differ'))
-
-    for field in ALGORITHM_FIELDS:
-        section, name = field.split('.')
-        mine, theirs = r[section][name], c[section][name]
-        if field in unsupported:
+    for stage in _STAGES:
+        for field, mismatch in stage(r, c):
             compared.append(field)
-            out.append(_mismatch(field, mine, unsupported[field],
-                                 f'the cloud uses {", ".join(unsupported[field])}, which RouterOS cannot do: change the cloud side'))
-            continue
-        if not mine or not theirs:
-            continue
-        compared.append(field)
-        common = [v for v in mine if v in theirs]
-        if not common:
-            out.append(_mismatch(field, mine, theirs, f'no common {field} value'))
-        elif len(mine) > 1:
-            out.append(_mismatch(field, mine, theirs, f'several {field} values on the router: set exactly {common[0]} '
-                                                      '(multiple values cause intermittent failures on some clouds)', 'warning'))
-
-    for field in ('ike.lifetime', 'esp.lifetime'):
-        section, name = field.split('.')
-        mine, theirs = r[section][name], c[section][name]
-        if mine is None or theirs is None:
-            continue
-        compared.append(field)
-        if mine > theirs:
-            out.append(_mismatch(field, format_seconds(mine), format_seconds(theirs),
-                                 f'router {field} {format_seconds(mine)} is longer than the cloud\'s {format_seconds(theirs)}: keep it at or below',
-                                 'warning'))
-
-    # Identities: my-id=auto sends the router's own address, which behind NAT is a private one the cloud does not expect.
-    my_id = r['local_id']
-    if my_id in (None, 'auto') and (r.get('wan_address') or r.get('public_address')):
-        my_id = identity(r.get('wan_address') or r.get('public_address'), 'public_address')
-    if my_id and c['local_id']:
-        compared.append('local_id')
-        if my_id != c['local_id']:
-            out.append(_mismatch('local_id', my_id, c['local_id'], 'the router\'s my-id is not the identity the cloud expects '
-                                 '(cloud remote identity)'))
-    if c['remote_id'] and r['remote_id'] not in (None,):
-        compared.append('remote_id')
-        if r['remote_id'] not in ('auto', 'ignore') and r['remote_id'] != c['remote_id']:
-            out.append(_mismatch('remote_id', r['remote_id'], c['remote_id'], 'the router\'s remote-id is not the cloud\'s local identity'))
-
-    if r['selectors'] and c['selectors']:
-        compared.append('selectors')
-        if set(r['selectors']) != set(c['selectors']):
-            only_r = sorted(set(r['selectors']) - set(c['selectors']))
-            only_c = sorted(set(c['selectors']) - set(r['selectors']))
-            out.append(_mismatch('selectors', [list(p) for p in r['selectors']], [list(p) for p in c['selectors']],
-                                 f'selectors are not mirrored: only on the router {only_r}, only on the cloud {only_c}'))
-
-    for field, label in (('public_address', 'the cloud customer gateway IP'), ('peer_address', 'the cloud VPN gateway IP')):
-        if r.get(field) and c.get(field):
-            compared.append(field)
-            if str(r[field]) != str(c[field]):
-                out.append(_mismatch(field, r[field], c[field], f'{label} is {c[field]}, the router uses {r[field]}'))
-
-    if r.get('psk') and c.get('psk'):
-        compared.append('psk')
-        if r['psk'] != c['psk']:
-            out.append(_mismatch('psk', MASK, MASK, 'the pre-shared keys differ'))
+            if mismatch is not None:
+                out.append(mismatch)
     return {'mismatches': out, 'compared': compared}
 
 
