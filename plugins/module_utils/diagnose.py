@@ -714,6 +714,111 @@ def _nat_catches(nat_rows, policies):
     return min(rules, key=lambda rule: order.index(id(rule))) if rules else None
 
 
+def _config_faults(state):
+    """What in the configuration stops the tunnel whatever the other end does: ``[(class, fact)]`` for each disabled
+    peer, identity or policy, each policy with the invalid flag and each enabled peer without an enabled identity
+    (only when ``state`` carries the identities)."""
+    faults = []
+    for kind in ('policies', 'peers', 'identities'):
+        faults.extend(('disabled', '{}: entry {} is disabled'.format(kind, row.get('name') or row.get('peer') or row.get('.id', '?')))
+                      for row in state.get(kind) or () if _truthy(row.get('disabled', False)))
+    faults.extend(('policy_invalid', 'policy {} -> {} has the invalid (I) flag'.format(row.get('src-address'), row.get('dst-address')))
+                  for row in state.get('policies') or () if _truthy(row.get('invalid', False)))
+    if 'identities' in state and state.get('peers'):
+        with_identity = {row.get('peer') for row in state.get('identities') or () if not _truthy(row.get('disabled', False))}
+        faults.extend(('missing_identity', 'peer {} has no identity'.format(row.get('name')))
+                      for row in state['peers'] if not _truthy(row.get('disabled', False)) and row.get('name') not in with_identity)
+    return faults
+
+
+def _runtime_facts(peers, policies, sas, mature):
+    """The runtime rows as evidence lines: each active peer, each policy's phase-2 state, the SA count."""
+    facts = ['active-peers: remote-address={} state={} ph2-total={}'.format(
+        p.get('remote-address', '?'), p.get('state', '?'), p.get('ph2-total', '?')) for p in peers]
+    facts.extend('policy {} -> {}: ph2-state={} active={}'.format(
+        p.get('src-address', '?'), p.get('dst-address', '?'), p.get('ph2-state', '?'), p.get('active', '?')) for p in policies)
+    if sas:
+        facts.append(f'installed-sa: {len(sas)} SA(s), {len(mature)} mature')
+    return facts
+
+
+def _phase1_down(out, peers):
+    """Stage 'down': no phase 1. With no active-peers row or one stuck in message-1-sent, nothing answers, the
+    other end speaks the other IKE version, or the cloud expects another address."""
+    out['stage'] = 'down'
+    if not peers:
+        out['facts'].append('active-peers: no row for the cloud gateway (phase 1 never started or never got an answer)')
+    out['classes'] = {'no_response': 0.6, 'ike_version': 0.25, 'customer_gateway': 0.15}
+    return out
+
+
+def _phase2_down(out, verdict, rekey):
+    """Stage 'phase1_up': phase 1 up, phase 2 down for some pairs, so the selectors, the ESP proposal or PFS differ;
+    unless the tunnel was up on this same configuration until a forced CHILD SA rekey (``rekey == 'failed'``)."""
+    out['stage'] = 'phase1_up'
+    if verdict['status'] == PARTIAL:
+        out['facts'].append('partially up: ' + verdict['reason'])
+    if rekey == 'failed':
+        # Its selectors and ESP proposal were accepted moments ago, so the rekey's refusal is read as _REKEY_REFUSED
+        # (lines and state alike, see _with_state).
+        out['facts'].append('the tunnel was up on this configuration until a forced CHILD SA rekey (installed-sa flush); '
+                            'phase 2 did not come back')
+        out['classes'] = dict(_REKEY_REFUSED)
+        out['rekey_refused'] = True
+        return out
+    out['classes'] = {'traffic_selectors': 0.4, 'phase2_proposal': 0.35, 'pfs': 0.25}
+    return out
+
+
+def _srcnat_in_the_way(out, nat_rows, policies):
+    """A srcnat rule that translates the tunnel traffic before any accept rule decides 'nat_bypass' (in place).
+    -> whether one does."""
+    rule = _nat_catches(nat_rows, policies) if nat_rows is not None else None
+    if rule is None:
+        if nat_rows is not None:
+            out['facts'].append('/ip/firewall/nat: an accept rule stands before any masquerade for the tunnel traffic')
+        return False
+    out['facts'].append('/ip/firewall/nat: srcnat rule {} action={} src-address={} dst-address={} matches the tunnel traffic '
+                        'before any accept rule'.format(
+                            rule.get('.id', '?'), rule.get('action'), rule.get('src-address', 'any'), rule.get('dst-address', 'any')))
+    out['classes'] = {'nat_bypass': 1.0}
+    out['decisive'].add('nat_bypass')
+    return True
+
+
+def _where_traffic_stops(out, peers, mature, nat_known):
+    """With no NAT rule in the way, the mature SAs' byte counters say where the traffic stops: out but nothing back
+    points at the cloud's route; otherwise the data path, or (NAT rules not read) still a masquerade."""
+    remote = {_host(p.get('remote-address')) for p in peers if p.get('state') == 'established'}
+    out_bytes = sum(_int(s.get('current-bytes')) for s in mature if _host(s.get('dst-address')) in remote)
+    in_bytes = sum(_int(s.get('current-bytes')) for s in mature if _host(s.get('src-address')) in remote)
+    if mature:
+        out['facts'].append(f'installed-sa bytes: outbound={out_bytes} inbound={in_bytes}')
+    if mature and out_bytes > 0 and in_bytes == 0:
+        out['classes'] = {'cloud_route': 0.8, 'data_path': 0.2}
+    elif nat_known:
+        out['classes'] = {'data_path': 0.7, 'cloud_route': 0.3}
+    else:
+        out['classes'] = {'nat_bypass': 0.5, 'data_path': 0.35, 'cloud_route': 0.15}
+    return out
+
+
+def _phase2_up(out, verdict, state, peers, policies, mature):
+    """Stage 'up' (SAs for every pair, and the probe answered or there was none) or 'up_no_traffic' (the probe got
+    no answer: a srcnat rule in the way, the cloud's route or the data path)."""
+    out['stage'] = 'up'
+    if verdict['ping'] is None:
+        return out
+    if verdict['ping']['answered']:
+        out['facts'].append('ping through the tunnel: answered')
+        return out
+    out['stage'] = 'up_no_traffic'
+    out['facts'].append('ping through the tunnel: no answer')
+    if _srcnat_in_the_way(out, state.get('nat'), policies):
+        return out
+    return _where_traffic_stops(out, peers, mature, state.get('nat') is not None)
+
+
 def read_state(state):
     """Summarise runtime state: ``{'stage', 'facts': [evidence lines], 'classes': {class: weight}, 'decisive': set}``.
 
@@ -724,99 +829,24 @@ def read_state(state):
     out = {'stage': None, 'facts': [], 'classes': {}, 'decisive': set()}
     if not state:
         return out
+    faults = _config_faults(state)
+    if faults:
+        out.update(stage='config', facts=[fact for _cls, fact in faults], classes={cls: 1.0 for cls, _fact in faults},
+                   decisive={cls for cls, _fact in faults})
+        return out
+    if not any(k in state for k in ('active_peers', 'policies', 'installed_sa')):
+        return out
     peers = list(state.get('active_peers') or ())
     policies = list(state.get('policies') or ())
     sas = list(state.get('installed_sa') or ())
-    facts = out['facts']
-
-    for kind in ('policies', 'peers', 'identities'):
-        for row in state.get(kind) or ():
-            if _truthy(row.get('disabled', False)):
-                facts.append('{}: entry {} is disabled'.format(kind, row.get('name') or row.get('peer') or row.get('.id', '?')))
-                out['classes']['disabled'] = 1.0
-                out['decisive'].add('disabled')
-    for row in policies:
-        if _truthy(row.get('invalid', False)):
-            facts.append('policy {} -> {} has the invalid (I) flag'.format(row.get('src-address'), row.get('dst-address')))
-            out['classes']['policy_invalid'] = 1.0
-            out['decisive'].add('policy_invalid')
-    if 'identities' in state and state.get('peers'):
-        with_identity = {row.get('peer') for row in state.get('identities') or () if not _truthy(row.get('disabled', False))}
-        for row in state['peers']:
-            if not _truthy(row.get('disabled', False)) and row.get('name') not in with_identity:
-                facts.append('peer {} has no identity'.format(row.get('name')))
-                out['classes']['missing_identity'] = 1.0
-                out['decisive'].add('missing_identity')
-    if out['classes']:
-        out['stage'] = 'config'
-        return out
-
-    if not any(k in state for k in ('active_peers', 'policies', 'installed_sa')):
-        return out
-    verdict = tunnel_health(peers, policies, sas, state.get('ping'))
-    for p in peers:
-        facts.append('active-peers: remote-address={} state={} ph2-total={}'.format(p.get('remote-address', '?'), p.get('state', '?'), p.get('ph2-total', '?')))
-    for p in policies:
-        facts.append('policy {} -> {}: ph2-state={} active={}'.format(
-            p.get('src-address', '?'), p.get('dst-address', '?'), p.get('ph2-state', '?'), p.get('active', '?')))
     mature = [s for s in sas if s.get('state', 'mature') == 'mature']
-    if sas:
-        facts.append(f'installed-sa: {len(sas)} SA(s), {len(mature)} mature')
-
+    verdict = tunnel_health(peers, policies, sas, state.get('ping'))
+    out['facts'] = _runtime_facts(peers, policies, sas, mature)
     if not verdict['phase1']['established']:
-        out['stage'] = 'down'
-        if not peers:
-            facts.append('active-peers: no row for the cloud gateway (phase 1 never started or never got an answer)')
-        # No row, or stuck in message-1-sent: nothing answers, the other IKE version, or the cloud expects another address.
-        out['classes'] = {'no_response': 0.6, 'ike_version': 0.25, 'customer_gateway': 0.15}
-        return out
+        return _phase1_down(out, peers)
     if verdict['status'] != UP:
-        out['stage'] = 'phase1_up'
-        if verdict['status'] == PARTIAL:
-            facts.append('partially up: ' + verdict['reason'])
-        if state.get('rekey') == 'failed':
-            # Up on this same configuration until a forced CHILD SA rekey: its selectors and ESP proposal were accepted
-            # moments ago, so the rekey's refusal is read as _REKEY_REFUSED (lines and state alike, see _with_state).
-            facts.append('the tunnel was up on this configuration until a forced CHILD SA rekey (installed-sa flush); '
-                         'phase 2 did not come back')
-            out['classes'] = dict(_REKEY_REFUSED)
-            out['rekey_refused'] = True
-            return out
-        # Phase 1 up, phase 2 down (for some pairs): the selectors, the ESP proposal or PFS differ.
-        out['classes'] = {'traffic_selectors': 0.4, 'phase2_proposal': 0.35, 'pfs': 0.25}
-        return out
-
-    out['stage'] = 'up'
-    if verdict['ping'] is None:
-        return out
-    if verdict['ping']['answered']:
-        facts.append('ping through the tunnel: answered')
-        return out
-    out['stage'] = 'up_no_traffic'
-    facts.append('ping through the tunnel: no answer')
-    rule = _nat_catches(state.get('nat'), policies) if state.get('nat') is not None else None
-    if rule is not None:
-        facts.append('/ip/firewall/nat: srcnat rule {} action={} src-address={} dst-address={} matches the tunnel traffic '
-                     'before any accept rule'.format(
-                         rule.get('.id', '?'), rule.get('action'), rule.get('src-address', 'any'), rule.get('dst-address', 'any')))
-        out['classes'] = {'nat_bypass': 1.0}
-        out['decisive'].add('nat_bypass')
-        return out
-    nat_ok = state.get('nat') is not None
-    if nat_ok:
-        facts.append('/ip/firewall/nat: an accept rule stands before any masquerade for the tunnel traffic')
-    remote = {_host(p.get('remote-address')) for p in peers if p.get('state') == 'established'}
-    out_bytes = sum(_int(s.get('current-bytes')) for s in mature if _host(s.get('dst-address')) in remote)
-    in_bytes = sum(_int(s.get('current-bytes')) for s in mature if _host(s.get('src-address')) in remote)
-    if mature:
-        facts.append(f'installed-sa bytes: outbound={out_bytes} inbound={in_bytes}')
-    if mature and out_bytes > 0 and in_bytes == 0:
-        out['classes'] = {'cloud_route': 0.8, 'data_path': 0.2}
-    elif nat_ok:
-        out['classes'] = {'data_path': 0.7, 'cloud_route': 0.3}
-    else:
-        out['classes'] = {'nat_bypass': 0.5, 'data_path': 0.35, 'cloud_route': 0.15}
-    return out
+        return _phase2_down(out, verdict, state.get('rekey'))
+    return _phase2_up(out, verdict, state, peers, policies, mature)
 
 
 # ---------------------------------------------------------------------------------------------
