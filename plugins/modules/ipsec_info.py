@@ -52,8 +52,16 @@ seealso:
 options:
   peer:
     description:
-      - Name of the C(/ip/ipsec/peer) to report. Without it, every non-dynamic peer is reported.
+      - Name of the C(/ip/ipsec/peer) to report. Without it (and without O(peers)), every non-dynamic peer is reported.
     type: str
+  peers:
+    description:
+      - Names of the C(/ip/ipsec/peer) entries to report (with O(peer), both are reported); O(wait_for) waits only for
+        them. A name the router does not have is reported as not configured.
+      - The role's read-only verification passes the inventory's tunnels here, so a hand-built peer that is down neither
+        delays nor fails it.
+    type: list
+    elements: str
   wait_for:
     description:
       - V(established) waits until the reported tunnels are up (phase 1, phase 2 and two mature SAs for every selector pair).
@@ -75,6 +83,25 @@ options:
       - Probe the data path after reading (and waiting) with RouterOS C(/ping) from a LAN address of the router.
       - The result counts for the tunnel whose policy covers O(ping.src_address) to O(ping.address).
     type: dict
+    suboptions:
+      src_address:
+        description: Source address, a LAN address of the router inside the policy's C(src-address).
+        type: str
+        required: true
+      address:
+        description: Address of a host in the VPC.
+        type: str
+        required: true
+      count:
+        description: Number of echo requests (1..100).
+        type: int
+        default: 3
+  pings:
+    description:
+      - More probes like O(ping), one per tunnel to probe, all in the same session; each counts for the tunnel whose policy
+        covers it. Their results are returned in RV(pings).
+    type: list
+    elements: dict
     suboptions:
       src_address:
         description: Source address, a LAN address of the router inside the policy's C(src-address).
@@ -201,6 +228,11 @@ ping:
   description: The probe result (C(sent), C(received), C(success)), or C(error) when C(/ping) could not run.
   returned: when O(ping) is given
   type: dict
+pings:
+  description: The results of O(pings), in order, each as RV(ping).
+  returned: when O(pings) is given
+  type: list
+  elements: dict
 polls:
   description: How many times the runtime state was read.
   returned: success
