@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 
-from ansible_collections.vpclink.routeros.plugins.module_utils.report import build_report, render_json
+from ansible_collections.vpclink.routeros.plugins.module_utils.report import build_report, render_json, summary_lines
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_html import render_html
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_junit import render_junit
 
@@ -70,7 +70,7 @@ def report_files(routers, dest, playbook, secrets=(), generated=None):
     ``ValueError`` before anything is written; a directory that cannot be written raises ``OSError``."""
     report = build_report(routers, playbook, secrets=secrets, generated=generated)
     written = write_report(report, dest)
-    return dict(written, totals=report['totals'], generated=report['generated'])
+    return dict(written, totals=report['totals'], generated=report['generated'], summary=summary_lines(report))
 
 
 def run(params, playbook):

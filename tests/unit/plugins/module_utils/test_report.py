@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ansible_collections.vpclink.routeros.plugins.module_utils import report_files
-from ansible_collections.vpclink.routeros.plugins.module_utils.report import ROUTER_STATUSES, TUNNEL_STATES, build_report, render_json
+from ansible_collections.vpclink.routeros.plugins.module_utils.report import ROUTER_STATUSES, TUNNEL_STATES, build_report, render_json, summary_lines
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_html import render_html
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_junit import render_junit
 from tests.reportkit import EXPECTED_ROUTERS, EXPECTED_TUNNELS, HOSTILE, PASSWORD, PSK, PageReader, sample_records
@@ -75,6 +75,29 @@ def test_an_unreachable_or_skipped_router_verified_nothing():
     report = sample_report()
     stale = tunnels_of(report)[('bj-branch-03', 'to_tencent')]
     assert stale['state'] == 'not_verified' and stale['uptime'] is None and stale['cause'] == 'router unreachable: not verified'
+
+
+@pytest.mark.parametrize('kind, status', [('unreachable', 'unreachable'), ('tls', 'unreachable'), ('timeout', 'unreachable'),
+                                          ('login', 'failed'), ('trap', 'failed'), ('stalled', 'failed'), (None, 'failed')])
+def test_a_failed_record_is_unreachable_only_when_its_error_kind_says_the_api_was_never_reached(kind, status):
+    record = {'name': 'r1', 'status': 'failed', 'message': 'what the module said', 'tunnels': [{'name': 'a'}]}
+    if kind:
+        record['error_kind'] = kind
+    (router,) = build_report([record], 'site.yml')['routers']
+    assert router['status'] == status and router['message'] == 'what the module said'
+    assert router['tunnels'][0]['state'] == 'not_verified'   # nothing read, never "down"
+
+
+def test_summary_has_the_totals_and_lists_what_needs_attention_first():
+    lines = summary_lines(sample_report())
+    assert lines[0] == 'routers: 7 (2 ok, 3 failed, 1 unreachable, 1 not run)'
+    assert lines[1] == 'tunnels: 8 (2 up, 1 partial, 2 down, 2 not verified, 1 absent)'
+    states = [line.split(': ')[1].split(' ')[0] for line in lines[2:] if ' / ' in line]
+    assert states.index('up') > max(states.index('down'), states.index('partial')), lines
+    assert any(line.startswith('bj-branch-03: unreachable: ') for line in lines), lines
+    assert PSK not in '\n'.join(lines) and PASSWORD not in '\n'.join(lines)
+    short = summary_lines(sample_report(), limit=3)
+    assert len(short) == 2 + 3 + 1 and ' up ' not in ' '.join(short[2:-1]) and short[-1].startswith('... '), short
 
 
 def test_totals_count_every_router_and_tunnel():
