@@ -31,9 +31,10 @@ A record is what the role collects per host: ``{'name', 'status', 'message', 'tu
 never reached, ``api.UNREACHABLE_KINDS``, is reported ``unreachable``), where each
 tunnel is either already in the report's shape or a tunnel view as the ``tunnels`` module
 (``name``, ``state``, ``healthy``, ``phase1.uptime``, ``sas.count``, ``ping``, ``diagnosis``) or
-``ipsec_info`` (``peer``, ``healthy``, ``phase1.active_peer``, ``installed_sa``, ``ping``,
+``ipsec_info`` (``peer``, ``healthy``, ``status``, ``phase1.active_peer``, ``installed_sa``, ``ping``,
 ``diagnosis``) return it, so the role passes the registered result as it is. What "healthy" means is
-decided by those modules; this file only maps their verdict: healthy -> ``up``, unhealthy -> ``down``,
+decided by those modules; this file only maps their verdict: healthy -> ``up``, unhealthy -> ``down``
+(``partial`` when their ``status`` says some selector pairs are up),
 no verdict (check mode, ``verify.enabled: false``) -> ``not_verified``, never ``down``.
 """
 
@@ -109,7 +110,8 @@ def tunnel_state(view, where):
     if healthy is True:
         return 'up'
     if healthy is False:
-        return 'down'
+        # health.tunnel_health's status, as both modules return it: some selector pairs up, others not
+        return 'partial' if view.get('status') == 'partial' else 'down'
     return 'not_verified'
 
 
@@ -298,7 +300,7 @@ def _summary_rows(router):
     if not router['tunnels'] and not told:
         rows.append((SEVERITY.index(router['status']), '{}: {}'.format(router['name'], label(router['status']))))
     for tunnel in router['tunnels']:
-        cause = tunnel['cause'] + ((' down: ' + ', '.join(tunnel['down_pairs'])) if tunnel['down_pairs'] else '')
+        cause = tunnel['cause']   # a partial tunnel's cause names the pairs that are down
         rows.append((min(SEVERITY.index(router['status']), SEVERITY.index(tunnel['state'])), '{} / {}: {} uptime={} SAs={} ping={}{}'.format(
             router['name'], tunnel['name'], label(tunnel['state']), tunnel['uptime'] or '-', '-' if tunnel['sas'] is None else tunnel['sas'],
             _ping_text(tunnel['ping']), (' cause: ' + cause) if cause else '')))
