@@ -81,6 +81,7 @@ def info_argument_spec():
         ping=dict(type='dict', options=_probe_options()),
         pings=dict(type='list', elements='dict', options=_probe_options()),
         log_lines=dict(type='int', default=50),
+        collect_warnings=dict(type='bool', default=False),
         cloud_log=dict(type='list', elements='str'),
         cloud_side=dict(type='raw'),
     )

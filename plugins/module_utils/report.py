@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import UNREACHABLE_KINDS
 from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
@@ -242,6 +243,33 @@ def totals(routers):
         for tunnel in router['tunnels']:
             out['tunnels']['total'] += 1
             out['tunnels'][tunnel['state']] += 1
+    return out
+
+
+# What differs between two routers' copies of one warning: the tunnel it names and addresses (with prefix or port).
+_WHERE = re.compile(r"^tunnel '[^']*': ")
+_ADDRESS = re.compile(r'\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?::\d+)?\b')
+# How many router names one grouped warning lists before it says how many more.
+WARNING_NAMES = 20
+
+
+def group_warnings(routers, secrets=()):
+    """The warnings of the routers' records (``warnings``: a list of texts each), one per cause: texts that differ only
+    in the tunnel they name and in addresses are one cause. -> a list of texts, each naming its routers and quoting the
+    first router's text, in the order the causes first appear."""
+    causes = {}
+    for record in routers if isinstance(routers, list) else ():
+        if not isinstance(record, dict):
+            continue
+        for text in record.get('warnings') or ():
+            key = _ADDRESS.sub('<address>', _WHERE.sub('', str(text)))
+            first, names = causes.setdefault(key, (str(text), []))
+            if record.get('name') not in names:
+                names.append(record.get('name'))
+    out = []
+    for first, names in causes.values():
+        shown = ', '.join(str(n) for n in names[:WARNING_NAMES]) + (f' and {len(names) - WARNING_NAMES} more' if len(names) > WARNING_NAMES else '')
+        out.append(mask(f'{len(names)} router(s) ({shown}): {first}', [str(s) for s in secrets or () if s], settings=True))
     return out
 
 

@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 
-from ansible_collections.vpclink.routeros.plugins.module_utils.report import build_report, render_json, summary_lines
+from ansible_collections.vpclink.routeros.plugins.module_utils.report import build_report, group_warnings, render_json, summary_lines
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_html import render_html
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_junit import render_junit
 
@@ -78,7 +78,11 @@ def run(params, playbook):
     bad records or an unwritable directory, returns ``failed`` and a message naming the cause instead."""
     dest = params.get('dest') or 'reports'
     try:
-        return report_files(params['routers'], dest, playbook, secrets=params.get('secrets') or ())
+        result = report_files(params['routers'], dest, playbook, secrets=params.get('secrets') or ())
+        warnings = group_warnings(params['routers'], secrets=params.get('secrets') or ())
+        if warnings:
+            result['warnings'] = warnings
+        return result
     except ValueError as exc:
         return {'failed': True, 'changed': False, 'msg': f'fleet_report: {exc}. Nothing was written.'}
     except OSError as exc:

@@ -61,7 +61,9 @@ options:
     description:
       - 'One record per router of the play, a dict: V(name) (the router, for example C(inventory_hostname); required),
         V(status) (V(ok), V(failed), V(unreachable) or V(not_run); required), V(message) (what went wrong, if anything)
-        and V(tunnels).'
+        and V(tunnels); optionally V(error_kind) (see above) and V(warnings) (the texts the modules collected for this router).'
+      - 'The V(warnings) of all records are shown once per cause as the task''s warnings, each naming its routers (texts that
+        differ only in the tunnel they name and in addresses are one cause): 50 routers with the same warning give one line.'
       - 'Each tunnel of V(tunnels) is either in the report''s shape (V(name), V(state), V(cause), V(fix), V(uptime), V(sas),
         V(ping), V(bytes), V(down_pairs)) or a tunnel as M(vpclink.routeros.tunnels) or M(vpclink.routeros.ipsec_info)
         return it (the registered result''s C(tunnels)): C(healthy=true) is V(up), C(healthy=false) is V(down), no

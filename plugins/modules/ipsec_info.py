@@ -115,6 +115,12 @@ options:
         description: Number of echo requests (1..100).
         type: int
         default: 3
+  collect_warnings:
+    description:
+      - Return the warnings in RV(collected_warnings) instead of showing them, so that a play over many routers can show each
+        cause once, listing the routers (the role's read-only verification does, in its report phase).
+    type: bool
+    default: false
   log_lines:
     description:
       - How many of the most recent IPsec C(/log) lines to read (V(0) for none).
@@ -228,6 +234,11 @@ ping:
   description: The probe result (C(sent), C(received), C(success)), or C(error) when C(/ping) could not run.
   returned: when O(ping) is given
   type: dict
+collected_warnings:
+  description: The warnings of the run, not shown (O(collect_warnings=true)).
+  returned: when O(collect_warnings=true)
+  type: list
+  elements: str
 pings:
   description: The results of O(pings), in order, each as RV(ping).
   returned: when O(pings) is given

@@ -28,7 +28,8 @@ def fleet(lab_factory, tmp_path):
     cloud['connections'][list(ROUTERS).index('branch-2')]['psk'] = WRONG_CLOUD_PSK
     lab = kit.start_lab(lab_factory, routers, [cloud])
     lab.set_fault('branch-3', 'refuse')
-    tunnels = {name: [kit.tunnel('vpc-gz', name, index, 9)] for name, index in ROUTERS.items()}
+    # public_address is each router's own WAN address: not behind NAT, so no "local_id is auto ... NAT" warning
+    tunnels = {name: [kit.tunnel('vpc-gz', name, index, 9, public_address=kit.wan(index))] for name, index in ROUTERS.items()}
     return lab, kit.write_inventory(tmp_path, lab, tunnels)
 
 
@@ -64,6 +65,7 @@ def test_rollout_check_mode_and_verify_each_report_every_router(lab_factory, tmp
     # the README's rollout: hq alone, then the rest in one batch; both failures of that batch are shown and reported
     run = kit.playbook('site.yml', inventory, extra_vars=ROLLOUT)
     assert run.rc != 0, run
+    assert 'local_id is auto' not in run.out, run
     assert {h: r['failed'] for h, r in run.recap.items()} == {'hq': 0, 'branch-1': 0, 'branch-2': 1, 'branch-3': 1}, run
     assert run.totals_lines == ['routers: 4 (2 ok, 1 failed, 1 unreachable)', 'tunnels: 4 (2 up, 1 down, 1 not verified)'], run
     assert sorted(run.summary) == [('branch-1', 'vpc-gz', 'up'), ('branch-2', 'vpc-gz', 'down'),

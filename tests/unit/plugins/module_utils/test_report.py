@@ -10,7 +10,14 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ansible_collections.vpclink.routeros.plugins.module_utils import report_files
-from ansible_collections.vpclink.routeros.plugins.module_utils.report import ROUTER_STATUSES, TUNNEL_STATES, build_report, render_json, summary_lines
+from ansible_collections.vpclink.routeros.plugins.module_utils.report import (
+    ROUTER_STATUSES,
+    TUNNEL_STATES,
+    build_report,
+    group_warnings,
+    render_json,
+    summary_lines,
+)
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_html import render_html
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_junit import render_junit
 from tests.reportkit import EXPECTED_ROUTERS, EXPECTED_TUNNELS, HOSTILE, PASSWORD, PSK, PageReader, sample_records
@@ -98,6 +105,19 @@ def test_summary_has_the_totals_and_lists_what_needs_attention_first():
     assert PSK not in '\n'.join(lines) and PASSWORD not in '\n'.join(lines)
     short = summary_lines(sample_report(), limit=3)
     assert len(short) == 2 + 3 + 1 and ' up ' not in ' '.join(short[2:-1]) and short[-1].startswith('... '), short
+
+
+def test_warnings_are_one_per_cause_naming_the_routers():
+    nat = ("tunnel '{t}': local_id is auto and public_address is 203.0.113.{n}: if the router is behind NAT "
+           "(its WAN address is not 203.0.113.{n}), the cloud rejects the identity")
+    records = [{'name': f'r{n:02d}', 'warnings': [nat.format(t='vpc', n=n), f'tls is false: password to 10.0.0.{n}:8728 ' + PSK]}
+               for n in range(50)]
+    records.append({'name': 'odd', 'warnings': ["tunnel 'x': esp.encryption: aes-128-cbc is weak"]})
+    lines = group_warnings(records, secrets=[PSK])
+    assert len(lines) == 3, lines
+    assert lines[0].startswith('50 router(s) (r00, r01, ') and ' and 30 more): ' in lines[0] and '203.0.113.0' in lines[0]
+    assert lines[1].startswith('50 router(s) ') and PSK not in lines[1]
+    assert lines[2] == "1 router(s) (odd): tunnel 'x': esp.encryption: aes-128-cbc is weak"
 
 
 def test_totals_count_every_router_and_tunnel():
