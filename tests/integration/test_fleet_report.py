@@ -142,3 +142,19 @@ def screenshot(tmp_path, page):
     target = os.path.join(kit.ROOT, 'docs', 'img', 'fleet-report.png')
     os.makedirs(os.path.dirname(target), exist_ok=True)
     shutil.copyfile(shot, target)
+
+
+def test_tags_run_one_phase(lab_factory, tmp_path):
+    """--tags preflight: no router contact, no report; --tags verify: read-only, the report of what is there (nothing
+    was built yet: every tunnel down, the refused router unreachable)."""
+    lab, inventory = fleet(lab_factory, tmp_path)
+    preflight = kit.playbook('site.yml', inventory, '--tags', 'preflight', extra_vars=ROLLOUT)
+    assert preflight.rc == 0 and all(lab.counters(name)['logins'] == 0 for name in ROUTERS), preflight
+    assert not (tmp_path / 'reports').exists() and (tmp_path / 'sheets' / 'hq.yml').is_file()
+
+    verify = kit.playbook('site.yml', inventory, '--tags', 'verify', extra_vars={'vpc_tunnel_serial': ['100%']})
+    assert verify.rc != 0 and all(lab.counters(name)['writes'] == 0 for name in ROUTERS), verify
+    report, _directory = report_files(tmp_path)
+    assert states(report) == {'hq': ('failed', [('vpc-gz', 'down')]), 'branch-1': ('failed', [('vpc-gz', 'down')]),
+                              'branch-2': ('failed', [('vpc-gz', 'down')]), 'branch-3': ('unreachable', [('vpc-gz', 'not_verified')])}
+    assert "no peer named 'vpc-gz' is configured" in report['routers'][0]['tunnels'][0]['cause']
