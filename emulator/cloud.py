@@ -32,6 +32,10 @@ PFS_GROUPS = ('NULL', 'DH-GROUP1', 'DH-GROUP2', 'DH-GROUP5', 'DH-GROUP14', 'DH-G
 NEGOTIATION_TYPES = ('active', 'passive', 'flowTrigger')
 IKE_LIFETIME = (60, 604800)
 IPSEC_LIFETIME = (180, 604800)
+# The words each key of the ike and ipsec blocks allows.
+IKE_CHOICES = {'version': IKE_VERSIONS, 'exchange_mode': EXCHANGE_MODES, 'encryption': IKE_ENCRYPTIONS,
+               'integrity': IKE_INTEGRITIES, 'dh_group': DH_GROUPS}
+IPSEC_CHOICES = {'encryption': IPSEC_ENCRYPTIONS, 'integrity': IPSEC_INTEGRITIES, 'pfs': PFS_GROUPS}
 
 # Defaults when a key is omitted. The cloud API and the Terraform provider give two sets that disagree; the
 # lab takes the cloud API's (2025 SDK text), because the lab models the cloud, not a Terraform run:
@@ -210,6 +214,18 @@ def _choice(where, field, value, allowed):
     return value
 
 
+def _section(where, raw, name, keys, defaults):
+    """The ``name`` block of a connection (``ike``, ``ipsec``) with the defaults for the keys it omits."""
+    given = raw.get(name) or {}
+    _unknown_keys(f'{where}, {name}', given, keys)
+    return {**defaults, **given}
+
+
+def _choices(where, name, values, vocabulary):
+    """Each key of ``vocabulary`` (key -> allowed words) checked in ``values``, the ``name`` block."""
+    return {key: _choice(where, f'{name}.{key}', values[key], allowed) for key, allowed in vocabulary.items()}
+
+
 def _seconds(where, field, value, bounds):
     if isinstance(value, bool) or not isinstance(value, int) or not bounds[0] <= value <= bounds[1]:
         _fail(where, field, value, f'expected whole seconds {bounds[0]}..{bounds[1]}')
@@ -241,26 +257,16 @@ def _parse_connection(cloud_name, public_address, raw, index):
         # the value is a secret: never echo it
         raise CloudError(f'{where}: psk: required, a non-empty string')
 
-    ike_raw = raw.get('ike') or {}
-    _unknown_keys(f'{where}, ike', ike_raw, IKE_KEYS)
-    ike_in = {**DEFAULT_IKE, **ike_raw}
+    ike_in = _section(where, raw, 'ike', IKE_KEYS, DEFAULT_IKE)
     ike = IkeOptions(
-        version=_choice(where, 'ike.version', ike_in['version'], IKE_VERSIONS),
-        exchange_mode=_choice(where, 'ike.exchange_mode', ike_in['exchange_mode'], EXCHANGE_MODES),
-        encryption=_choice(where, 'ike.encryption', ike_in['encryption'], IKE_ENCRYPTIONS),
-        integrity=_choice(where, 'ike.integrity', ike_in['integrity'], IKE_INTEGRITIES),
-        dh_group=_choice(where, 'ike.dh_group', ike_in['dh_group'], DH_GROUPS),
+        **_choices(where, 'ike', ike_in, IKE_CHOICES),
         lifetime=_seconds(where, 'ike.lifetime', ike_in['lifetime'], IKE_LIFETIME),
         local_identity=_identity(where, 'ike.local_identity', ike_in.get('local_identity'), public_address),
         remote_identity=_identity(where, 'ike.remote_identity', ike_in.get('remote_identity'), gateway),
     )
-    ipsec_raw = raw.get('ipsec') or {}
-    _unknown_keys(f'{where}, ipsec', ipsec_raw, IPSEC_KEYS)
-    ipsec_in = {**DEFAULT_IPSEC, **ipsec_raw}
+    ipsec_in = _section(where, raw, 'ipsec', IPSEC_KEYS, DEFAULT_IPSEC)
     ipsec = IpsecOptions(
-        encryption=_choice(where, 'ipsec.encryption', ipsec_in['encryption'], IPSEC_ENCRYPTIONS),
-        integrity=_choice(where, 'ipsec.integrity', ipsec_in['integrity'], IPSEC_INTEGRITIES),
-        pfs=_choice(where, 'ipsec.pfs', ipsec_in['pfs'], PFS_GROUPS),
+        **_choices(where, 'ipsec', ipsec_in, IPSEC_CHOICES),
         lifetime=_seconds(where, 'ipsec.lifetime', ipsec_in['lifetime'], IPSEC_LIFETIME),
     )
     spd_raw = raw.get('spd')

@@ -25,6 +25,10 @@ threads. One request per connection (``Connection: close``). Endpoints (all JSON
   PATCH  /clouds/<name>/connections/<conn>   console edit, body in lab-file vocabulary, e.g.
                                              {"ipsec": {"pfs": "DH-GROUP14"}}; affected routers re-negotiate
   GET    /routers/<name>/runtime             the router's negotiation summary (peers, failure class, policies)
+  GET    /cloud-api                          the lab's Tencent API: url, accounts (no keys), request counts, resources
+  GET    /cloud-api/faults                   the armed faults
+  POST   /cloud-api/faults                   body {"code": "RequestLimitExceeded", "count": 2, "action": null}
+  DELETE /cloud-api/faults                   clear them (see emulator/tencent_api/faults.py)
 
 Errors: ``{"error": "<message>"}`` with 400 (bad request/body/parameter), 404 (unknown router or
 path), 405 (method), 409 (clock is not manual) or 500 (the router model failed).
@@ -164,6 +168,8 @@ async def _dispatch(fleet, method, path, body):
             raise HttpError(409, 'the lab runs on the real clock; start it with a manual clock to advance time')
         fleet.advance(seconds)
         return _clock(fleet)
+    if parts and parts[0] == 'cloud-api':
+        return _cloud_api_route(fleet, method, tuple(parts[1:]), body, allow, path)
     if parts and parts[0] == 'clouds':
         return _cloud_route(fleet, method, tuple(parts[1:]), body, allow, path)
     if len(parts) >= 2 and parts[0] == 'routers':
@@ -218,6 +224,27 @@ async def _router_route(fleet, method, name, rest, body, allow, path):
         allow('DELETE')
         await fleet.clear_faults(name, rest[1])
         return node.faults.list()
+    raise HttpError(404, f'no such endpoint {path}; see emulator/README.md')
+
+
+def _cloud_api_route(fleet, method, rest, body, allow, path):
+    from emulator.tencent_api.faults import FaultError as ApiFaultError  # pylint: disable=import-outside-toplevel
+    api = fleet.cloud_api
+    if api is None:
+        raise HttpError(404, 'this lab serves no cloud API: no cloud of the lab file has an api: key')
+    if rest == ():
+        allow('GET')
+        return dict(api.service.summary(), url=fleet.cloud_api_url, faults=api.faults.list())
+    if rest == ('faults',):
+        allow('GET', 'POST', 'DELETE')
+        if method == 'POST':
+            try:
+                api.faults.add(_json(body))
+            except ApiFaultError as exc:
+                raise HttpError(400, str(exc)) from None
+        elif method == 'DELETE':
+            api.faults.clear()
+        return api.faults.list()
     raise HttpError(404, f'no such endpoint {path}; see emulator/README.md')
 
 

@@ -112,28 +112,68 @@ def swan_id(identity):
     return identity[1]
 
 
-# ---- RouterOS building blocks ---------------------------------------------------------------
+# ---- RouterOS wording, one function per event ---------------------------------------------
+# The modelled IKE (the builders below) and the real-IKE lab (emulator/strongswan/events.py, which maps
+# charon's events to these) both write the router's /log through these functions only.
 _V1_MODE_TEXT = {'main': 'Identity Protection', 'aggressive': 'Aggressive', 'base': 'Base'}
+# racoon's names where they differ from IKEv2's with hyphens (see the module doc)
+_V1_NOTIFY = {'UNSUPPORTED_CRITICAL_PAYLOAD': 'INVALID-PAYLOAD-TYPE'}
 
 
-def _ros_v1_start(ctx):
-    # an unanswered initiator logs: initiate new phase 1 (Identity Protection): A[500]<=>B[500]
-    return (INFO, f'initiate new phase 1 ({_V1_MODE_TEXT.get(ctx.mode, ctx.mode)}): {ctx.local}[500]<=>{ctx.remote}[500]')
+def ros_phase1_start(mode, local, remote):
+    """An IKEv1 initiator starting phase 1: initiate new phase 1 (Identity Protection): A[500]<=>B[500]."""
+    return (INFO, f'initiate new phase 1 ({_V1_MODE_TEXT.get(mode, mode)}): {local}[500]<=>{remote}[500]')
 
 
-def _ros_notify(ctx, v1_name, v2_name):
-    """The router receiving an error notify for its IKE SA (chosen texts, see module doc)."""
-    if ctx.version == 1:
-        return (ERROR, f'{ctx.remote} fatal {v1_name} notify messsage, phase1 should be deleted.')
-    return (ERROR, f'got fatal error: {v2_name}')
+def ros_ike_established(version, local, remote, port, spii, spir):
+    if version == 1:
+        return (INFO, f'ISAKMP-SA established {local}[{port}]-{remote}[{port}] spi:{spii}:{spir}')
+    return (INFO, f'new ike2 SA (I): {local}[{port}]-{remote}[{port}] spi:{spir}:{spii}')
+
+
+def ros_child_established(local, remote, port, spi_in, spi_out):
+    """The two IPsec-SA lines of one phase 2 (inbound first)."""
+    return [(INFO, f'IPsec-SA established: ESP/Tunnel {remote}[{port}]->{local}[{port}] spi={spi_in}(0x{spi_in:x})'),
+            (INFO, f'IPsec-SA established: ESP/Tunnel {local}[{port}]->{remote}[{port}] spi={spi_out}(0x{spi_out:x})')]
+
+
+def _v1_notify(name):
+    return _V1_NOTIFY.get(name, name.replace('_', '-'))
+
+
+def ros_ike_notify(version, remote, name):
+    """The router receiving error notify ``name`` (IKEv2 spelling) for its IKE SA (chosen texts, see module doc)."""
+    if version == 1:
+        return (ERROR, f'{remote} fatal {_v1_notify(name)} notify messsage, phase1 should be deleted.')
+    return (ERROR, f'got fatal error: {name}')
+
+
+def ros_child_notify(version, remote, name):
+    """The router receiving error notify ``name`` for a phase 2 (IKEv2: the IKE SA stays up)."""
+    if version == 1:
+        return ros_ike_notify(1, remote, name)
+    return (ERROR, f'{remote} child SA negotiation failed: {name}')
+
+
+def ros_time_up(local, remote, spii):
+    return (ERROR, f'phase1 negotiation failed due to time up {local}[500]<=>{remote}[500] {spii}:{ZERO_SPI}')
+
+
+def ros_wrong_password(remote):
+    """IKEv1: a packet of the peer that cannot be decrypted (racoon's hint)."""
+    return (ERROR, f'{remote} parsing packet failed, possible cause: wrong password')
+
+
+def _ros_notify(ctx, name):
+    return ros_ike_notify(ctx.version, ctx.remote, name)
 
 
 def _ros_time_up(ctx):
-    return (ERROR, f'phase1 negotiation failed due to time up {ctx.local}[500]<=>{ctx.remote}[500] {ctx.spii}:{ZERO_SPI}')
+    return ros_time_up(ctx.local, ctx.remote, ctx.spii)
 
 
 def _ros_prefix(ctx):
-    return [_ros_v1_start(ctx)] if ctx.version == 1 else []
+    return [ros_phase1_start(ctx.mode, ctx.local, ctx.remote)] if ctx.version == 1 else []
 
 
 # ---- strongSwan (cloud) building blocks -----------------------------------------------------
@@ -161,10 +201,7 @@ def _tencent_fail(reason):
 def phase1_success(ctx):
     lines = Lines(router=_ros_prefix(ctx), cloud=_swan_start(ctx))
     p = ctx.port
-    if ctx.version == 1:
-        lines.router.append((INFO, f'ISAKMP-SA established {ctx.local}[{p}]-{ctx.remote}[{p}] spi:{ctx.spii}:{ctx.spir}'))
-    else:
-        lines.router.append((INFO, f'new ike2 SA (I): {ctx.local}[{p}]-{ctx.remote}[{p}] spi:{ctx.spir}:{ctx.spii}'))
+    lines.router.append(ros_ike_established(ctx.version, ctx.local, ctx.remote, p, ctx.spii, ctx.spir))
     lines.cloud.append(_swan_established(ctx))
     return lines
 
@@ -184,7 +221,7 @@ def _customer_gateway(ctx, _detail):
     # The gateway has no tunnel for this source address: it answers with an error notify (guide:
     # "received UNSUPPORTED_CRITICAL_PAYLOAD error notify" = wrong customer gateway IP) and, having no
     # tunnel for the peer, writes nothing to any tunnel log (chosen).
-    return Lines(router=_ros_prefix(ctx) + [_ros_notify(ctx, 'INVALID-PAYLOAD-TYPE', 'UNSUPPORTED_CRITICAL_PAYLOAD')])
+    return Lines(router=_ros_prefix(ctx) + [_ros_notify(ctx, 'UNSUPPORTED_CRITICAL_PAYLOAD')])
 
 
 def _ike_version(ctx, _detail):
@@ -192,7 +229,7 @@ def _ike_version(ctx, _detail):
         # RouterOS IKEv1 to an IKEv2-only gateway: no answer (what racoon/strongSwan sources imply): like no_response
         return _no_response(ctx, None)
     # RouterOS ike2 to an IKEv1-only gateway (strongSwan src/libcharon/sa/ikev2/tasks/ike_init.c)
-    return Lines(router=[_ros_notify(ctx, 'NO-PROPOSAL-CHOSEN', 'NO_PROPOSAL_CHOSEN')],
+    return Lines(router=[_ros_notify(ctx, 'NO_PROPOSAL_CHOSEN')],
                  cloud=_swan_start(ctx)[:1] + [f'no IKE config found for {ctx.remote}...{ctx.public}, sending NO_PROPOSAL_CHOSEN',
                                                'generating IKE_SA_INIT response 0 [ N(NO_PROP) ]'])
 
@@ -210,7 +247,7 @@ def _exchange_mode(ctx, _detail):
                                     'no peer config found',
                                     f'generating INFORMATIONAL_V1 request {ctx.mid} [ HASH N(AUTH_FAILED) ]']
     cloud.append(_tencent_fail(f'responder no peer config found by ID payload, received[{tencent_id(ctx.router_id)}]'))
-    return Lines(router=_ros_prefix(ctx) + [_ros_notify(ctx, 'AUTHENTICATION-FAILED', 'AUTHENTICATION_FAILED')], cloud=cloud)
+    return Lines(router=_ros_prefix(ctx) + [_ros_notify(ctx, 'AUTHENTICATION_FAILED')], cloud=cloud)
 
 
 def _phase1_proposal(ctx, _detail):
@@ -221,21 +258,32 @@ def _phase1_proposal(ctx, _detail):
     else:
         cloud.append('generating IKE_SA_INIT response 0 [ N(NO_PROP) ]')
     cloud.append(_tencent_fail(f'no matching proposal, configured [{ctx.ike_configured}], received [{ctx.ike_received}]'))
-    return Lines(router=_ros_prefix(ctx) + [_ros_notify(ctx, 'NO-PROPOSAL-CHOSEN', 'NO_PROPOSAL_CHOSEN')], cloud=cloud)
+    return Lines(router=_ros_prefix(ctx) + [_ros_notify(ctx, 'NO_PROPOSAL_CHOSEN')], cloud=cloud)
 
 
 def _psk(ctx, _detail):
-    if ctx.version == 1:
-        # PSK mismatch (IKEv1): the responder cannot decrypt message 5 (ID first: "ID_V1"), answers with an
-        # encrypted informational the router cannot decrypt either. Aggressive mode: the same lines (chosen).
+    if ctx.version == 1 and ctx.mode == 'aggressive':
+        # Aggressive Mode: the responder sends its HASH at once; the initiator finds it does not match (its key differs),
+        # drops the exchange and the responder, left without message 3, retransmits until it gives up (what two
+        # strongSwan 5.9 peers do; the real-IKE lab shows it, tests/realike).
+        cloud = _swan_start(ctx)[:1] + [f'looking for pre-shared key peer configs matching {ctx.remote}...{ctx.public}[{swan_id(ctx.router_id)}]',
+                                        f'selected peer config "{ctx.conn}"',
+                                        'generating AGGRESSIVE response 0 [ SA KE No ID V V V V NAT-D NAT-D HASH ]']
+        cloud += [f'sending retransmit {n} of response message ID 0, seq 1' for n in range(1, 6)]
+        cloud += ['giving up after 5 retransmits', 'establishing IKE_SA failed, peer not responding']
+        router = _ros_prefix(ctx) + [ros_wrong_password(ctx.remote)]
+    elif ctx.version == 1:
+        # Main Mode: the responder cannot decrypt message 5 (ID first: "ID_V1") and answers with an encrypted
+        # informational the router cannot decrypt either; the router's message 5 stays unanswered, so it retransmits
+        # and its phase 1 times out (two strongSwan 5.9 peers, the real-IKE lab: tests/realike).
         cloud = _swan_start(ctx) + ['invalid ID_V1 payload length, decryption failed?', 'could not decrypt payloads',
                                     'message parsing failed']
-        router = _ros_prefix(ctx) + [(ERROR, f'{ctx.remote} parsing packet failed, possible cause: wrong password')]
+        router = _ros_prefix(ctx) + [ros_wrong_password(ctx.remote), _ros_time_up(ctx)]
     else:
         # PSK mismatch (IKEv2): strongSwan src/libcharon/sa/ikev2/authenticators/psk_authenticator.c
         cloud = _swan_start(ctx) + [f"tried 1 shared key for '{swan_id(ctx.cloud_id)}' - '{swan_id(ctx.router_id)}', but MAC mismatched",
                                     'generating IKE_AUTH response 1 [ N(AUTH_FAILED) ]']
-        router = [_ros_notify(ctx, 'AUTHENTICATION-FAILED', 'AUTHENTICATION_FAILED')]
+        router = [_ros_notify(ctx, 'AUTHENTICATION_FAILED')]
     cloud.append(_tencent_fail('no matching secret'))
     return Lines(router=router, cloud=cloud)
 
@@ -259,7 +307,7 @@ def _identity(ctx, detail):
                                     'no matching peer config found',
                                     'generating IKE_AUTH response 1 [ N(AUTH_FAILED) ]']
     cloud.append(_tencent_fail(f'responder no peer config found by ID payload, received[{tencent_id(ctx.router_id)}]'))
-    return Lines(router=_ros_prefix(ctx) + [_ros_notify(ctx, 'AUTHENTICATION-FAILED', 'AUTHENTICATION_FAILED')], cloud=cloud)
+    return Lines(router=_ros_prefix(ctx) + [_ros_notify(ctx, 'AUTHENTICATION_FAILED')], cloud=cloud)
 
 
 _PHASE1 = {
@@ -275,18 +323,10 @@ _PHASE1 = {
 
 # ---- phase 2 ----------------------------------------------------------------------------------
 def phase2_success(ctx, child):
-    p = ctx.port
-    router = [(INFO, f'IPsec-SA established: ESP/Tunnel {ctx.remote}[{p}]->{ctx.local}[{p}] spi={child.spi_in}(0x{child.spi_in:x})'),
-              (INFO, f'IPsec-SA established: ESP/Tunnel {ctx.local}[{p}]->{ctx.remote}[{p}] spi={child.spi_out}(0x{child.spi_out:x})')]
+    router = ros_child_established(ctx.local, ctx.remote, ctx.port, child.spi_in, child.spi_out)
     cloud = [f'CHILD_SA {ctx.conn}{{{child.unique}}} established with SPIs {child.spi_out:08x}_i {child.spi_in:08x}_o '
              f'and TS {child.vpc} === {child.lan}']
     return Lines(router=router, cloud=cloud)
-
-
-def _ros_child_notify(ctx, v1_name, v2_name):
-    if ctx.version == 1:
-        return (ERROR, f'{ctx.remote} fatal {v1_name} notify messsage, phase1 should be deleted.')
-    return (ERROR, f'{ctx.remote} child SA negotiation failed: {v2_name}')
 
 
 def phase2_failure(klass, ctx, child, detail=None):
@@ -303,11 +343,12 @@ def phase2_failure(klass, ctx, child, detail=None):
     elif klass == 'pfs':
         # IKEv2: the first CHILD_SA comes with IKE_AUTH (no DH); PFS only bites at the CREATE_CHILD_SA
         # rekey (RFC 7296 section 1.3.1: the KE payload of CREATE_CHILD_SA). negotiation.py reports this as a rekey failure.
-        cloud = proposals + ['no acceptable proposal found', 'generating CREATE_CHILD_SA response 2 [ N(NO_PROP) ]']
+        cloud = proposals + ['no acceptable proposal found', 'failed to establish CHILD_SA, keeping IKE_SA',
+                             'generating CREATE_CHILD_SA response 2 [ N(NO_PROP) ]']
     else:
         cloud = proposals + ['no acceptable proposal found', 'failed to establish CHILD_SA, keeping IKE_SA',
                              'generating IKE_AUTH response 1 [ IDr AUTH N(NO_PROP) ]']
-    return Lines(router=[_ros_child_notify(ctx, 'NO-PROPOSAL-CHOSEN', 'NO_PROPOSAL_CHOSEN')], cloud=cloud)
+    return Lines(router=[ros_child_notify(ctx.version, ctx.remote, 'NO_PROPOSAL_CHOSEN')], cloud=cloud)
 
 
 def _traffic_selectors(ctx, child):
@@ -315,7 +356,7 @@ def _traffic_selectors(ctx, child):
     if ctx.version == 2:
         cloud = [f'traffic selectors {child.vpc} === {child.lan} unacceptable', 'failed to establish CHILD_SA, keeping IKE_SA',
                  'generating IKE_AUTH response 1 [ IDr AUTH N(TS_UNACCEPT) ]']
-        return Lines(router=[(ERROR, f'{ctx.remote} child SA negotiation failed: TS_UNACCEPTABLE')], cloud=cloud)
+        return Lines(router=[ros_child_notify(2, ctx.remote, 'TS_UNACCEPTABLE')], cloud=cloud)
     if ctx.mode == 'aggressive':
         # guide table: "received HASH payload does not match integrity check failed" (aggressive mode);
         # the router gets no answer and its phase 2 times out (racoon text, chosen)
@@ -324,7 +365,7 @@ def _traffic_selectors(ctx, child):
         return Lines(router=router, cloud=cloud)
     cloud = [f'looking for a child config for {ts}', 'no matching CHILD_SA config found',
              f'generating INFORMATIONAL_V1 request {ctx.mid + child.unique} [ HASH N(INVAL_ID) ]']
-    return Lines(router=[(ERROR, f'{ctx.remote} fatal INVALID-ID-INFORMATION notify messsage, phase1 should be deleted.')], cloud=cloud)
+    return Lines(router=[ros_child_notify(1, ctx.remote, 'INVALID_ID_INFORMATION')], cloud=cloud)
 
 
 # ---- other events -----------------------------------------------------------------------------

@@ -14,11 +14,14 @@ import yaml
 
 from emulator import users
 from emulator.cloud import CloudError, parse_clouds
+from emulator.tencent_api.account import AccountError, check_accounts, parse_account
 
 ROUTER_KEYS = ('name', 'version', 'api_port', 'api_ssl_port', 'username', 'password',
                'wan_address', 'public_address', 'lan_subnets', 'config', 'tls_names', 'users', 'groups')
 DNS_RE = re.compile(r'^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$')
-LAB_KEYS = ('routers', 'clouds', 'settings', 'users', 'groups')
+LAB_KEYS = ('routers', 'clouds', 'settings', 'users', 'groups', 'ike')
+# modelled: the IKE model of negotiation.py (default); strongswan: real charons in network namespaces (reallab.py)
+IKE_MODES = ('model', 'strongswan')
 NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$')
 # RouterOS personalities the lab models: 6.49.x (the last RouterOS 6 line) and 7.x
 VERSION_RE = re.compile(r'^(6\.49(\.\d+)?|7\.\d+(\.\d+)?)$')
@@ -79,6 +82,8 @@ class LabSpec:
     routers: list
     clouds: list = dataclasses.field(default_factory=list)
     settings: dict = dataclasses.field(default_factory=dict)
+    ike: str = 'model'
+    cloud_apis: list = dataclasses.field(default_factory=list)     # ApiAccount of each cloud with an ``api:`` key
 
     def router(self, name):
         for spec in self.routers:
@@ -217,11 +222,30 @@ def _settings(raw):
     if not isinstance(raw, dict):
         _fail('settings', 'settings', raw, 'expected a mapping, e.g. {negotiation_delay: 2}')
     settings = dict(raw)
-    for key in ('negotiation_delay', 'retry_interval'):
+    for key in ('negotiation_delay', 'retry_interval', 'cloud_api_delay'):
         value = settings.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
             _fail('settings', key, value, 'expected a number of seconds >= 0')
+    # the real-IKE lab's charons: how often and how soon an unanswered request is sent again (charon.retransmit_*)
+    tries = settings.get('retransmit_tries')
+    if tries is not None and (isinstance(tries, bool) or not isinstance(tries, int) or tries < 0):
+        _fail('settings', 'retransmit_tries', tries, 'expected a whole number >= 0')
+    timeout = settings.get('retransmit_timeout')
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+        _fail('settings', 'retransmit_timeout', timeout, 'expected a number of seconds > 0')
     return settings
+
+
+def _split_api_keys(clouds):
+    """Each cloud's ``api:`` key (the lab's Tencent API, emulator/tencent_api) apart from the rest of the cloud."""
+    rest, accounts = [], []
+    for raw in clouds:
+        if isinstance(raw, dict) and 'api' in raw:
+            raw = dict(raw)
+            accounts.append(parse_account(raw.get('name'), raw.pop('api')))
+        rest.append(raw)
+    check_accounts(accounts)
+    return rest, accounts
 
 
 def load_lab(path_or_dict):
@@ -248,10 +272,14 @@ def load_lab(path_or_dict):
     if not isinstance(clouds, list):
         _fail('lab', 'clouds', clouds, 'expected a list (may be empty)')
     try:
+        clouds, apis = _split_api_keys(clouds)
         clouds = parse_clouds(clouds)   # errors name the cloud, the connection and the field
-    except CloudError as exc:
+    except (CloudError, AccountError) as exc:
         raise LabError(f'lab: {exc}') from None
     settings = _settings(raw.get('settings'))
+    ike = raw.get('ike', 'model')
+    if ike not in IKE_MODES:
+        _fail('lab', 'ike', ike, 'allowed: ' + ', '.join(IKE_MODES))
     routers = [_router(item, index, settings) for index, item in enumerate(routers_raw)]
     for spec, item in zip(routers, routers_raw, strict=True):
         spec.accounts = _accounts(spec, item, raw)
@@ -266,4 +294,4 @@ def load_lab(path_or_dict):
                 if port in ports:
                     _fail(f'router {spec.name!r}', field, port, f'port already used by {ports[port]}; each port may be used once (or use 0)')
                 ports[port] = f'router {spec.name!r} {field}'
-    return LabSpec(routers=routers, clouds=list(clouds), settings=settings)
+    return LabSpec(routers=routers, clouds=list(clouds), settings=settings, cloud_apis=apis, ike=ike)

@@ -236,7 +236,7 @@ def values(text):
     return [v for v in str(text).split(',') if v]
 
 
-def _host(address):
+def single_host(address):
     """A peer address that names one host ('1.2.3.4', '1.2.3.4/32') -> '1.2.3.4'; else None."""
     try:
         net = ipaddress.ip_network(str(address), strict=False)
@@ -245,21 +245,21 @@ def _host(address):
     return str(net.network_address) if net.num_addresses == 1 else None
 
 
-def _cidr(text):
+def canonical_cidr(text):
     try:
         return str(ipaddress.ip_network(str(text), strict=False))
     except ValueError:
         return str(text)
 
 
-def _with(defaults, entry):
+def with_defaults(defaults, entry):
     return {**defaults, **{k: v for k, v in entry.items() if v is not None}}
 
 
-def _named(entries, name, defaults, builtin_default=True):
+def named(entries, name, defaults, builtin_default=True):
     for entry in entries:
         if entry.get('name') == name:
-            return _with(defaults, entry)
+            return with_defaults(defaults, entry)
     if name == 'default' and builtin_default:
         return dict(defaults, name='default')
     return None
@@ -363,7 +363,7 @@ def check_identities(identity, router, cloud, conn):
 
 def check_selectors(policy, conn):
     """The policy's src/dst must mirror one SPD mapping exactly (Tencent's SPD: local CIDR -> remote CIDRs); all protocols, any port."""
-    pair = (_cidr(policy['dst-address']), _cidr(policy['src-address']))
+    pair = (canonical_cidr(policy['dst-address']), canonical_cidr(policy['src-address']))
     if pair not in conn.mappings():
         return Failure('traffic_selectors', 2, f"{policy['src-address']} -> {policy['dst-address']} not an SPD mapping")
     if policy['protocol'] != 'all' or policy['src-port'] != 'any' or policy['dst-port'] != 'any':
@@ -464,26 +464,26 @@ def negotiate(router, peer_name, clouds, now):
     raw_peer = next((p for p in router.peers if p.get('name') == peer_name), None)
     if raw_peer is None:
         raise KeyError(f'router {router.name}: no peer {peer_name!r}')
-    peer = _with(PEER_DEFAULTS, raw_peer)
+    peer = with_defaults(PEER_DEFAULTS, raw_peer)
     if truthy(peer['disabled']):
         return _not_evaluated(router, peer_name, 'disabled')
     if truthy(peer['passive']):
         return _not_evaluated(router, peer_name, 'passive')
-    identity = next((_with(IDENTITY_DEFAULTS, i) for i in router.identities
+    identity = next((with_defaults(IDENTITY_DEFAULTS, i) for i in router.identities
                      if i.get('peer') == peer_name and not truthy(i.get('disabled', 'false'))), None)
     if identity is None:
         return _not_evaluated(router, peer_name, 'no-identity', [ikelog.missing_identity(peer_name)])
-    policies = [(n, _with(POLICY_DEFAULTS, p)) for n, p in enumerate(router.policies) if p.get('peer') == peer_name]
+    policies = [(n, with_defaults(POLICY_DEFAULTS, p)) for n, p in enumerate(router.policies) if p.get('peer') == peer_name]
     policies = [(n, p) for n, p in policies
                 if not truthy(p['disabled']) and p['action'] == 'encrypt' and not truthy(p['template'])]
     if not policies:
         return _not_evaluated(router, peer_name, 'no-policy')
-    remote = _host(peer.get('address', '0.0.0.0/0'))
+    remote = single_host(peer.get('address', '0.0.0.0/0'))
     if remote is None:
         return _not_evaluated(router, peer_name, 'no-single-address')
 
     profile_defaults = PROFILE_DEFAULTS_V6 if router.major < 7 else PROFILE_DEFAULTS
-    profile = _named(router.profiles, peer['profile'], profile_defaults) or dict(profile_defaults)
+    profile = named(router.profiles, peer['profile'], profile_defaults) or dict(profile_defaults)
     version = 2 if peer['exchange-mode'] == 'ike2' else 1
     mode = peer['exchange-mode']
 
@@ -533,8 +533,8 @@ def negotiate(router, peer_name, clouds, now):
 
 
 def _negotiate_policy(router, index, policy, conn, ctx, seed, unique):
-    proposal = _named(router.proposals, policy['proposal'], PROPOSAL_DEFAULTS) or dict(PROPOSAL_DEFAULTS)
-    child = ikelog.Child(lan=_cidr(policy['src-address']), vpc=_cidr(policy['dst-address']),
+    proposal = named(router.proposals, policy['proposal'], PROPOSAL_DEFAULTS) or dict(PROPOSAL_DEFAULTS)
+    child = ikelog.Child(lan=canonical_cidr(policy['src-address']), vpc=canonical_cidr(policy['dst-address']),
                          spi_in=seed.number(f'esp-in-{index}', 0x100, 0xffffffff),
                          spi_out=seed.number(f'esp-out-{index}', 0x100, 0xffffffff), unique=unique,
                          esp_received=_esp_received(proposal, ctx.version), esp_configured=_esp_configured(conn, ctx.version))
@@ -588,8 +588,8 @@ def unanswered_initiations(clouds, routers):
                 if router.public_ip != conn.customer_gateway:
                     continue
                 for raw in router.peers:
-                    peer = _with(PEER_DEFAULTS, raw)
-                    if _host(peer.get('address', '')) != cloud.public_address or truthy(peer['disabled']):
+                    peer = with_defaults(PEER_DEFAULTS, raw)
+                    if single_host(peer.get('address', '')) != cloud.public_address or truthy(peer['disabled']):
                         continue
                     if not (router.behind_nat and truthy(peer['passive'])):
                         answered = True

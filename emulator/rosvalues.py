@@ -230,6 +230,14 @@ class MultiEnum(RosType):
         return frozenset(m for m in stored.split(',') if m)
 
 
+def _network_key(stored):
+    """Prefixes and addresses compare as networks (``10.0.0.1`` is ``10.0.0.1/32``); anything else, a DNS name, as written."""
+    try:
+        return ipaddress.ip_network(stored, strict=False)
+    except ValueError:
+        return stored
+
+
 class Prefix(RosType):
     """IPv4/IPv6 prefix; a bare address gets /32 or /128; host bits are cleared (RouterOS does this on print)."""
 
@@ -249,10 +257,7 @@ class Prefix(RosType):
         return str(net)
 
     def key(self, stored):
-        try:
-            return ipaddress.ip_network(stored, strict=False)
-        except ValueError:
-            return stored
+        return _network_key(stored)
 
 
 class Address(RosType):
@@ -309,10 +314,7 @@ class PeerAddress(RosType):
         raise ValueError(text)
 
     def key(self, stored):
-        try:
-            return ipaddress.ip_network(stored, strict=False)
-        except ValueError:
-            return stored
+        return _network_key(stored)
 
 
 class FirewallAddress(RosType):

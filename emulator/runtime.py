@@ -22,7 +22,10 @@ Time model (everything on the lab clock, so a ``ManualClock`` makes it determini
   (chosen: RouterOS retries phase 2 on traffic, which the lab does not model beyond ping).
 * IKEv2 with a PFS mismatch establishes, logs the failed CREATE_CHILD_SA at the soft lifetime and
   loses the policy's SAs at the hard lifetime (RFC 7296 section 1.3.1: the DH exchange of a child SA
-  comes with CREATE_CHILD_SA, so a PFS mismatch shows only at the first rekey).
+  comes with CREATE_CHILD_SA, so a PFS mismatch shows only at the first rekey). A flush
+  (``/ip/ipsec/installed-sa/flush``) forces that rekey: phase 2 is negotiated again inside the IKE SA
+  after the delay, is refused with the same lines, and the policy stays without SAs (what two strongSwan
+  peers do, checked by the real-IKE lab: tests/realike).
 * An established child SA is re-keyed silently every soft lifetime: new SPIs, new ``addtime``
   (chosen: no log line, no public log shows a text for a successful rekey).
 
@@ -120,6 +123,23 @@ class Fabric:
         return [describe_cloud(c) for c in self.clouds]
 
 
+def ros_timestamp(router, epoch):
+    """A date and time as the router prints it (installed-sa ``addtime``): 7.x ``2024-05-01 10:00:00``, 6.49 ``may/01/2024 10:00:00``."""
+    wall = time.gmtime(epoch)
+    return time.strftime('%Y-%m-%d %H:%M:%S', wall) if router.v7 else time.strftime('%b/%d/%Y %H:%M:%S', wall).lower()
+
+
+def router_config(router):
+    """The router's IPsec menus as the negotiation reads them (``negotiation.RouterConfig``), rows as printed."""
+    def entries(path):
+        return tuple(dict(e.values, **{'.id': e.id_text}) for e in router.table(path))
+    spec = router.spec
+    return negotiation.RouterConfig(
+        name=router.name, version=router.version, wan_address=spec.wan_address, public_address=getattr(spec, 'public_address', None),
+        profiles=entries('/ip/ipsec/profile'), peers=entries('/ip/ipsec/peer'), identities=entries('/ip/ipsec/identity'),
+        proposals=entries('/ip/ipsec/proposal'), policies=entries('/ip/ipsec/policy'))
+
+
 def describe_cloud(cloud):
     """A cloud as JSON; PSKs are masked (secrets never leave, even lab ones)."""
     connections = []
@@ -141,7 +161,7 @@ class PeerRun:
     attempts_logged: int = 0            # attempts (0, 1, ...) whose lines are in the logs
     ph2_epoch: float | None = None      # a flush restarts phase 2 from here
     ph2_gen: int = 0
-    rekey_logged: set = dataclasses.field(default_factory=set)
+    rekey_logged: set = dataclasses.field(default_factory=set)   # (ph2_gen, policy index) of refused rekeys logged
     traffic: dict = dataclasses.field(default_factory=dict)   # policy index -> [packets, bytes] each way
 
     @property
@@ -165,17 +185,8 @@ class TunnelRuntime(QuiescentRuntime):
         self.sync()         # the router has booted: its peers start negotiating now
 
     # ------------------------------------------------------------------ inputs
-    def _entries(self, path):
-        return tuple(dict(e.values, **{'.id': e.id_text}) for e in self.router.table(path))
-
     def _build_config(self):
-        spec = self.router.spec
-        return negotiation.RouterConfig(
-            name=self.router.name, version=self.router.version, wan_address=spec.wan_address,
-            public_address=getattr(spec, 'public_address', None),
-            profiles=self._entries('/ip/ipsec/profile'), peers=self._entries('/ip/ipsec/peer'),
-            identities=self._entries('/ip/ipsec/identity'), proposals=self._entries('/ip/ipsec/proposal'),
-            policies=self._entries('/ip/ipsec/policy'))
+        return router_config(self.router)
 
     def _signature(self, config, name):
         def strip(entry):
@@ -185,7 +196,7 @@ class TunnelRuntime(QuiescentRuntime):
         policies = [p for p in config.policies if p.get('peer') == name]
         profile = [strip(p) for p in config.profiles if p.get('name') == peer.get('profile', 'default')]
         proposals = [strip(p) for p in config.proposals if p.get('name') in {q.get('proposal', 'default') for q in policies}]
-        remote = negotiation._host(peer.get('address', ''))  # pylint: disable=protected-access
+        remote = negotiation.single_host(peer.get('address', ''))
         cloud = cloud_at(self.fabric.clouds, remote) if remote else None
         conn = cloud.connection_for(config.public_ip) if cloud else None
         conn_sig = repr(conn.raw()) if conn else None
@@ -264,13 +275,24 @@ class TunnelRuntime(QuiescentRuntime):
             self._record(outcome, outcome.cloud_lines, stamp)
         run.attempts_logged = max(run.attempts_logged, revealed)
         if outcome.established:
-            up = run.start + delay
             for policy in outcome.policies:
-                if policy.rekey_failure and policy.index not in run.rekey_logged and now >= up + policy.sas[0].soft_lifetime:
-                    run.rekey_logged.add(policy.index)
-                    stamp = up + policy.sas[0].soft_lifetime
+                stamp = self._rekey_at(run, policy)
+                if stamp is not None and (run.ph2_gen, policy.index) not in run.rekey_logged and now >= stamp:
+                    run.rekey_logged.add((run.ph2_gen, policy.index))
                     self._log(policy.rekey_router_lines, stamp)
                     self._record(outcome, policy.rekey_cloud_lines, stamp)
+
+    def _rekey_at(self, run, policy):
+        """When the CREATE_CHILD_SA of a policy that fails at rekey (IKEv2 PFS mismatch) is refused, or None.
+
+        The first CHILD SA rekeys at its soft lifetime; a flush (``installed-sa/flush``) deletes the SAs and phase 2 is
+        negotiated again inside the IKE SA after the delay, with the same CREATE_CHILD_SA and the same refusal
+        (RFC 7296 section 1.3.1: the KE payload comes with CREATE_CHILD_SA, never with IKE_AUTH)."""
+        if not policy.rekey_failure:
+            return None
+        if run.ph2_epoch is not None:
+            return run.ph2_epoch + self.fabric.delay
+        return run.start + self.fabric.delay + policy.sas[0].soft_lifetime
 
     def _log(self, lines, instant):
         for topics, message in lines:
@@ -307,15 +329,14 @@ class TunnelRuntime(QuiescentRuntime):
             if not policy.established:
                 continue
             soft, hard = policy.sas[0].soft_lifetime, policy.sas[0].hard_lifetime
-            if policy.rekey_failure and now >= up + hard:
-                continue        # IKEv2 PFS mismatch: the rekey failed, the SAs expire
+            if policy.rekey_failure and (now >= up + hard or run.ph2_epoch is not None):
+                continue        # IKEv2 PFS mismatch: the rekey failed, the SAs expire; after a flush none come back
             generation = int((now - epoch) // soft) if soft and not policy.rekey_failure else 0
             live.append((policy, epoch + generation * soft, generation))
         return live
 
     def _stamp(self, instant):
-        wall = time.gmtime(self.fabric.wall_at(instant))
-        return time.strftime('%Y-%m-%d %H:%M:%S', wall) if self.router.v7 else time.strftime('%b/%d/%Y %H:%M:%S', wall).lower()
+        return ros_timestamp(self.router, self.fabric.wall_at(instant))
 
     def rows(self, path):
         self.sync()

@@ -15,7 +15,7 @@ import tempfile
 import threading
 
 from emulator import tls
-from emulator.clock import Clock
+from emulator.clock import Clock, ManualClock
 from emulator.faults import FaultSet
 from emulator.lab import LabError, LabSpec, load_lab
 from emulator.session import Session
@@ -27,6 +27,21 @@ HOST = '127.0.0.1'
 def _router_class():
     from emulator.router import Router  # imported late: the model is the heaviest part of the lab
     return Router
+
+
+def _ike(spec, clock):
+    """(fabric class, runtime class) of the lab's IKE: the model (runtime.py) or real charons (reallab.py)."""
+    # pylint: disable=import-outside-toplevel
+    if spec.ike == 'strongswan':
+        if isinstance(clock, ManualClock):
+            raise LabError('lab: ike=strongswan runs real charons on real time; a manual clock cannot drive them')
+        if spec.cloud_apis:
+            raise LabError('lab: ike=strongswan: the clouds\' Tencent API (their api: key) runs with the modelled IKE only; '
+                           'remove the api: keys or use ike: model')
+        from emulator.reallab import RealFabric, RealRuntime
+        return RealFabric, RealRuntime
+    from emulator.runtime import Fabric, TunnelRuntime
+    return Fabric, TunnelRuntime
 
 
 class UnknownRouter(KeyError):
@@ -82,20 +97,27 @@ class Fleet:
                 raise LabError(f'lab: router {spec.name!r}: {exc}') from None
             self.nodes[spec.name] = RouterNode(spec, router)
         # the IKE / data-plane model: clouds are copied so two fleets of one LabSpec never share a log
-        from emulator.runtime import Fabric, TunnelRuntime  # pylint: disable=import-outside-toplevel
-        self.fabric = Fabric(copy.deepcopy(self.spec.clouds), self.clock, self.spec.settings)
+        fabric_class, runtime_class = _ike(self.spec, self.clock)
+        self.fabric = fabric_class(copy.deepcopy(self.spec.clouds), self.clock, self.spec.settings)
         for node in self.nodes.values():
             if hasattr(node.router, 'set_runtime') and hasattr(node.router, 'table'):
-                node.router.set_runtime(TunnelRuntime(node.router, self.fabric))
+                node.router.set_runtime(runtime_class(node.router, self.fabric))
         self.tls_dir = tls_dir
         self._own_tls_dir = None
         self.tls_paths = None
         self._ssl = None
         self.control = None
         self.control_port = None
+        self.cloud_api = None   # the Tencent API of the clouds with an ``api:`` key (emulator/tencent_api)
+        if self.spec.cloud_apis:
+            from emulator.tencent_api.http import CloudApi  # pylint: disable=import-outside-toplevel
+            from emulator.tencent_api.vpc import VpcService  # pylint: disable=import-outside-toplevel
+            self.cloud_api = CloudApi(VpcService(self.fabric, self.spec.cloud_apis, self.spec.settings))
 
     # -- lifecycle ---------------------------------------------------------------------------
-    async def start(self, control_port=None):
+    async def start(self, control_port=None, cloud_api_port=0):
+        if hasattr(self.fabric, 'start'):
+            self.fabric.start()     # the real-IKE lab: namespaces and charons (reallab.RealIkeUnavailable when it cannot)
         if any(node.tls_port is not None for node in self.nodes.values()):
             directory = self.tls_dir
             if directory is None:
@@ -105,6 +127,8 @@ class Fleet:
             self._ssl = {name: tls.server_context(self.tls_paths, name if name in own else None) for name in self.nodes}
         for node in self.nodes.values():
             await self._listen(node)
+        if self.cloud_api is not None:
+            await self.cloud_api.start(HOST, cloud_api_port)
         if control_port is not None:
             from emulator.control import start_control
             self.control = await start_control(self, control_port)
@@ -114,11 +138,15 @@ class Fleet:
         if self.control is not None:
             self.control.close()
             self.control = None
+        if self.cloud_api is not None:
+            self.cloud_api.stop()
         for node in self.nodes.values():
             self._unlisten(node)
             for session in list(node.sessions):
                 session.close()
         await asyncio.sleep(0)
+        if hasattr(self.fabric, 'close'):
+            self.fabric.close()
         if self._own_tls_dir:
             shutil.rmtree(self._own_tls_dir, ignore_errors=True)
             self._own_tls_dir = None
@@ -153,6 +181,10 @@ class Fleet:
     @property
     def ca_path(self):
         return self.tls_paths['ca'] if self.tls_paths else None
+
+    @property
+    def cloud_api_url(self):
+        return f'http://{HOST}:{self.cloud_api.port}' if self.cloud_api is not None and self.cloud_api.port else None
 
     async def set_fault(self, name, kind, **params):
         node = self.node(name)
@@ -216,9 +248,10 @@ class LabServer:
     disables the HTTP control API. Every method is safe to call from any thread.
     """
 
-    def __init__(self, lab, clock=None, control_port=0, tls_dir=None, state=None, router_factory=None):
+    def __init__(self, lab, clock=None, control_port=0, tls_dir=None, state=None, router_factory=None, cloud_api_port=0):
         self.fleet = Fleet(lab, clock=clock, tls_dir=tls_dir, router_factory=router_factory)
         self._control_port = control_port
+        self._cloud_api_port = cloud_api_port
         self._state = state
         self._loop = None
         self._thread = None
@@ -242,7 +275,7 @@ class LabServer:
         try:
             if self._state:
                 self.fleet.load_state(self._state)
-            loop.run_until_complete(self.fleet.start(self._control_port))
+            loop.run_until_complete(self.fleet.start(self._control_port, self._cloud_api_port))
         except Exception as exc:  # report any startup failure to start()
             self._error = exc
             with contextlib.suppress(Exception):
@@ -308,6 +341,11 @@ class LabServer:
     @property
     def ca_path(self):
         return self.fleet.ca_path
+
+    @property
+    def cloud_api_url(self):
+        """The Tencent API endpoint of the lab's clouds (None when no cloud has an ``api:`` key)."""
+        return self.fleet.cloud_api_url
 
     @property
     def control_url(self):

@@ -4,7 +4,10 @@ diagnose the lab's deliberately mismatched (hand-built) tunnel, stop the lab.
 1. playbooks/site.yml on inventories/lab: every inventory tunnel established, summary table shown.
 2. playbooks/site.yml again: changed=0 in the recap AND, by the lab's own counters, zero writes and one API
    login per router; the hand-built tunnel on hq (not in the inventory) is byte-for-byte untouched.
-3. playbooks/diagnose.yml on hq: the router's lines alone leave the hand-built tunnel's cause ambiguous
+3. Both ends from one inventory: edge's VPN connection was created by step 1 through the lab's Tencent VPC API
+   (vpc_tunnel_cloud_apply in host_vars/edge.yml), from the same tunnel definition as the router; step 2 wrote
+   nothing there either.
+4. playbooks/diagnose.yml on hq: the router's lines alone leave the hand-built tunnel's cause ambiguous
    (ranked candidates); the Tencent console's tunnel log for that connection, pasted as an extra var
    (read here from the lab's control API, as a user copies it from the console), makes it certain: PFS.
 """
@@ -23,6 +26,9 @@ LAB = 'emulator/labs/demo.yml'
 INVENTORY = 'inventories/lab/hosts.yml'
 TLS_DIR = os.path.join('build', 'lab-tls')       # hq's inventory entry validates API-SSL with build/lab-tls/ca.pem
 HAND_BUILT = ('hq', 'to_tencent_hk', 'tencent-hk')
+CLOUD_API_PORT = '18780'                         # host_vars/edge.yml names this endpoint
+CLOUD_WRITES = ('CreateCustomerGateway', 'CreateVpnConnection', 'ModifyVpnConnectionAttribute', 'DeleteVpnConnection',
+                'DeleteCustomerGateway')
 BIN = os.path.dirname(sys.executable)
 
 
@@ -68,10 +74,26 @@ def hand_built_entries(lab):
     return mine
 
 
+def both_ends(lab, cloud_before):
+    """Step 3: the VPN connection the role created through the lab's Tencent API, and no cloud write on the re-run."""
+    print('\n== 3. Both ends from one inventory: edge\'s cloud side, created through the Tencent API ==', flush=True)
+    cloud = control(lab, 'GET', '/cloud-api')
+    writes = {a: cloud['requests'].get(a, 0) - cloud_before.get(a, 0) for a in CLOUD_WRITES}
+    for conn in cloud['vpn_connections']:
+        print(f'  {conn["id"]} {conn["name"]}: {conn["state"]} on {conn["gateway"]}, customer gateway {conn["customer_gateway"]}')
+    if not any(c['name'] == 'vpc-cd' and c['state'] == 'AVAILABLE' for c in cloud['vpn_connections']) or any(writes.values()):
+        print(f'\nmake demo: edge\'s VPN connection vpc-cd was expected AVAILABLE, with no cloud write on the second run; '
+              f'writes: {writes}.')
+        return 1
+    print('edge/vpc-cd: the router and its Tencent VPN connection from one tunnel definition; the second run wrote nothing '
+          'on either end.')
+    return 0
+
+
 def main():
     os.makedirs(os.path.join(ROOT, TLS_DIR), exist_ok=True)
     print(f'Starting the RouterOS lab ({LAB}) ...', flush=True)
-    with LabProcess(LAB, '--tls-dir', TLS_DIR) as lab:
+    with LabProcess(LAB, '--tls-dir', TLS_DIR, '--cloud-api-port', CLOUD_API_PORT) as lab:
         for name, info in lab.routers.items():
             print(f'  {name}: RouterOS {info["version"]} on 127.0.0.1:{info["api"]} (api-ssl {info.get("api-ssl", "-")})')
         before = hand_built_entries(lab)
@@ -84,6 +106,7 @@ def main():
 
         print('\n== 2. Run it again: nothing may change ==', flush=True)
         control(lab, 'DELETE', '/counters')
+        cloud_before = control(lab, 'GET', '/cloud-api')['requests']
         rc, output = playbook('site.yml', quiet=True)
         changed = changed_counts(output)
         counters = control(lab, 'GET', '/counters')
@@ -100,14 +123,18 @@ def main():
         print('second run: changed=0 on ' + ', '.join(sorted(changed)) + ', zero writes, one login per router (idempotent); '
               'the hand-built tunnel hq/to_tencent_hk is untouched.')
 
+        rc = both_ends(lab, cloud_before)
+        if rc:
+            return rc
+
         router, peer, cloud = HAND_BUILT
-        print(f'\n== 3. Why does the hand-built tunnel {router}/{peer} not come up? (diagnose.yml, router side only) ==', flush=True)
+        print(f'\n== 4. Why does the hand-built tunnel {router}/{peer} not come up? (diagnose.yml, router side only) ==', flush=True)
         rc, _output = playbook('diagnose.yml', '--limit', router, '-e', f'diagnose_peer={peer}')
         if rc:
             return rc
         log = control(lab, 'GET', f'/clouds/{cloud}/log')
         lines = [f'{e["time"]} {e["message"]}' for e in log]
-        print(f'\n== 4. The same, with the Tencent console\'s tunnel log of {cloud} pasted in ({len(lines)} lines) ==', flush=True)
+        print(f'\n== 5. The same, with the Tencent console\'s tunnel log of {cloud} pasted in ({len(lines)} lines) ==', flush=True)
         with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as handle:
             json.dump({'diagnose_cloud_log': lines}, handle)
         try:

@@ -37,23 +37,26 @@ class Variation:
     def wan_net(self):
         return self.pick(WAN_NETS)
 
+    def on_wan(self, host):
+        """The address of ``host`` (last byte) on the case's WAN."""
+        return f'{self.wan_net}.{host}'
+
     @property
     def router_wan(self):
-        return f'{self.wan_net}.{10 + (self.index * 37) % 100}'
+        return self.on_wan(10 + (self.index * 37) % 100)
 
     @property
     def cloud_wan(self):
-        return f'{self.wan_net}.{150 + (self.index * 53) % 90}'
+        return self.on_wan(150 + (self.index * 53) % 90)
 
     @property
     def unused_wan(self):
         """An address on the WAN where nothing answers (a typo'd or retired gateway address)."""
-        return f'{self.wan_net}.{250 - self.index % 4}'
+        return self.on_wan(250 - self.index % 4)
 
     @property
     def router_lan(self):
-        nets = (f'192.168.{10 + self.index}.0/24', f'10.{self.index + 1}.{self.index * 3 % 200}.0/24', f'172.20.{self.index}.0/24')
-        return self.pick(nets, 1)
+        return self.pick((f'192.168.{10 + self.index}.0/24', f'10.{self.index + 1}.{self.index * 3 % 200}.0/24', f'172.20.{self.index}.0/24'), 1)
 
     @property
     def other_lan(self):
@@ -62,8 +65,7 @@ class Variation:
 
     @property
     def cloud_lan(self):
-        nets = (f'10.{100 + self.index}.0.0/16', f'172.16.{self.index}.0/24', f'10.{60 + self.index}.{self.index}.0/24')
-        return self.pick(nets, 2)
+        return self.pick((f'10.{100 + self.index}.0.0/16', f'172.16.{self.index}.0/24', f'10.{60 + self.index}.{self.index}.0/24'), 2)
 
     def ids(self):
         """(router id, cloud id): addresses for two cases in three, FQDNs (plain strings) for the third."""

@@ -120,6 +120,18 @@ class Charon:
         """Initiate ``child`` (and its IKE SA) -> True when the CHILD SA came up, False when charon says it failed."""
         return self._streamed(self.session.initiate, {'child': child, 'timeout': str(int(timeout * 1000))})
 
+    def start_child(self, child):
+        """Initiate ``child`` without waiting (vici timeout -1): inside its IKE SA when one is up, else with a new one."""
+        self._streamed(self.session.initiate, {'child': child, 'timeout': '-1'})
+
+    def terminate(self, ike=None, child_id=None):
+        """Delete an IKE SA (by connection name) or one CHILD SA (by unique id), telling the peer; without waiting."""
+        message = {'ike': ike} if ike else {'child-id': str(child_id)}
+        self._streamed(self.session.terminate, {**message, 'timeout': '-1'})
+
+    def unload(self, conn):
+        self._command('unload-conn', self.session.unload_conn, {'name': conn})
+
     def rekey(self, child):
         """Ask for a rekey of the installed CHILD SA ``child``; the exchange itself runs afterwards."""
         self._command('rekey', self.session.rekey, {'child': child})

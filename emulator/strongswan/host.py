@@ -19,7 +19,9 @@ PLUGIN_PACKAGES = {
 }
 # Debian 12 packages of strongSwan 5.9.8 plus the tools the lab calls (`ip`, `ping`, `sysctl`).
 DEBIAN_PACKAGES = ('strongswan-charon', 'strongswan-swanctl', 'libcharon-extra-plugins', 'libstrongswan-standard-plugins',
-                   'libstrongswan-extra-plugins', 'iproute2', 'iputils-ping', 'procps')
+                   'libstrongswan-extra-plugins', 'iproute2', 'iputils-ping', 'procps',
+                   # the NAT namespace of a router behind NAT masquerades with iptables (emulator/reallab.py)
+                   'iptables')
 
 
 def _netns_probe():

@@ -108,6 +108,30 @@ class Topology:
             self.add_address(ns, ifname, addr)
             ip('link', 'set', ifname, 'up', netns=ns)
 
+    def bridge(self, ns, name):
+        """A bridge inside ``ns``: the shared segment every lab end's WAN is attached to."""
+        self._own(ns)
+        ip('link', 'add', name, 'type', 'bridge', netns=ns)
+        ip('link', 'set', name, 'up', netns=ns)
+
+    def attach(self, ns, ifname, cidr, bridge_ns, bridge, port):
+        """A veth pair from ``ns`` (``ifname``, with ``cidr``) to a port of ``bridge`` in ``bridge_ns`` (no address)."""
+        for name in (ns, bridge_ns):
+            self._own(name)
+        ip('link', 'add', ifname, 'netns', ns, 'type', 'veth', 'peer', 'name', port, 'netns', bridge_ns)
+        ip('link', 'set', port, 'master', bridge, 'up', netns=bridge_ns)
+        self.add_address(ns, ifname, cidr)
+        ip('link', 'set', ifname, 'up', netns=ns)
+
+    def route(self, ns, destination, ifname, via=None):
+        """A route in ``ns``: through ``via``, or straight out of ``ifname`` (the destination is on its link)."""
+        self._own(ns)
+        ip('route', 'add', destination, *(('via', via) if via else ()), 'dev', ifname, *(() if via else ('scope', 'link')), netns=ns)
+
+    def run(self, ns, argv):
+        """Run ``argv`` inside ``ns`` -> CompletedProcess (text, never raises for the exit status)."""
+        return subprocess.run(self.exec_argv(ns, argv), capture_output=True, text=True, check=False)
+
     def add_address(self, ns, ifname, cidr):
         self._own(ns)
         ipaddress.ip_interface(cidr)   # ValueError names the bad value before `ip` is called

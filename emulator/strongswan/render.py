@@ -10,6 +10,8 @@ import base64
 import os
 from dataclasses import dataclass, field
 
+from emulator.strongswan.endspec import proposals
+
 # Loaded explicitly (load_modular = no). strongSwan 5.9.8 needs `kdf` for IKEv2's PRF-based key derivation;
 # `kernel-libipsec` is userspace ESP over a TUN device, for kernels without the ESP transform.
 CHARON_PLUGINS = ('random nonce aes sha1 sha2 md5 hmac kdf gmp curve25519 openssl gcm pem pkcs1 x509 pubkey '
@@ -35,6 +37,8 @@ class DaemonSettings:
 
 def _identity(ident):
     # '@' forces ID_FQDN (otherwise strongSwan would read a dotted name as an address to resolve).
+    if ident.kind == 'any':
+        return '%any'
     return ident.value if ident.kind == 'address' else '@' + ident.value
 
 
@@ -47,35 +51,42 @@ def _lifetimes(lifetime):
     return {'rekey_time': f'{lifetime * 9 // 10}s', 'rand_time': '0s'}
 
 
+def _child(child):
+    return {
+        'local_ts': list(child.local_ts),
+        'remote_ts': list(child.remote_ts),
+        'esp_proposals': [_proposal(p) for p in proposals(child.esp_proposal)],
+        'life_time': f'{child.esp_lifetime}s',
+        'start_action': 'none',
+        **_lifetimes(child.esp_lifetime),
+    }
+
+
 def connection_tree(spec):
     """-> {conn name: {...}} for vici load-conn (values as strings / lists of strings)."""
-    child = {
-        'local_ts': list(spec.local_ts),
-        'remote_ts': list(spec.remote_ts),
-        'esp_proposals': [_proposal(spec.esp_proposal)],
-        'life_time': f'{spec.esp_lifetime}s',
-        'start_action': 'none',
-        **_lifetimes(spec.esp_lifetime),
-    }
+    children = {child.name: _child(child) for child in spec.child_specs}
     conn = {
         'version': str(spec.ike_version),
         'local_addrs': [spec.local_address],
         'remote_addrs': [spec.remote_address],
-        'proposals': [_proposal(spec.ike_proposal)],
+        'proposals': [_proposal(p) for p in proposals(spec.ike_proposal)],
         'over_time': f'{spec.ike_lifetime // 10}s',
         'encap': 'yes' if spec.force_encap else 'no',
         'local': {'auth': 'psk', 'id': _identity(spec.local_id)},
         'remote': {'auth': 'psk', 'id': _identity(spec.remote_id)},
-        'children': {spec.name: child},
+        'children': children,
         **_lifetimes(spec.ike_lifetime),
     }
+    if spec.keep_trying:
+        conn['keyingtries'] = '0'
     if spec.ike_version == 1:
         conn['aggressive'] = 'yes' if spec.exchange_mode == 'aggressive' else 'no'
     if spec.dpd_delay:
         conn['dpd_delay'] = f'{spec.dpd_delay}s'
         if spec.ike_version == 1:
             conn['dpd_timeout'] = f'{spec.dpd_delay * spec.dpd_max_failures}s'
-        child['dpd_action'] = 'restart'
+        for child in children.values():
+            child['dpd_action'] = 'restart'
     return {spec.name: conn}
 
 

@@ -30,7 +30,10 @@ def read_ready(out_path, proc, timeout):
             if len(routers) == int(info.get('routers', '0')):
                 return info, routers
         if proc.poll() is not None:
-            sys.exit(f'lab: the lab exited with status {proc.returncode} before it was ready:\n' + '\n'.join(lines))
+            # the lab names why it could not start on stderr (for example what the real-IKE mode misses here)
+            with open(os.path.join(os.path.dirname(out_path), 'lab.err'), encoding='utf-8') as handle:
+                errors = handle.read().splitlines()
+            sys.exit(f'lab: the lab exited with status {proc.returncode} before it was ready:\n' + '\n'.join(lines + errors))
         time.sleep(0.1)
     proc.terminate()
     sys.exit(f'lab: no "ready" line within {timeout} s')

@@ -7,8 +7,14 @@ from __future__ import annotations
 
 class ModuleDocFragment:
 
-    # Must match plugins/module_utils/api.py api_argument_spec() exactly.
+    # The options must match plugins/module_utils/api.py api_argument_spec() exactly; every module that talks to the
+    # router runs on the controller (platform).
     DOCUMENTATION = r'''
+attributes:
+  platform:
+    description: Runs on the controller and talks to the router's API.
+    support: full
+    platforms: RouterOS
 options:
   hostname:
     description:

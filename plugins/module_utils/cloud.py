@@ -371,6 +371,15 @@ def _first(cloud, field, values, warnings):
     return mapped
 
 
+def connection_options(cloud, name, sheet, customer_gateway_address):
+    """The options of the collection's module for the cloud's VPN connection of one tunnel (Tencent:
+    tencent_vpn_connection), derived from the tunnel's cloud sheet; None when the collection has no such module for
+    the cloud, the sheet could not be rendered or the customer gateway address is not known."""
+    if not sheet or 'api' not in sheet:
+        return None
+    return by_name(cloud).connection(name, sheet['api'], customer_gateway_address)
+
+
 def render_cloud_sheet(cloud, tunnel):
     """The cloud-side settings matching ``tunnel`` (router-side shape), in the cloud's own vocabulary.
 

@@ -21,7 +21,8 @@ Entry point::
      'peers':        [{'name': 'to_tencent', 'disabled': 'false'}],        # /ip/ipsec/peer rows
      'identities':   [{'peer': 'to_tencent', 'disabled': 'false'}],        # /ip/ipsec/identity rows
      'nat':          [{'chain': 'srcnat', 'action': 'masquerade', ...}],   # /ip/firewall/nat rows, in order
-     'ping':         {'sent': 3, 'received': 0}}                           # data-path probe, or a bool
+     'ping':         {'sent': 3, 'received': 0},                           # data-path probe, or a bool
+     'rekey':        'failed'}     # the tunnel was up until a forced CHILD SA rekey and did not come back
 
 ``router_log``: RouterOS ``/log`` rows (``{'topics': 'ipsec,error', 'message': ...}``) or plain strings.
 ``cloud_log``: lines pasted from the cloud side (Tencent, Alibaba, AWS, strongSwan wording).
@@ -41,7 +42,10 @@ Result::
      'evidence': [str],            # redacted, prefixed with where each line came from
      'candidates': [{'class', 'rank', 'likelihood', 'title', 'why': [str], 'separate_by': str, 'fix'}],
      'stage': str | None,          # what the runtime state alone says (down/phase1_up/up/...)
-     'notes': [str]}
+     'notes': [str],
+     'settle': {...}}              # only when not certain: what would settle it (see _settle): the other end
+                                   # ('router'/'cloud', None with both ends' lines), the line it logs for each
+                                   # candidate ('look_for': [{'class', 'line'}]), the comparison fields ('compare')
 """
 
 from __future__ import annotations
@@ -213,41 +217,78 @@ CLASSES = {
 
 _PHASE_ORDER = ('config', 'phase1', 'phase2', 'data')
 
+# What the OTHER end logs when a class is the cause: the line to look for in its log when one end's lines leave
+# several classes open (strongSwan's wording; the source files are cited at the patterns below).
+OTHER_END_LINES = {
+    'psk': ('"tried N shared key for ... but MAC mismatched" (IKEv2 responder), "invalid ID_V1 payload length, decryption '
+            'failed?" (IKEv1 Main Mode responder), "calculated HASH does not match HASH payload" (IKEv1 Aggressive Mode initiator)'),
+    'ike_version': ('"no IKE config found for <its address>...<ours>, sending NO_PROPOSAL_CHOSEN" (the same line as a customer '
+                    'gateway mismatch: then compare ike.version)'),
+    'customer_gateway': ('"no IKE config found for <its address>...<ours>, sending NO_PROPOSAL_CHOSEN" (the same line as an IKE '
+                         'version mismatch: then compare the router public address with the cloud customer gateway IP)'),
+    'exchange_mode': ('"Aggressive Mode PSK disabled for security reasons" or "found N matching config, but none allows pre-shared '
+                      'key authentication using Main|Aggressive Mode"'),
+    'identity': ('"no matching peer config found" (IKEv2), "no peer config found" (IKEv1) or, at the initiator, "IDir \'...\' does '
+                 'not match to \'...\'"'),
+    'no_response': 'no line at all for this negotiation (nothing arrives), or its own "peer not responding"',
+    'phase1_proposal': ('"received proposals: IKE:..." and "configured proposals: IKE:..." followed by "received proposals '
+                        'unacceptable" (IKEv2) or "no proposal found" (IKEv1)'),
+    'phase2_proposal': ('"received proposals: ESP:..." and "configured proposals: ESP:..." differing in encryption or integrity, then '
+                        '"no acceptable proposal found" (IKEv2) or "no matching proposal found, sending NO_PROPOSAL_CHOSEN" (IKEv1)'),
+    'pfs': ('"received proposals: ESP:..." and "configured proposals: ESP:..." differing only in the DH group (MODP_/ECP_/CURVE_), '
+            'then "no acceptable proposal found" (IKEv2) or "no matching proposal found, sending NO_PROPOSAL_CHOSEN" (IKEv1)'),
+    'traffic_selectors': '"traffic selectors ... unacceptable" (IKEv2) or "no matching CHILD_SA config found for ..." (IKEv1)',
+    'dpd': '"DPD check timed out, enforcing DPD action" (IKEv1) or "sending DPD request" followed by "giving up after N retransmits"',
+}
+
 # ---------------------------------------------------------------------------------------------
 # The line catalogue: (regex, {class: weight}, strong, verified, note).
 # - One line is classified by the FIRST pattern that matches it, so specific patterns come first.
-# - A pattern with one class and strong=True is decisive for that class; several classes = the line
-#   alone does not separate them (ranked by weight).
+# - strong=True: the line states the cause, as the end that decided logs it (a responder's "no proposal
+#   found", "no peer config found", a MAC mismatch). Such a line weighs _CAUSE times a symptom line (what
+#   the other end was told: "received NO_PROPOSAL_CHOSEN", "received AUTHENTICATION_FAILED"), so a
+#   decisive line outweighs any number of symptoms. With one class it is decisive for that class; with
+#   several, the line alone does not separate them (ranked by weight).
+# - Lines every negotiation prints at verbose levels (proposal lists, "selected proposal", peer-config
+#   look-ups, task queues) are not in the catalogue: they are context (see _Progress), never evidence.
 # - verified=False: text expected from the racoon/strongSwan source, not seen in a RouterOS log:
 #   such a line must not be the sole evidence of a certain diagnosis.
-# - 'ctx' overrides: in an ESP context (the same end logged "proposals: ESP:" or phase 1 is up) the
-#   DH/algorithm lines speak about phase 2, in an IKE context about phase 1.
+# - 'ctx' overrides: in an ESP context (phase 1 of that negotiation is up, or the end logged
+#   "proposals: ESP:") the DH/algorithm lines speak about phase 2, in an IKE context about phase 1.
+# - 'reading': lines whose meaning depends on how far that end's negotiation got (_in_light_of): "nobody
+#   answers" lines, a responder's refusal of every ESP proposal, a NO_PROPOSAL_CHOSEN at a CHILD SA rekey, a
+#   DELETE of a fresh IKE SA.
+# strongSwan's texts are quoted from its source (https://github.com/strongswan/strongswan, src/libcharon/sa/).
 # ---------------------------------------------------------------------------------------------
 
-# An initiator refused in IKE_SA_INIT (N(NO_PROP)): its IKE proposal, or the responder speaks the other IKE
-# version (RouterOS with ike2 against an IKEv1-only cloud gateway receives NO_PROPOSAL_CHOSEN).
-_P1_OR_VERSION = {'phase1_proposal': 0.6, 'ike_version': 0.4}
+_CAUSE = 3.0
+
+# An initiator refused in its first exchange (N(NO_PROP) to IKE_SA_INIT / to Main or Aggressive Mode's first
+# message): the responder found no acceptable IKE proposal, or no IKE config at all for this IKE version and
+# address pair (ikev2/tasks/ike_init.c and ikev1/tasks/main_mode.c send NO_PROPOSAL_CHOSEN for both), which
+# is what a version mismatch and a cloud expecting another customer gateway address look like.
+_P1_REFUSED = {'phase1_proposal': 0.45, 'ike_version': 0.35, 'customer_gateway': 0.2}
 _P2_OR_PFS = {'phase2_proposal': 0.55, 'pfs': 0.45}
 _V2_AUTH = {'psk': 0.55, 'identity': 0.45}
 # Alibaba Cloud's VPN FAQ lists the IKEv1 AUTHENTICATION_FAILED notify under both "exchange
 # modes differ" and "IKE versions differ"; identity mismatches send it too.
 _V1_AUTH = {'exchange_mode': 0.45, 'identity': 0.4, 'ike_version': 0.15}
-_ANY_NO_PROP = {'phase1_proposal': 0.45, 'phase2_proposal': 0.3, 'pfs': 0.25}
+_ANY_NO_PROP = {'phase1_proposal': 0.35, 'ike_version': 0.15, 'customer_gateway': 0.1, 'phase2_proposal': 0.2, 'pfs': 0.2}
 # A NO_PROPOSAL_CHOSEN the router RECEIVED, in RouterOS's own words (the IKEv2 text is unverified): phase 1
 # (proposal or IKE version), phase 2 (ESP proposal or PFS, "ROS initiator: NO_PROPOSAL_CHOSEN notify").
 _ROS_NO_PROP = {'phase1_proposal': 0.4, 'ike_version': 0.2, 'phase2_proposal': 0.2, 'pfs': 0.2}
-_ROS_NO_PROP_CTX = {'ike': _P1_OR_VERSION, 'esp': _P2_OR_PFS}
+_NO_PROP_CTX = {'ike': _P1_REFUSED, 'esp': _P2_OR_PFS}
 # Silence: nothing answers, or a v2-only responder ignores IKEv1.
 _SILENCE = {'no_response': 0.8, 'ike_version': 0.2}
 # Tencent "no peer config found by ID payload": ID *or* exchange mode (Tencent Cloud's VPN connection log).
 _ID_OR_MODE = {'identity': 0.55, 'exchange_mode': 0.45}
 
 
-def _p(regex, classes, strong=True, verified=True, ctx=None):
+def _p(regex, classes, strong=True, verified=True, ctx=None, reading=None):
     if isinstance(classes, str):
         classes = {classes: 1.0}
     return {'re': re.compile(regex, re.IGNORECASE), 'classes': classes, 'strong': strong, 'verified': verified,
-            'ctx': ctx or {}}
+            'ctx': ctx or {}, 'reading': reading}
 
 
 PATTERNS = (
@@ -255,39 +296,59 @@ PATTERNS = (
     _p(r"initiator can't find identity for peer", 'missing_identity'),
     # --- identity ------------------------------------------------------------------------------
     _p(r'identity not found for responder', 'identity'),
+    # IKEv1 initiator: the responder's ID is not the one configured (ikev1/tasks/main_mode.c).
     _p(r"IDir\s+'?[^']*'?\s+does not match to", 'identity'),
     _p(r'does not match peers? id', 'identity'),
+    # IKEv2: the peer authenticated with an ID other than the one configured for it (libstrongswan/credentials/auth_cfg.c).
+    _p(r'constraint check failed: identity', 'identity'),
     _p(r'message lacks IDr payload', 'identity'),
     _p(r'Expecting IP address type in main mode', 'identity'),
     # Tencent: "...no peer config found by ID payload" means ID *or* exchange mode, in either form; the
     # initiator form's configured/received IDs only re-rank (see _id_payload).
     _p(r'no peer config found by ID payload', _ID_OR_MODE),
+    # IKEv2 responder: no peer config for the IDs the initiator sent (ikev2/tasks/ike_auth.c); IKEv2 has no modes.
+    _p(r'no matching peer config found', 'identity'),
     # strongSwan IKEv1 responder: the same lookup fails for an unknown ID and for a config of the other mode
     # (a Main Mode initiator meets an aggressive-only connection): ID or mode, like Tencent's wording above.
     _p(r'no peer config found', _ID_OR_MODE),
     # --- exchange mode -------------------------------------------------------------------------
     _p(r'Aggressive Mode PSK disabled', 'exchange_mode'),
+    # IKEv1 responder: a config for these IDs exists, but for the other mode (ikev1/tasks/main_mode.c,
+    # aggressive_mode.c: "found %d matching config%s, but none allows %N authentication using %s Mode").
+    _p(r'matching configs?, but none allows .* authentication using (Main|Aggressive) Mode', 'exchange_mode'),
     _p(r'not acceptable (Identity Protection|Aggressive) mode', 'exchange_mode', verified=False),
     # --- PSK -----------------------------------------------------------------------------------
     _p(r'possible c[ao]u?se:?\s*wrong password', 'psk'),
+    # IKEv1: what the peer encrypted with another key does not parse (ikev1 message decryption).
     _p(r'invalid (HASH|ID)_V1 payload length', 'psk'),
     _p(r'could not decrypt payloads', 'psk'),
     _p(r'mismatch of preshared secrets', 'psk'),
     _p(r'no matching secret', 'psk'),
     _p(r'decryption was unsuccessful due to invalid Pre-?shared Key', 'psk'),
+    # IKEv2 responder (ikev2/authenticators/psk_authenticator.c).
     _p(r'shared keys? for .* but MAC mismatched', 'psk'),
+    # IKEv1 Aggressive Mode initiator: the responder's HASH, keyed by the PSK, differs from ours
+    # (ikev1/authenticators/psk_v1_authenticator.c).
+    _p(r'calculated HASH does not match HASH payload', 'psk'),
     _p(r'message parsing failed', 'psk', strong=False),
-    # --- IKE version ---------------------------------------------------------------------------
-    _p(r'no IKE config found for .*NO_PROPOSAL_CHOSEN', 'ike_version'),
+    # No secret for this pair of IDs (ikev2/authenticators/psk_authenticator.c): no key, or IDs other than the key's.
+    _p(r'no shared key found for', {'psk': 0.5, 'identity': 0.5}),
+    # What another key decrypts to may also fail to parse at all (libcharon/encoding/parser.c); any garbage does that.
+    _p(r'not enough input to parse rule', 'psk', strong=False),
+    # --- IKE version / customer gateway -------------------------------------------------------------
+    # The responder has no IKE config for this IKE version and address pair (ikev2/tasks/ike_init.c,
+    # ikev1/tasks/main_mode.c): the other IKE version, or the cloud expects the router at another address.
+    _p(r'no IKE config found for .*NO_PROPOSAL_CHOSEN', {'ike_version': 0.6, 'customer_gateway': 0.4}),
     _p(r'unknown ikev2 peer', 'ike_version'),
-    # --- authentication failed notifies: IKEv2 "notify error", IKEv1 "error notify" ------------
-    _p(r'AUTHENTICATION_FAILED notify error', _V2_AUTH),
-    _p(r'IKE_AUTH (response|request) \d+ \[.*N\(AUTH_FAILED\)', _V2_AUTH),
-    _p(r'reply notify: AUTHENTICATION_FAILED', _V2_AUTH),
-    _p(r'AUTHENTICATION_FAILED error notify', _V1_AUTH),
+    # --- authentication failed notifies: IKEv2 "notify error", IKEv1 "error notify" (symptoms) ------
+    _p(r'AUTHENTICATION_FAILED notify error', _V2_AUTH, strong=False),
+    _p(r'IKE_AUTH (response|request) \d+ \[.*N\(AUTH_FAILED\)', _V2_AUTH, strong=False),
+    _p(r'reply notify: AUTHENTICATION_FAILED', _V2_AUTH, strong=False),
+    _p(r'AUTHENTICATION_FAILED error notify', _V1_AUTH, strong=False),
     # RouterOS IKEv1 (racoon) receiving the notify: "<ip> fatal AUTHENTICATION-FAILED notify messsage" (the form MikroTik's IPsec FAQ quotes).
-    _p(r'fatal AUTHENTICATION-FAILED notify mes+age', _V1_AUTH, verified=False),
-    _p(r'\[ ?HASH N\(AUTH_FAILED\) ?\]', {'identity': 0.55, 'exchange_mode': 0.45}),
+    _p(r'fatal AUTHENTICATION-FAILED notify mes+age', _V1_AUTH, verified=False, strong=False),
+    # IKEv1: an encrypted AUTH_FAILED came after Main Mode's keys were agreed (a wrong key would not decrypt).
+    _p(r'\[ ?HASH N\(AUTH_FAILED\) ?\]', {'identity': 0.55, 'exchange_mode': 0.45}, strong=False),
     _p(r'AUTHENTICATION_FAILED|N\(AUTH_FAILED\)|authentication failure', {'psk': 0.4, 'identity': 0.35, 'exchange_mode': 0.25},
        strong=False),
     # --- customer gateway (either wording) -----------------------------------------------------
@@ -295,7 +356,8 @@ PATTERNS = (
     # --- traffic selectors ---------------------------------------------------------------------
     _p(r'INVALID_ID_INFORMATION|invalid-id-information', 'traffic_selectors'),
     _p(r'HASH N\(INVAL_ID\)', 'traffic_selectors'),
-    _p(r'HASH payload does not match', 'traffic_selectors'),
+    _p(r'received HASH payload does not match', 'traffic_selectors'),
+    # IKEv1 responder (ikev1/tasks/quick_mode.c), IKEv2 responder (ikev2/tasks/child_create.c).
     _p(r'no matching CHILD_SA config found', 'traffic_selectors'),
     _p(r'traffic selectors? .*(unacceptable|inacceptable)|traffic selector mismatch', 'traffic_selectors'),
     _p(r'TS_UNACCEPT', 'traffic_selectors'),
@@ -305,52 +367,72 @@ PATTERNS = (
     _p(r'pfs group mismatched|no PFS is specified, but peer sends KE|PFS is specified, but peer doesn.?t sends? KE|'
        r'responder is not ready to do PFS', 'pfs', verified=False),
     _p(r'message lacks KE payload', 'pfs'),
-    _p(r'no acceptable DIFFIE_HELLMAN_GROUP found', {'pfs': 0.5, 'phase1_proposal': 0.5},
+    # IKEv2 INVALID_KE_PAYLOAD: the initiator retries with the requested group (ikev2/tasks/ike_init.c, child_create.c);
+    # it only fails when that group is not among its own proposals.
+    _p(r"peer didn't accept (DH group|key exchange method)", {'phase1_proposal': 0.5, 'pfs': 0.5}, strong=False,
        ctx={'esp': {'pfs': 1.0}, 'ike': {'phase1_proposal': 1.0}}),
-    _p(r'CREATE_CHILD_SA (response|request) \d+ \[.*N\(NO_PROP\)', {'pfs': 0.7, 'phase2_proposal': 0.3}),
+    # strongSwan prints these per proposal it tries while selecting (DBG2 in libstrongswan/crypto/proposal/proposal.c,
+    # "  no acceptable %N found"), also when a later proposal matches: a hint, not the decision.
+    _p(r'no acceptable (DIFFIE_HELLMAN_GROUP|KEY_EXCHANGE_METHOD) found', {'pfs': 0.5, 'phase1_proposal': 0.5}, strong=False,
+       ctx={'esp': {'pfs': 1.0}, 'ike': {'phase1_proposal': 1.0}}),
+    _p(r'CREATE_CHILD_SA (response|request) \d+ \[.*N\(NO_PROP\)', {'pfs': 0.7, 'phase2_proposal': 0.3}, strong=False,
+       reading='esp_refused'),
     # --- phase 2 proposal ----------------------------------------------------------------------
-    _p(r'no acceptable (ENCRYPTION|INTEGRITY)_ALGORITHM found', {'phase2_proposal': 0.5, 'phase1_proposal': 0.5},
+    _p(r'no acceptable (ENCRYPTION|INTEGRITY)_ALGORITHM found', {'phase2_proposal': 0.5, 'phase1_proposal': 0.5}, strong=False,
        ctx={'esp': {'phase2_proposal': 1.0}, 'ike': {'phase1_proposal': 1.0}}),
-    _p(r'NO_PROPOSAL_CHOSEN notify, no CHILD_SA built', {'phase2_proposal': 0.55, 'pfs': 0.45}),
-    _p(r'INFORMATIONAL_V1 request \S+ \[ ?HASH N\(NO_PROP\) ?\]', _P2_OR_PFS),
-    # The guide's PFS row: an ESP proposal carrying a MODP/ECP group was rejected.
+    _p(r'NO_PROPOSAL_CHOSEN notify, no CHILD_SA built', _P2_OR_PFS, strong=False, reading='esp_refused'),
+    _p(r'INFORMATIONAL_V1 request \S+ \[ ?HASH N\(NO_PROP\) ?\]', _P2_OR_PFS, strong=False, reading='esp_refused'),
+    # A one-line refusal naming an ESP proposal that carries a MODP/ECP group (a PFS group) was rejected.
     _p(r'ESP:\S*/(MODP|ECP|CURVE)_\w+.*no matching proposal found', {'pfs': 0.65, 'phase2_proposal': 0.35}),
     _p(r'ESP:\S*no matching proposal found|ESP:\S* no matching proposal found', {'phase2_proposal': 0.6, 'pfs': 0.4}),
     _p(r'reason of no matching proposal.*\[(ESP|IPSEC):', _P2_OR_PFS),
+    # The responder refused every ESP proposal: IKEv1 Quick Mode (ikev1/tasks/quick_mode.c), IKEv2 CHILD SA
+    # (ikev2/tasks/child_create.c). Which part differed is in that end's proposal lines (_esp_refusal).
+    _p(r'no matching proposal found, sending NO_PROPOSAL_CHOSEN|no acceptable proposal found', _P2_OR_PFS, reading='esp_refusal'),
     _p(r'failed to pre-process ph2 packet', {'phase2_proposal': 0.4, 'traffic_selectors': 0.3, 'pfs': 0.3}, strong=False),
     # --- phase 1 proposal ----------------------------------------------------------------------
     _p(r'reason of no matching proposal', 'phase1_proposal'),
-    _p(r'INFORMATIONAL_V1 request \S+ \[ ?N\(NO_PROP\) ?\]', 'phase1_proposal'),
-    _p(r'IKE_SA_INIT response \d+ \[ ?N\(NO_PROP\) ?\]', _P1_OR_VERSION),
-    _p(r'NO_PROPOSAL_CHOSEN notify error', _P1_OR_VERSION),
+    # The responder refused every IKE proposal: IKEv2 (ikev2/tasks/ike_init.c), IKEv1 (ikev1/tasks/main_mode.c,
+    # aggressive_mode.c).
+    _p(r'received proposals unacceptable|\bno proposal found', 'phase1_proposal'),
+    _p(r'INFORMATIONAL_V1 request \S+ \[ ?N\(NO_PROP\) ?\]', _P1_REFUSED, strong=False),
+    _p(r'IKE_SA_INIT response \d+ \[ ?N\(NO_PROP\) ?\]', _P1_REFUSED, strong=False),
+    _p(r'NO_PROPOSAL_CHOSEN notify error', _P1_REFUSED, strong=False),
     # RouterOS (racoon) receiving the notify: phase 1 (FAQ: "remote rejected our algorithms") or phase 2
     # (RouterOS as initiator: NO_PROPOSAL_CHOSEN notify, ph2-state stays no-phase2).
-    _p(r'fatal NO-PROPOSAL-CHOSEN notify mes+age', _ROS_NO_PROP, verified=False, ctx=_ROS_NO_PROP_CTX),
+    _p(r'fatal NO-PROPOSAL-CHOSEN notify mes+age', _ROS_NO_PROP, verified=False, strong=False,
+       ctx=_NO_PROP_CTX),
     _p(r'no suitable proposal found', 'phase1_proposal'),
     _p(r'failed to get valid proposal', 'phase1_proposal'),
     _p(r'rejected (hashtype|enctype|authtype|dh_group)|HASH mismatched|trns_id mismatched|authtype mismatched|'
        r'invalid encryption algorithm', 'phase1_proposal', ctx={'esp': {'phase2_proposal': 1.0}}),
     _p(r'received KE type \d+, ?expected \d+|failed to compute dh value|proposal mismatch, transform type: ?4',
        {'phase1_proposal': 0.6, 'pfs': 0.4}, ctx={'esp': {'pfs': 1.0}, 'ike': {'phase1_proposal': 1.0}}),
-    _p(r'received proposals: IKE:|configured proposals: IKE:|no proposal found', 'phase1_proposal', strong=False),
     _p(r'failed to pre-process ph1 packet', 'phase1_proposal', strong=False),
-    _p(r'NO_PROPOSAL_CHOSEN error notify', _ANY_NO_PROP, ctx={'esp': _P2_OR_PFS}),
+    _p(r'NO_PROPOSAL_CHOSEN error notify', _ANY_NO_PROP, strong=False, ctx=_NO_PROP_CTX, reading='esp_refused'),
     _p(r'No Proposal Match Found', _ANY_NO_PROP, strong=False, ctx={'esp': _P2_OR_PFS}),
-    _p(r'NO_PROPOSAL_CHOSEN|N\(NO_PROP\)', _ROS_NO_PROP, strong=False, ctx=_ROS_NO_PROP_CTX),
+    _p(r'NO_PROPOSAL_CHOSEN|N\(NO_PROP\)', _ROS_NO_PROP, strong=False,
+       ctx=_NO_PROP_CTX),
+    # --- dead peer detection ---------------------------------------------------------------------
+    # IKEv1: no answer to the DPD R_U_THERE messages (ikev1/tasks/isakmp_dpd.c via the DPD timeout job).
+    _p(r'DPD check timed out|DPD: remote seems to be dead|message has no hash payload', 'dpd'),
     # --- no response ---------------------------------------------------------------------------
     # IKEv1 "sending retransmit 1 of request message ID 0, seq 1", IKEv2 "retransmit 1 of request with message ID 0".
     # A v2-only gateway ignores IKEv1 (and the reverse), so silence is also a version mismatch.
-    _p(r'retransmit \d+ of request (with )?message ID', _SILENCE),
-    _p(r'giving up after \d+ retransmits|retransmission count exceeded', _SILENCE),
-    _p(r'retransmit IKEv1 .*message', _SILENCE),
+    _p(r'retransmit \d+ of request (with )?message ID', _SILENCE, reading='retransmit'),
+    _p(r'giving up after \d+ retransmits|retransmission count exceeded|peer not responding', _SILENCE, reading='gave_up'),
+    _p(r'retransmit IKEv1 .*message', _SILENCE, reading='retransmit'),
     _p(r'phase1 negotiation failed due to time up|Phase1NegotiationTimeout', _SILENCE),
     _p(r'phase2 negotiation failed due to time up waiting for phase1', _SILENCE),
     # The cloud's own "no response" summary: still silence, so still possibly the other IKE version.
     _p(r'reason of peer no response|peer no response|Peer is not responsive', _SILENCE),
-    # --- lifetime, NAT-T, DPD (Alibaba Cloud's log keywords) ----------------------------------
+    # --- the peer deleted the IKE SA it had just established, before any CHILD SA ------------------
+    # strongSwan's IKEv1 initiator does this when the responder's ID is not the expected one (main_mode.c: after
+    # "IDir ... does not match", it deletes the IKE SA). Only counted before a CHILD SA (_Progress); a weak hint.
+    _p(r'received DELETE for IKE_SA', 'identity', strong=False, reading='ike_deleted'),
+    # --- lifetime, NAT-T (Alibaba Cloud's log keywords) ----------------------------------------
     _p(r'long lifetime proposed', 'lifetime', verified=False),
     _p(r'unexpecting payload type 130', 'nat_t'),
-    _p(r'DPD: remote seems to be dead|message has no hash payload', 'dpd'),
 )
 
 _ESP_CTX = re.compile(r'proposals?: ESP:|\bESP:[A-Z0-9_]+/|\[ ?HASH N\(NO_PROP\)|CHILD_SA|ph2|phase ?2|IPSEC', re.IGNORECASE)
@@ -407,15 +489,16 @@ def _id_payload(message, classes):
 
 
 def classify_line(message, context=None):
-    """Classify one log line. Returns ``{'classes': {class: weight}, 'strong', 'verified'}`` or None.
+    """Classify one log line. Returns ``{'classes': {class: weight}, 'strong', 'cause', 'verified', 'reading'}`` or None.
 
-    ``context`` is 'esp', 'ike' or None (see PATTERNS)."""
+    ``strong``: the line alone decides its one class; ``cause``: the line states the cause (see PATTERNS), even
+    when it leaves several classes open. ``context`` is 'esp', 'ike' or None (see PATTERNS)."""
     for pattern in PATTERNS:
         if pattern['re'].search(message):
             classes = pattern['ctx'].get(context, pattern['classes']) if context else pattern['classes']
             classes = _id_payload(message, classes)
-            return {'classes': dict(classes), 'strong': pattern['strong'] and len(classes) == 1,
-                    'verified': pattern['verified']}
+            return {'classes': dict(classes), 'strong': pattern['strong'] and len(classes) == 1, 'cause': pattern['strong'],
+                    'verified': pattern['verified'], 'reading': pattern['reading']}
     return None
 
 
@@ -472,6 +555,135 @@ def _proves(message):
     if _PHASE1_UP.search(message):
         return {'config', 'phase1'}
     return set()
+
+
+# ---------------------------------------------------------------------------------------------
+# How far one end's negotiation got (strongSwan's wording). A line is read in the light of what the same end
+# logged before it in the same negotiation; none of these lines is evidence by itself.
+# ---------------------------------------------------------------------------------------------
+
+# A new negotiation: ours ("initiating IKE_SA ...") or the peer's ("<address> is initiating an IKE_SA", logged once
+# its first message was parsed: the peer spoke).
+_WE_INITIATE = re.compile(r'\binitiating (Main Mode |Aggressive Mode )?IKE_SA\b', re.IGNORECASE)
+_PEER_INITIATES = re.compile(r'\bis initiating an? (Main Mode |Aggressive Mode )?IKE_SA\b', re.IGNORECASE)
+# charon logs every message it parsed ("parsed ID_PROT response 0 [ SA V V V V ]") and the IKE proposal it chose from
+# the peer's: the peer answered.
+_PEER_SPOKE = re.compile(r'\bparsed \S+ (request|response) \d+ \[|selected proposal: IKE:', re.IGNORECASE)
+_DPD_SENT = re.compile(r'\bsending DPD request', re.IGNORECASE)
+_IKE_SA_UP = re.compile(r'\bIKE_SA (\S+) established between', re.IGNORECASE)
+_IKE_SA_DELETED = re.compile(r'\bDELETE for IKE_SA (\S+)', re.IGNORECASE)
+_ESP_PROPOSALS = re.compile(r'\b(received|configured) proposals: (ESP:.*)', re.IGNORECASE)
+# Success lines that rule classes out for the rest of the same negotiation: the peer accepted our IKE version,
+# address and IKE proposal ("selected proposal: IKE:", ikev2/tasks/ike_init.c, ikev1/tasks/main_mode.c); the
+# peer's AUTH verified with our key, so the keys are equal (ikev2/authenticators/psk_authenticator.c).
+_RULES_OUT = (
+    (re.compile(r'selected proposal: IKE:', re.IGNORECASE), ('phase1_proposal', 'ike_version', 'customer_gateway', 'no_response')),
+    (re.compile(r"authentication of '.*' with pre-shared key successful", re.IGNORECASE), ('psk',)),
+)
+# After the IKE SA is up, no later line of that negotiation is about phase 1 (except the peer going dead).
+_PHASE1_CLASSES = tuple(c for c, spec in CLASSES.items() if spec['phase'] == 'phase1' and c != 'dpd')
+# The peer answered earlier and then went quiet in the middle of phase 1: it dropped what we sent, as an IKEv1
+# peer does with a message encrypted under another pre-shared key (or the path failed since).
+_STOPPED = {'psk': 0.6, 'identity': 0.25, 'no_response': 0.15}
+# A CHILD SA was built with these ESP proposals before, and its rekey is refused: what a rekey adds is the
+# key exchange (PFS); IKEv2's first CHILD SA is keyed from the IKE SA without one (RFC 7296, sections 1.2 and 1.3.1).
+_REKEY_REFUSED = {'pfs': 0.85, 'phase2_proposal': 0.15}
+_DH_GROUP = re.compile(r'^(MODP|ECP|CURVE|NTRU|NEWHOPE|ML_KEM|KE\d)_', re.IGNORECASE)
+
+
+class _Progress:
+    """One end's negotiation so far. ``known``: the end logs strongSwan's milestones at all (otherwise the
+    end-wide context of ``_context`` is used); ``answered``: a message of the peer was parsed; ``phase1`` /
+    ``phase2``: an IKE / CHILD SA was established (``ike_sa``: its name[number]); ``dpd_sent``; ``ruled_out``:
+    classes a success line of this negotiation excludes; ``esp``: the last received/configured ESP proposal lines."""
+
+    def __init__(self, known=False):
+        self.known = known
+        self.answered = self.phase1 = self.phase2 = self.dpd_sent = False
+        self.ike_sa = None
+        self.ruled_out = set()
+        self.esp = {}
+
+    def see(self, message):
+        if _WE_INITIATE.search(message) or _PEER_INITIATES.search(message):
+            self.__init__(known=True)     # a new negotiation of this end: nothing of the previous one holds
+        if _PEER_SPOKE.search(message) or _PEER_INITIATES.search(message):
+            self.known = self.answered = True
+        phases = _proves(message)
+        self.phase1 = self.phase1 or 'phase1' in phases
+        self.phase2 = self.phase2 or 'phase2' in phases
+        if self.phase1:
+            self.ruled_out.update(_PHASE1_CLASSES)
+        up = _IKE_SA_UP.search(message)
+        if up:
+            self.ike_sa = up.group(1)
+        self.dpd_sent = self.dpd_sent or bool(_DPD_SENT.search(message))
+        for regex, classes in _RULES_OUT:
+            if regex.search(message):
+                self.ruled_out.update(classes)
+        match = _ESP_PROPOSALS.search(message)
+        if match:
+            self.esp[match.group(1).lower()] = match.group(2)
+
+    def context(self, fallback):
+        if not self.known:
+            return fallback
+        return 'esp' if self.phase1 else 'ike'
+
+
+def _proposals(text):
+    """'ESP:AES_CBC_128/HMAC_SHA1_96/MODP_2048/NO_EXT_SEQ, ESP:...' -> [(other transforms, DH groups)]."""
+    out = []
+    for proposal in text.split(','):
+        transforms = proposal.strip().split(':', 1)[-1].split('/')
+        out.append((frozenset(t for t in transforms if not _DH_GROUP.match(t)), frozenset(t for t in transforms if _DH_GROUP.match(t))))
+    return out
+
+
+def _esp_refusal(progress):
+    """The responder refused every ESP proposal: ``pfs`` when a received and a configured proposal differ only in
+    their DH group (the PFS group of an ESP proposal), ``phase2_proposal`` when none does; None without both lines."""
+    received, configured = progress.esp.get('received'), progress.esp.get('configured')
+    if not received or not configured:
+        return None
+    for theirs in _proposals(received):
+        for ours in _proposals(configured):
+            if theirs[0] == ours[0] and theirs[1] != ours[1]:
+                return {'pfs': 1.0}
+    return {'phase2_proposal': 1.0}
+
+
+def _in_light_of(hit, message, progress):
+    """Read a classified line in the light of its end's negotiation so far. -> the hit (maybe changed), or None when
+    the line says nothing about a cause at this point."""
+    if not progress.known:
+        return hit      # not strongSwan's wording (RouterOS, a cloud's own log): read line by line
+    reading = hit['reading']
+    classes, strong, cause = hit['classes'], hit['strong'], hit['cause']
+    if reading in ('retransmit', 'gave_up'):
+        if progress.dpd_sent:
+            classes, strong, cause = {'dpd': 1.0}, True, True      # DPD's own probe went unanswered
+        elif progress.answered and reading == 'retransmit':
+            return None     # the peer answered before; one retransmit (a race, a lost packet) is no cause yet
+        elif progress.phase1:
+            classes, strong, cause = {'dpd': 0.6, 'no_response': 0.4}, False, False
+        elif progress.answered:
+            classes, strong, cause = dict(_STOPPED), False, False
+    elif reading == 'esp_refusal':
+        decided = _esp_refusal(progress)
+        if decided:
+            classes, strong = decided, True
+    elif reading == 'esp_refused' and progress.phase2 and set(classes) >= {'pfs', 'phase2_proposal'}:
+        classes = dict(_REKEY_REFUSED)
+    elif reading == 'ike_deleted':
+        deleted = _IKE_SA_DELETED.search(message)
+        if not progress.phase1 or progress.phase2 or (deleted and progress.ike_sa and deleted.group(1) != progress.ike_sa):
+            return None     # a DELETE after a CHILD SA, of a half-open SA or of an older IKE SA (reauthentication) is routine
+        return dict(hit)
+    classes = {c: w for c, w in classes.items() if c not in progress.ruled_out}
+    if not classes:
+        return None
+    return dict(hit, classes=classes, strong=strong and len(classes) == 1, cause=cause)
 
 
 def _ordered(rows):
@@ -562,6 +774,14 @@ def read_state(state):
         out['stage'] = 'phase1_up'
         if verdict['status'] == PARTIAL:
             facts.append('partially up: ' + verdict['reason'])
+        if state.get('rekey') == 'failed':
+            # Up on this same configuration until a forced CHILD SA rekey: its selectors and ESP proposal were accepted
+            # moments ago, so the rekey's refusal is read as _REKEY_REFUSED (lines and state alike, see _with_state).
+            facts.append('the tunnel was up on this configuration until a forced CHILD SA rekey (installed-sa flush); '
+                         'phase 2 did not come back')
+            out['classes'] = dict(_REKEY_REFUSED)
+            out['rekey_refused'] = True
+            return out
         # Phase 1 up, phase 2 down (for some pairs): the selectors, the ESP proposal or PFS differ.
         out['classes'] = {'traffic_selectors': 0.4, 'phase2_proposal': 0.35, 'pfs': 0.25}
         return out
@@ -703,6 +923,7 @@ def _score_lines(sources, contexts, disproved, secrets):
     """Classify every line. -> ``(scores, why, decisive, evidence, notes)``: ``scores`` {class: weight}, ``why``
     {class: [shown lines]}, ``decisive`` {class: True if a verified decisive line, False if only unverified ones}."""
     proved_after = _proved_after(sources)
+    progress = {'router': _Progress(), 'cloud': _Progress()}
     scores = {}
     why = {}
     decisive = {}
@@ -712,7 +933,9 @@ def _score_lines(sources, contexts, disproved, secrets):
     stale = []
     weak_used = False
     for index, (where, topics, message, attributed) in enumerate(sources):
-        hit = classify_line(message, contexts[where])
+        hit = classify_line(message, progress[where].context(contexts[where]))
+        hit = hit and _in_light_of(hit, message, progress[where])
+        progress[where].see(message)
         if hit is None:
             continue
         shown = mask('{}{}{}: {}'.format(where, ' ' + topics if topics else '', '' if attributed else ' (names no peer)',
@@ -729,6 +952,7 @@ def _score_lines(sources, contexts, disproved, secrets):
         if not classes:
             continue
         strong = hit['strong'] and attributed and len(classes) == 1
+        tier = _CAUSE if hit['cause'] else 1.0
         if shown not in evidence:
             evidence.append(shown)
         weak_used = weak_used or not attributed
@@ -737,7 +961,7 @@ def _score_lines(sources, contexts, disproved, secrets):
         seen_patterns.add(key)
         for cls, weight in classes.items():
             if first:   # repetitions of the same kind of line add no weight
-                scores[cls] = scores.get(cls, 0.0) + weight
+                scores[cls] = scores.get(cls, 0.0) + weight * tier
             why.setdefault(cls, [])
             if shown not in why[cls]:
                 why[cls].append(shown)
@@ -784,9 +1008,13 @@ def _with_state(st, scores, why, decisive, notes):
         decisive = {c: v for c, v in decisive.items() if v is not None}
         scores = {c: w * factors.get(CLASSES[c]['phase'], 1.0) for c, w in scores.items()}
         scores = {c: w for c, w in scores.items() if w > 0}
+        refused = scores.get('pfs', 0.0) + scores.get('phase2_proposal', 0.0)
+        if st.get('rekey_refused') and refused:
+            scores.update({cls: refused * weight for cls, weight in _REKEY_REFUSED.items()})
         if not fitting:
+            # What the state says now weighs like a decisive line: the lines are about earlier attempts.
             for cls, weight in st['classes'].items():
-                scores[cls] = scores.get(cls, 0.0) + weight
+                scores[cls] = scores.get(cls, 0.0) + weight * _CAUSE
                 why.setdefault(cls, list(st['facts']))
     elif stage == 'up' and scores:
         notes.append('The tunnel is up now; the log lines below describe earlier failures')
@@ -800,10 +1028,11 @@ def _with_comparison(comparison, scores, why, decisive, evidence, notes, secrets
     ruled_out = False
     if mism is None or not scores:
         return ruled_out
+    lead = max(scores.values())
     for cls in list(scores):
         spec = CLASSES[cls]
         if cls in mism:
-            scores[cls] = scores[cls] + 1.0
+            scores[cls] = scores[cls] + lead + 1.0      # a mismatch confirms its class above anything the lines said
             decisive[cls] = True
             why.setdefault(cls, []).extend(_mismatch_text(m, secrets) for m in mism[cls])
             evidence.extend(_mismatch_text(m, secrets) for m in mism[cls])
@@ -844,6 +1073,25 @@ def _ranked(result, scores, why, decisive, ruled_out):
     return result
 
 
+_END_NAMES = {'router': "the router's", 'cloud': "the cloud's"}
+
+
+def _settle(result, ends):
+    """An uncertain diagnosis says what would settle it (in place): ``settle`` = ``{'other_end', 'look_for', 'compare'}``.
+    With one end's lines, ``other_end`` is the end whose log was not given and ``look_for`` the line that end logs
+    for each candidate (OTHER_END_LINES); with both ends' lines (or none), only the configuration can separate what
+    is left: ``compare``, the preflight comparison fields of the candidates."""
+    classes = [c['class'] for c in result['candidates']]
+    other = {frozenset({'router'}): 'cloud', frozenset({'cloud'}): 'router'}.get(frozenset(ends))
+    look_for = [{'class': c, 'line': OTHER_END_LINES[c]} for c in classes if other and c in OTHER_END_LINES]
+    compare = [f for c in classes for f in CLASSES[c]['fields']]
+    result['settle'] = {'other_end': other, 'look_for': look_for, 'compare': compare}
+    if other:
+        result['notes'].append('only {} lines were given and they do not decide the cause (ranked: {}); {} log would settle '
+                               'it: {}'.format(_END_NAMES[ends[0]], ', '.join(classes), _END_NAMES[other],
+                                               '; '.join('{} if it logs {}'.format(row['class'], row['line']) for row in look_for)))
+
+
 def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secrets=None):
     """Diagnose one tunnel. See the module docstring for the shapes.
 
@@ -871,6 +1119,12 @@ def diagnose(state=None, router_log=None, cloud_log=None, comparison=None, secre
     if healthy:
         result.update({'certain': True, 'title': 'tunnel established', 'evidence': [mask(f, secrets, settings=True) for f in st['facts']]})
         return result
+    ends = [end for end in ('router', 'cloud') if any(source[0] == end for source in sources)]
     if not scores:
+        if ends and healthy is None:
+            notes.append('no line of {} log names a cause'.format(' or '.join(_END_NAMES[end] for end in ends)))
         return result
-    return _ranked(result, scores, why, decisive, ruled_out)
+    _ranked(result, scores, why, decisive, ruled_out)
+    if not result['certain']:
+        _settle(result, ends)
+    return result

@@ -5,7 +5,9 @@
 """``ipsec_info``: read the runtime state of the IPsec tunnels, optionally wait and probe, diagnose; and the
 reads and the wait that the ``tunnels`` module's verify shares with it.
 
-Read-only: only ``print`` and ``/ping`` are sent (never a write), ``changed`` is always false.
+Read-only: only ``print`` and ``/ping`` are sent (never a configuration write), ``changed`` is always false. The one
+exception is asked for by name: ``rekey`` flushes the installed SAs (a runtime action, never in check mode) to prove
+the tunnels survive a CHILD SA rekey.
 
 Sources (MikroTik, https://help.mikrotik.com/docs/display/ROS/IPsec and the CLI reference of ``/ip/ipsec``):
 
@@ -84,6 +86,7 @@ def info_argument_spec():
         collect_warnings=dict(type='bool', default=False),
         cloud_log=dict(type='list', elements='str'),
         cloud_side=dict(type='raw'),
+        rekey=dict(type='bool', default=False),
     )
 
 
@@ -131,15 +134,24 @@ def is_up(peer, rows):
     return tunnel_health(*rows_of(peer, *rows))['status'] == UP
 
 
-def wait_until_up(session, peers, timeouts, interval, policy_rows=None):
+def _without(rows, spis):
+    """``rows`` without the installed SAs whose SPI is in ``spis`` (the SAs a rekey replaced)."""
+    if not spis:
+        return rows
+    active, policies, sas = rows
+    return active, policies, [sa for sa in sas if sa.get('spi') not in spis]
+
+
+def wait_until_up(session, peers, timeouts, interval, policy_rows=None, replaced=frozenset()):
     """Read the runtime rows, then read again until every peer in ``timeouts`` is up (``is_up``) or its own
     timeout has passed. ``peers``: ``{key: {'name', 'address'}}``; ``timeouts``: ``{key: seconds from the first
     read}`` for the peers to wait for (empty: one read). Between reads it sleeps ``poll_wait(polls, interval)``,
-    never past the nearest deadline of a peer still waited for.
+    never past the nearest deadline of a peer still waited for. ``replaced``: SPIs of SAs a forced rekey replaced;
+    they are left out of every read, so a peer is up again only on new SAs.
 
     Returns ``(rows, polls, waited)``: the last ``read_runtime`` rows, the number of reads, the seconds spent."""
     started = monotonic()
-    rows = read_runtime(session, policy_rows)
+    rows = _without(read_runtime(session, policy_rows), replaced)
     polls = 1
     while True:
         elapsed = monotonic() - started
@@ -148,8 +160,50 @@ def wait_until_up(session, peers, timeouts, interval, policy_rows=None):
             return rows, polls, round(monotonic() - started, 2)
         remaining = min(timeouts[key] for key in waiting) - elapsed
         sleep(max(0.0, min(poll_wait(polls, interval), remaining)))
-        rows = read_runtime(session)
+        rows = _without(read_runtime(session), replaced)
         polls += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The forced CHILD SA rekey (ipsec_info's rekey and the tunnels module's verify.rekey)
+# ---------------------------------------------------------------------------------------------
+
+# RouterOS's own way to make phase 2 negotiate again: ``/ip ipsec installed-sa flush`` removes the installed SAs
+# and the IKE SA stays, so the new CHILD SAs are negotiated inside it (IKEv2 CREATE_CHILD_SA, RFC 7296 section
+# 1.3; IKEv1 Quick Mode). The flush cannot be limited to one peer: its only argument, ``sa-type``, picks AH or ESP
+# SAs (MikroTik, https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec, "Installed SA"; the older manual
+# https://wiki.mikrotik.com/wiki/Manual:IP/IPsec, "Flushing installed SA"). So every tunnel of the router rekeys.
+REKEY_COMMAND = '/ip/ipsec/installed-sa/flush'
+REKEY_PASSED, REKEY_FAILED, REKEY_NOT_RUN = 'passed', 'failed', 'not_run'
+
+
+def rekey_and_wait(session, peers, rekey, timeouts, interval, rows):
+    """After the first wait: when a peer of ``rekey`` (keys of ``peers``) is up in ``rows``, flush the router's
+    installed SAs once and wait (``wait_until_up``, the flushed SAs left out) until every peer that was up is up
+    again on new SAs, or its timeout (``timeouts``, seconds from the flush) has passed. Peers that were not up are
+    not waited for again.
+
+    Returns ``(rows, polls, waited, rekeyed)``: the rows to report from (``rows`` as given when nothing was
+    flushed), the reads and seconds of the second wait, and the keys of ``rekey`` whose SAs were flushed."""
+    was_up = [key for key in peers if key in timeouts and is_up(peers[key], rows)]
+    rekeyed = [key for key in rekey if key in was_up]
+    if not rekeyed:
+        return rows, 0, 0.0, []
+    replaced = frozenset(sa.get('spi') for sa in rows[2] if sa.get('spi'))
+    session.command(REKEY_COMMAND, [], entry='installed-sa flush (forced CHILD SA rekey)')
+    rows, polls, waited = wait_until_up(session, peers, {key: timeouts[key] for key in was_up}, interval, replaced=replaced)
+    return rows, polls, waited, rekeyed
+
+
+def rekey_result(verdict, forced):
+    """What a tunnel that asked for a rekey reports, from its ``health.tunnel_health`` verdict after the rekey:
+    ``(outcome, reason)``. ``outcome``: ``passed`` (flushed and up again on new SAs), ``failed`` (flushed and not up
+    again; the reason then says it was up until the flush) or ``not_run`` (not flushed: not up before, or check mode)."""
+    if not forced:
+        return REKEY_NOT_RUN, verdict['reason']
+    if verdict['status'] == UP:
+        return REKEY_PASSED, verdict['reason']
+    return REKEY_FAILED, 'up until the forced CHILD SA rekey (installed-sa flush), then: ' + verdict['reason']
 
 
 def ipsec_log(session):
@@ -219,7 +273,7 @@ def _log_for(rows, peer, other_hosts, other_names=()):
 
 
 def _diagnosis(result):
-    keys = ('class', 'phase', 'title', 'certain', 'evidence', 'fix', 'candidates', 'stage', 'notes')
+    keys = ('class', 'phase', 'title', 'certain', 'evidence', 'fix', 'candidates', 'stage', 'notes', 'settle')
     return {k: result.get(k) for k in keys}
 
 
@@ -335,9 +389,11 @@ def _report_tunnel(peer, seen, params):
     }
     if tunnel_ping is not None:
         tunnel['ping'] = tunnel_ping
+    if params.get('rekey'):
+        tunnel['rekey'], tunnel['reason'] = rekey_result(verdict, peer.get('name') in seen['rekeyed'])
     if not verdict['healthy']:
         state = {'active_peers': mine_active, 'policies': mine_pol, 'installed_sa': mine_sa, 'peers': [peer],
-                 'identities': [i for i in seen['identities'] if i.get('peer') == peer.get('name')]}
+                 'identities': [i for i in seen['identities'] if i.get('peer') == peer.get('name')], 'rekey': tunnel.get('rekey')}
         if tunnel_ping is not None:
             state['ping'] = {'sent': tunnel_ping['sent'], 'received': tunnel_ping['received']}
             state['nat'] = seen['nat']
@@ -384,9 +440,17 @@ def ipsec_info(session, params, check_mode=False, diff=False, warn=None):
     reads0 = session.reads
     names = _wanted_names(params)
     all_peers, peers, identities = _read_config(session, names)
-    waited_for = params.get('wait_for') == 'established' and bool(peers)
+    # A rekey proves something only about a tunnel that is up: it waits as wait_for=established does.
+    waited_for = (params.get('wait_for') == 'established' or bool(params.get('rekey'))) and bool(peers)
     timeouts = {i: wait_timeout for i, p in enumerate(peers) if not _true(p.get('disabled'))} if waited_for else {}
     rows, polls, waited = wait_until_up(session, dict(enumerate(peers)), timeouts, interval)
+    rekeyed = []
+    if params.get('rekey') and check_mode:
+        if warn is not None:
+            warn('check mode: the CHILD SA rekey was not forced (installed-sa flush is never sent in check mode)')
+    elif params.get('rekey'):
+        rows, more_polls, more_waited, rekeyed = rekey_and_wait(session, dict(enumerate(peers)), list(timeouts), timeouts, interval, rows)
+        polls, waited = polls + more_polls, round(waited + more_waited, 2)
     result = {'changed': False, 'router': session.router, 'routeros_version': session.version, 'tunnels': [], 'polls': polls,
               'waited': waited if waited_for else 0.0}
 
@@ -396,7 +460,8 @@ def ipsec_info(session, params, check_mode=False, diff=False, warn=None):
     log_rows = ipsec_log(session)[-log_lines:] if log_lines > 0 else []
     result['log'] = [_log_view(r) for r in log_rows]
 
-    seen = {'rows': rows, 'identities': identities, 'pings': ping_results, 'nat': nat_rows, 'log': log_rows, 'all_peers': all_peers}
+    seen = {'rows': rows, 'identities': identities, 'pings': ping_results, 'nat': nat_rows, 'log': log_rows, 'all_peers': all_peers,
+            'rekeyed': {peers[i].get('name') for i in rekeyed}}
     result['tunnels'] = [_report_tunnel(peer, seen, params) for peer in peers]
     found = {t['peer'] for t in result['tunnels']}
     result['tunnels'] += [_not_configured(session.router, n, result['log']) for n in (names or ()) if n not in found]

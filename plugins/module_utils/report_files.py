@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
+from ansible_collections.vpclink.routeros.plugins.module_utils.files import write_atomically
 from ansible_collections.vpclink.routeros.plugins.module_utils.report import build_report, group_warnings, render_json, summary_lines
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_html import render_html
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_junit import render_junit
@@ -35,21 +35,6 @@ def _previous(path):
         return None
 
 
-def _replace(path, text):
-    """Write ``text`` to ``path`` through a temporary file in the same directory, so a reader never sees half a file."""
-    directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', dir=directory)
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def write_report(report, dest):
     """Write the three files into ``dest`` (created as needed; a relative ``dest`` is taken from the
     current directory). Returns ``changed``, ``dest`` (absolute) and ``files`` (kind -> absolute path)."""
@@ -59,9 +44,8 @@ def write_report(report, dest):
     before = _previous(paths['json'])
     changed = (before is None or _without_time(before) != _without_time(json.loads(texts['json']))
                or not all(os.path.exists(p) for p in paths.values()))
-    os.makedirs(directory, mode=0o755, exist_ok=True)
     for kind, text in texts.items():
-        _replace(paths[kind], text)
+        write_atomically(paths[kind], text)
     return {'changed': changed, 'dest': directory, 'files': paths}
 
 

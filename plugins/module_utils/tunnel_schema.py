@@ -68,6 +68,14 @@ VERIFY = {
                                   '(never longer than this value).'], default=2),
     'ping': _option('dict', ['Probe the data path with a ping from a LAN address of the router to a VPC host, once the tunnel is up.'],
                     options=PING),
+    'rekey': _option('bool', ['Once the tunnel is up, force a CHILD SA rekey the way an operator does on RouterOS '
+                              '(C(/ip ipsec installed-sa flush): phase 2 is negotiated again inside the IKE SA) and wait up to '
+                              'C(timeout) for new SAs; a tunnel that does not come back is not healthy, with the diagnosis of '
+                              'the refused rekey. This catches what the first CHILD SA of IKEv2 cannot show: it is built without '
+                              'a key exchange, so a PFS group that differs from the cloud\'s fails only at the first rekey.',
+                              'The flush cannot be limited to one peer: every tunnel of the router rekeys (a short interruption), '
+                              'and each one that was up is waited for again. Never in check mode (which does not verify).'],
+                     default=False),
 }
 
 TUNNEL = {
@@ -130,6 +138,10 @@ OPTIONS = {
                                      'writes it on every run, V(on_create) only when the identity is created. When the router shows it, it '
                                      'is compared and written only when it differs.'],
                              choices=['always', 'on_create'], default='always', no_log=False),
+    'reinitiate': _option('bool', ['With O(mode=apply), end the IKE SAs of every present tunnel whose entries the run changed (its '
+                                   'C(/ip/ipsec/active-peers) rows), so the router negotiates again at once with the new values and the '
+                                   'verify proves those rather than SAs negotiated before the change (a rotated PSK or algorithm).',
+                                   'The role leaves it off; C(playbooks/rotate.yml) turns it on.'], default=False),
     'fail_on_unhealthy': _option('bool', ['Fail the task when a verified tunnel is not healthy, naming each with its diagnosis. The '
                                           'changes already made are kept.'], default=True),
     'sheet_file': _option('path', [

@@ -34,7 +34,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import tempfile
 
 from ansible.module_utils.common.yaml import HAS_YAML, SafeDumper, yaml_dump
 
@@ -42,11 +41,12 @@ from ansible_collections.vpclink.routeros.plugins.module_utils import cloud as c
 from ansible_collections.vpclink.routeros.plugins.module_utils import health, info, tunnel_schema
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import RouterError
 from ansible_collections.vpclink.routeros.plugins.module_utils.diagnose import diagnose
+from ansible_collections.vpclink.routeros.plugins.module_utils.files import write_atomically
 from ansible_collections.vpclink.routeros.plugins.module_utils.firewall import NAT, raw_spec
 from ansible_collections.vpclink.routeros.plugins.module_utils.ipsec import IDENTITY, PEER, POLICY, PROFILE, PROPOSAL
 from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
 from ansible_collections.vpclink.routeros.plugins.module_utils.menu import apply_plan, fetch, key_matches, plan_entry, plan_remove, validate_entry
-from ansible_collections.vpclink.routeros.plugins.module_utils.values import format_seconds, normalise_name, normalise_secret, parse_seconds
+from ansible_collections.vpclink.routeros.plugins.module_utils.values import format_seconds, normalise_identity, normalise_name, normalise_secret, parse_seconds
 
 RAW = raw_spec('LAN<->VPC')
 OWNER_PREFIX = 'vpclink:'
@@ -103,23 +103,11 @@ def _lifetime(value, where, errors):
 
 
 def _ident(value, where, errors, extra=()):
-    if value is None or value == 'auto' or value in extra:
-        return value or 'auto'
-    text = str(value).strip()
-    kind, sep, rest = text.partition(':')
-    if sep and kind == 'address':
-        try:
-            return 'address:' + str(ipaddress.ip_address(rest))
-        except ValueError:
-            errors.append(f'{where}: {value!r}: {rest!r} is not an IP address')
-            return None
-    if sep and kind == 'fqdn' and rest and ' ' not in rest:
-        return text
+    """The tunnel's local_id / remote_id in RouterOS's form (values.normalise_identity); an error line when it is none."""
     try:
-        return 'address:' + str(ipaddress.ip_address(text))
-    except ValueError:
-        errors.append(f'{where}: {value!r} is not an IKE identity; allowed: auto{"".join(", " + e for e in extra)}, address:<IP>, '
-                      'fqdn:<name>, or a bare IP address (= address:<IP>)')
+        return normalise_identity(value or 'auto', where, words=('auto',) + tuple(extra), bare=('address',))
+    except ValueError as exc:
+        errors.append(str(exc))
         return None
 
 
@@ -231,7 +219,8 @@ def _single(value, where, why, errors):
 def _verify_part(t, raw, errors):
     """How the tunnel is proven up: the wait and the optional ping from inside ``local_subnets``."""
     where, verify = t['where'], raw['verify']
-    v = {'enabled': verify['enabled'], 'timeout': verify['timeout'], 'interval': verify['interval'], 'ping': None}
+    v = {'enabled': verify['enabled'], 'timeout': verify['timeout'], 'interval': verify['interval'], 'ping': None,
+         'rekey': bool(verify.get('rekey'))}
     if v['timeout'] < 0:
         errors.append(f'{where}: verify.timeout: {v["timeout"]!r} must be a number of seconds >= 0')
     if v['interval'] <= 0:
@@ -444,6 +433,10 @@ def _tunnel_view(t):
         view['cloud_sheet'] = cloudlib.render_cloud_sheet(t['cloud'], sheet_params)
     except (ValueError, KeyError) as exc:
         view['cloud_sheet'] = {'cloud': t['cloud'], 'error': str(exc)}
+    # Both ends from one definition: what the cloud's connection module is given (no PSK) for the role's cloud steps.
+    connection = cloudlib.connection_options(t['cloud'], t['name'], view['cloud_sheet'], t['public_address'])
+    if connection is not None:
+        view['cloud_connection'] = connection
     return view
 
 
@@ -618,12 +611,32 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
         view['changed'] = any(o['action'] != 'unchanged' for o in view['objects'])
         result['tunnels'].append(view)
 
+    if params.get('reinitiate') and not check_mode:
+        _reinitiate(session, resolved, result)
     # Stage 4, verify (not in check mode): one poll for all tunnels of the router, in this session.
     if not check_mode:
         _verify(session, resolved, result, rows_by_menu, reuse_policy_rows=(writes == 0), warn=warn)
     # Sentences sent in this session after the login (the version read included).
     result['round_trips'] = session.reads + session.writes
     return result
+
+
+def _reinitiate(session, resolved, result):
+    """``reinitiate``: end the phase 1 of each present tunnel whose entries this run changed, by removing its
+    ``/ip/ipsec/active-peers`` rows (the router's IKE SAs with the tunnel's peer address; RouterOS ends the child SAs
+    with them), so the router negotiates again at once with the new values and the verify proves those, not SAs that
+    were negotiated before the change (MikroTik IPsec manual, Active Peers:
+    https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec#IPsec-ActivePeers)."""
+    changed = {view['name'] for view in result['tunnels'] if view['changed']}
+    todo = {t['peer_address']: t['name'] for t in resolved if t['state'] == 'present' and t['name'] in changed}
+    if not todo:
+        return
+    views = {view['name']: view for view in result['tunnels']}
+    for row in session.print_('/ip/ipsec/active-peers', proplist=('.id', 'remote-address')):
+        name = todo.get(health.host(row.get('remote-address')))
+        if name is not None:
+            session.remove('/ip/ipsec/active-peers', row['.id'], entry=f'active peer of tunnel {name}')
+            views[name]['reinitiated'] = True
 
 
 def tunnels_run(session, params, check_mode=False, diff=False, warn=None, pre=None):
@@ -699,18 +712,7 @@ def write_sheet(params, tunnel_views, check_mode=False, diff=False):
         before = None
     changed = before != text
     if changed and not check_mode:
-        directory = os.path.dirname(path)
-        os.makedirs(directory, mode=0o755, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', dir=directory)
-        try:
-            with os.fdopen(fd, 'w', encoding='utf-8') as fh:
-                fh.write(text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomically(path, text)
     out = {'path': path, 'changed': changed}
     if diff and changed:
         out['diff'] = {'before_header': path, 'after_header': path, 'before': before or '', 'after': text}
@@ -742,13 +744,17 @@ def _verify(session, resolved, result, rows_by_menu, reuse_policy_rows, warn):
     if not todo:
         return
     policy_rows = rows_by_menu.get('policy') if reuse_policy_rows else None
-    rows, result['polls'], result['waited'] = info.wait_until_up(
-        session, {t['name']: _peer(t) for t in todo}, {t['name']: t['verify']['timeout'] for t in todo},
-        min(t['verify']['interval'] for t in todo), policy_rows=policy_rows)
+    peers, timeouts = {t['name']: _peer(t) for t in todo}, {t['name']: t['verify']['timeout'] for t in todo}
+    interval = min(t['verify']['interval'] for t in todo)
+    rows, result['polls'], result['waited'] = info.wait_until_up(session, peers, timeouts, interval, policy_rows=policy_rows)
+    # verify.rekey: one flush for the router (it cannot be limited to one peer), then every tunnel that was up is waited for again
+    rekey = [t['name'] for t in todo if t['verify']['rekey']]
+    rows, polls, waited, rekeyed = info.rekey_and_wait(session, peers, rekey, timeouts, interval, rows)
+    result['polls'], result['waited'] = result['polls'] + polls, round(result['waited'] + waited, 2)
     once = {}     # the log and the srcnat rules, each read at most once, only for a tunnel that needs a diagnosis
     views = {v['name']: v for v in result['tunnels']}
     for t in todo:
-        _report_tunnel(session, t, views[t['name']], rows, resolved, once)
+        _report_tunnel(session, t, views[t['name']], rows, resolved, once, forced=t['name'] in rekeyed)
 
 
 def _verify_ping(session, probe):
@@ -758,8 +764,9 @@ def _verify_ping(session, probe):
         return {'sent': 0, 'received': 0, 'error': exc.msg}
 
 
-def _report_tunnel(session, t, view, rows, resolved, once):
-    """Fill ``view`` with the tunnel's health (and ping it when it is up and a ping is asked); diagnose it when it is not healthy."""
+def _report_tunnel(session, t, view, rows, resolved, once, forced=False):
+    """Fill ``view`` with the tunnel's health (and ping it when it is up and a ping is asked), with the outcome of its
+    rekey when ``verify.rekey`` (``forced``: its SAs were flushed); diagnose it when it is not healthy."""
     mine_active, mine_pol, mine_sa = health.rows_of(_peer(t), *rows)
     ping = None
     if t['verify']['ping'] and health.tunnel_health(mine_active, mine_pol, mine_sa)['status'] == health.UP:
@@ -774,13 +781,15 @@ def _report_tunnel(session, t, view, rows, resolved, once):
     if ping is not None:
         view['ping'] = {k: ping[k] for k in ('sent', 'received', 'error') if k in ping}
     view.update(healthy=verdict['healthy'], status=verdict['status'], down_selectors=verdict['down_selectors'], reason=verdict['reason'])
+    if t['verify']['rekey']:
+        view['rekey'], view['reason'] = info.rekey_result(verdict, forced)
     if verdict['healthy']:
         return
     if 'log' not in once:
         once['log'] = info.ipsec_log(session)
     state = {'active_peers': mine_active, 'policies': mine_pol, 'installed_sa': mine_sa,
              'peers': [{'name': t['name'], 'address': t['peer_address'], 'disabled': 'false'}],
-             'identities': [{'peer': t['name'], 'disabled': 'false'}]}
+             'identities': [{'peer': t['name'], 'disabled': 'false'}], 'rekey': view.get('rekey')}
     if ping is not None:
         if 'nat' not in once:
             once['nat'] = info.srcnat_rules(session)

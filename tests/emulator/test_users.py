@@ -209,4 +209,3 @@ def test_bad_lab_file_policy_of_another_version_and_no_password_in_messages():
     with pytest.raises(LabError) as err:
         load_lab({'routers': [router('edge')], 'users': [{'name': 'ops', 'password': ['secret-value'], 'group': 'read'}]})
     assert "lab users[0].password='<hidden>'" in str(err.value) and 'secret-value' not in str(err.value)
-

@@ -27,7 +27,7 @@ def test_missing_names_each_reason(monkeypatch):
     ('ike_version', 3, "ike_version: 3 is not allowed; allowed: 1, 2"),
     ('exchange_mode', 'quick', "exchange_mode: 'quick' is not allowed; allowed: main, aggressive"),
     ('ike_proposal', Proposal('aes256gcm16', None, 'modp2048'), "ike_proposal.encryption: 'aes256gcm16' is not allowed"),
-    ('esp_proposal', Proposal('aes128', 'sha1', 'modp768'), "esp_proposal.dh_group: 'modp768' is not allowed"),
+    ('esp_proposal', Proposal('aes128', 'sha1', 'modp512'), "esp_proposal.dh_group: 'modp512' is not allowed"),
     ('remote_ts', ('10.9.0.1/16',), "remote_ts: '10.9.0.1/16' is not allowed; allowed: a CIDR with no host bits set"),
     ('local_id', Identity('address', 'branch.corp.example'), "local_id.value: 'branch.corp.example' is not allowed; allowed: an IP address"),
 ])

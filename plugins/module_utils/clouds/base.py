@@ -97,15 +97,18 @@ class Cloud:
     * ``sheet(cloud, params, chosen) -> {'api', 'terraform'?, 'lines', 'warnings'}``, where ``chosen`` holds the
       cloud values of every vocabulary field and the identities as the cloud sees them (``local_id`` is the
       cloud's own).
+    * ``connection(cloud, name, sheet_api, customer_gateway_address) -> options`` (None: the collection has no module
+      for this cloud's connections): the options of that module for one tunnel, from the sheet's ``api``.
     """
 
-    def __init__(self, name, vocabulary, preset, sheet, read=None, limits=None):
+    def __init__(self, name, vocabulary, preset, sheet, read=None, limits=None, connection=None):
         self.name = name
         self.vocabulary = vocabulary
         self.preset = preset
         self._sheet = sheet
         self._read = read
         self._limits = limits
+        self._connection = connection
 
     @property
     def flags(self):
@@ -146,6 +149,9 @@ class Cloud:
 
     def sheet(self, params, chosen):
         return self._sheet(self, params, chosen)
+
+    def connection(self, name, sheet_api, customer_gateway_address):
+        return self._connection(self, name, sheet_api, customer_gateway_address) if self._connection else None
 
 
 class Reading:

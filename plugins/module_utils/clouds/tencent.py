@@ -21,6 +21,7 @@ from ansible_collections.vpclink.routeros.plugins.module_utils.clouds.base impor
     dh_names,
     strong_preset,
 )
+from ansible_collections.vpclink.routeros.plugins.module_utils.masking import MASK
 
 _GROUPS = (1, 2, 5, 14, 15, 16, 19, 20, 21, 24)
 
@@ -107,7 +108,8 @@ def read(cloud, api):
     for spd in spds if isinstance(spds, list) else []:
         pairs.extend((remote, spd.get('LocalCidrBlock')) for remote in as_list(spd.get('RemoteCidrBlock')))
     reading.selectors(pairs, spd_name)
-    out['psk'] = conn.get('PreShareKey') or None
+    # A masked key (what tencent_vpn_connection_info returns) is no value: it is left out of the comparison.
+    out['psk'] = conn.get('PreShareKey') if conn.get('PreShareKey') not in (None, '', MASK) else None
     out['peer_address'] = (api.get('VpnGateway') or {}).get('PublicIpAddress') or api.get('gateway_ip')
     out['public_address'] = (api.get('CustomerGateway') or {}).get('IpAddress') or api.get('customer_gateway_ip')
     return out
@@ -157,4 +159,18 @@ def sheet(cloud, r, chosen):
             'warnings': warnings}
 
 
-CLOUD = Cloud('tencent', VOCABULARY, PRESET, sheet, read=read)
+def connection(cloud, name, sheet_api, customer_gateway_address):
+    """The options of vpclink.routeros.tencent_vpn_connection for one tunnel, from the API fields its cloud sheet
+    renders (``sheet()['api']``), so the connection the role applies is the one the sheet tells a human to type.
+    Without the pre-shared key (the caller takes it from the tunnel, never from a result) and without the
+    credentials and the VPN gateway id; None without the customer gateway address (the router's public address)."""
+    if not customer_gateway_address:
+        return None
+    return {'name': name, 'customer_gateway_address': customer_gateway_address,
+            'ike_options': {k: v for k, v in sheet_api['IKEOptionsSpecification'].items() if v is not None},
+            'ipsec_options': {k: v for k, v in sheet_api['IPSECOptionsSpecification'].items() if v is not None},
+            'security_policy_databases': sheet_api['SecurityPolicyDatabases'],
+            'dpd_enable': bool(sheet_api['DpdEnable'])}
+
+
+CLOUD = Cloud('tencent', VOCABULARY, PRESET, sheet, read=read, connection=connection)

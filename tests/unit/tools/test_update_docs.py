@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from tools import update_docs
@@ -62,3 +63,11 @@ def test_ansible_doc_lists_every_tunnel_key_as_a_suboption():
     assert set(tunnels['suboptions']['ike']['suboptions']) == set(tunnel_schema.IKE)
     assert set(tunnels['suboptions']['verify']['suboptions']['ping']['suboptions']) == {'src_address', 'address', 'count'}
     assert tunnels['suboptions']['state']['choices'] == ['present', 'absent']
+
+
+def test_a_return_sample_naming_a_property_the_menu_lacks_is_refused(monkeypatch):
+    from ansible_collections.vpclink.routeros.plugins.module_utils import result_docs
+
+    monkeypatch.setitem(result_docs.ENTRY_SAMPLES, '/ip/ipsec/profile', ({'name': 'to_tencent', 'life-time': '8h'}, 'life-time'))
+    with pytest.raises(SystemExit, match='/ip/ipsec/profile names life-time'):
+        update_docs.main(['--check'])

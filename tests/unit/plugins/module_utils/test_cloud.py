@@ -213,6 +213,28 @@ def test_tencent_sheet_speaks_tencent():
     assert c.compare(ROUTER, back) == []
 
 
+def test_tencent_connection_options_are_the_sheets_api_fields():
+    """The options tencent_vpn_connection gets for a tunnel are what its cloud sheet shows, in the module's option
+    names, without the PSK; without the customer gateway address there are none."""
+    sheet = c.render_cloud_sheet('tencent', dict(ROUTER, psk='do-not-print'))
+    options = c.connection_options('tencent', 'vpc-gz', sheet, ROUTER['public_address'])
+    assert options == {'name': 'vpc-gz', 'customer_gateway_address': '113.87.48.200',
+                       'ike_options': sheet['api']['IKEOptionsSpecification'], 'ipsec_options': sheet['api']['IPSECOptionsSpecification'],
+                       'security_policy_databases': sheet['api']['SecurityPolicyDatabases'], 'dpd_enable': True}
+    assert 'do-not-print' not in repr(options) and 'pre_share_key' not in options
+    assert c.connection_options('tencent', 'vpc-gz', sheet, None) is None
+    assert c.connection_options('aws', 'vpc-gz', c.render_cloud_sheet('aws', ROUTER), '113.87.48.200') is None   # no module for it
+    assert c.connection_options('tencent', 'vpc-gz', {'cloud': 'tencent', 'error': 'x'}, '113.87.48.200') is None
+
+
+def test_a_masked_pre_shared_key_is_not_compared():
+    # tencent_vpn_connection_info masks PreShareKey; read as cloud_side it must not count as a different key
+    masked = c.normalise_cloud_side('tencent', dict(TENCENT, PreShareKey='********'))
+    assert masked['psk'] is None
+    assert 'psk' not in c.compare_report(dict(ROUTER, psk='the-real-key'), masked)['compared']
+    assert c.normalise_cloud_side('tencent', TENCENT)['psk'] == 'not-echoed'
+
+
 def test_sheet_ikev2_pfs_off_and_warnings():
     tunnel = dict(ROUTER, ike=dict(ROUTER['ike'], version=2, exchange_mode=None, encryption=['aes-256', 'aes-128']),
                   esp=dict(ROUTER['esp'], pfs_group='none', encryption='chacha20poly1305'))

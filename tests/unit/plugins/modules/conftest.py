@@ -11,6 +11,7 @@ import json
 from unittest import mock
 
 import pytest
+import yaml
 from ansible.module_utils.testing import patch_module_args
 
 from tests import labkit
@@ -37,6 +38,12 @@ def conn(lab, name, **extra):
 
 def writes(lab, name):
     return lab.counters(name)['writes']
+
+
+def undocumented(module_name, result):
+    """The keys of ``result`` that the module's RETURN does not document (``diff`` is Ansible's own, shown by --diff)."""
+    module = importlib.import_module('ansible_collections.vpclink.routeros.plugins.modules.' + module_name)
+    return set(result) - set(yaml.safe_load(module.RETURN)) - {'diff'}
 
 
 def run_module_path(module_name, args, check=False, diff=False, capsys=None):

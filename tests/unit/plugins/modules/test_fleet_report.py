@@ -103,6 +103,7 @@ def record(name, result):
 
 
 def test_report_of_real_results_healthy_wrong_key_check_mode_and_refused(rlab):
+    # through the action plugin, as the role runs it: the argument spec fills the tunnel defaults
     checked = run_action_path('tunnels', tunnels_params(rlab, 'good', LAB_PSK), check=True)
     good = run_action_path('tunnels', tunnels_params(rlab, 'good', LAB_PSK))
     bad = run_action_path('tunnels', tunnels_params(rlab, 'badkey', 'Wrong-PSK-for-report-9c1d'))

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests import labkit
-from tests.unit.plugins.modules.conftest import ROUTERS, conn, run_action_path, run_module_path, writes
+from tests.unit.plugins.modules.conftest import ROUTERS, conn, run_action_path, run_module_path, undocumented, writes
 
 PROFILE = {'name': 'p1', 'hash_algorithm': 'sha256', 'enc_algorithm': ['aes-256', 'aes-128'], 'dh_group': 'modp2048', 'lifetime': '24h'}
 PROPOSAL = {'name': 'pr1', 'auth_algorithms': ['sha256'], 'enc_algorithms': 'aes-256-cbc,aes-128-cbc', 'pfs_group': 'modp2048', 'lifetime': '1h'}
@@ -93,6 +93,7 @@ def test_lifecycle(rlab, router, module_name, path):
     assert predicted == updated
     assert writes(lab, router) == w0 + 2
     assert len(updated['commands']) == 1 and updated['commands'][0].startswith(f"/ip/ipsec/{menu}/set =.id={created['id']}")
+    assert not undocumented(module_name, updated)
     no_secret(updated)
     if module_name == 'ipsec_identity':
         assert updated['diff']['after']['secret'] == '<secret changed>' and updated['diff']['before']['secret'] == '********'

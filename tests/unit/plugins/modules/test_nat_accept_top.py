@@ -5,7 +5,7 @@
 import pytest
 
 from tests import labkit
-from tests.unit.plugins.modules.conftest import conn, writes
+from tests.unit.plugins.modules.conftest import conn, undocumented, writes
 
 MASQ = {'chain': 'srcnat', 'action': 'masquerade', 'out-interface': 'ether1', 'comment': 'defconf: masquerade'}
 ROUTERS = {'v7': '7.16.2', 'v6': '6.49.17'}
@@ -224,6 +224,7 @@ def test_fasttrack_bypass_raw_notrack_against_the_lab(nlab, router, path):
 
     done = path('nat_accept_top', args)
     assert done['changed'] and done['commands'] == check['commands'] and writes(nlab, router) == 3
+    assert not undocumented('nat_accept_top', done)
     rows = raw_rows(nlab, router)
     ours = [r for r in rows if r.get('comment') == RULE['comment']]
     assert [(r['chain'], r['action'], r['src-address'], r['dst-address']) for r in ours] == [

@@ -386,6 +386,28 @@ def test_psk_is_never_converted_from_another_type(lab, psk):
     assert '12345678' not in result['msg'] and 'not-a-string' not in result['msg']
 
 
+@pytest.mark.parametrize('router', ['v7', 'v6'])
+def test_reinitiate_ends_the_ike_sa_of_a_changed_tunnel_only(lab, router, path):
+    # A second tunnel that stays as it is must keep its IKE SA; the changed one negotiates again with its new values.
+    second = tunnel(router, name='tc2', peer_address=GW2, remote_subnets=[VPC2], verify={'enabled': False})
+    first = path('tunnels', args(lab, router, [tunnel(router), second]))
+    assert not first.get('failed') and first['tunnels'][0]['healthy'], first.get('msg')
+    lab.advance(3)
+    rows = {p['peer']: p for p in lab.runtime(router)['peers']}
+    assert rows['tc1']['established'] and rows['tc2']['established']
+    lab.reset_counters(router)
+    # the same values with reinitiate: nothing changed, so no active peer is ended
+    same = path('tunnels', args(lab, router, [tunnel(router), second], reinitiate=True))
+    assert lab.counters(router)['writes'] == 0 and not any(t.get('reinitiated') for t in same['tunnels'])
+    changed = path('tunnels', args(lab, router, [tunnel(router, ike={'lifetime': '8h'}), second], reinitiate=True))
+    assert not changed.get('failed'), changed.get('msg')
+    by_name = {t['name']: t for t in changed['tunnels']}
+    assert by_name['tc1'].get('reinitiated') is True and 'reinitiated' not in by_name['tc2']
+    assert lab.counters(router)['sentences'].get('/ip/ipsec/active-peers/remove') == 1
+    assert by_name['tc1']['healthy'] is True
+    assert_no_secret(changed)
+
+
 def test_nat_identity_warning_only_where_the_router_may_be_behind_nat(lab):
     """local_id auto with a public_address: the preflight cannot tell (it warns); the apply reads the router's addresses
     and warns only for the router whose WAN address is not the public address (behind NAT); collected, not shown."""
