@@ -79,7 +79,8 @@ def test_rollout_check_mode_and_verify_each_report_every_router(lab_factory, tmp
     assert up['sas'] >= 2 and up['uptime'] and up['ping'] == {'sent': 1, 'received': 1}, up
     down = by_name['branch-2']['tunnels'][0]
     assert '(psk, ' in down['cause'] and down['fix'], down
-    assert 'tunnel vpc-gz is not up: psk' in by_name['branch-2']['message']
+    assert by_name['branch-2']['message'] == '1 tunnel(s) not up: vpc-gz', by_name['branch-2']
+    assert 'tunnel vpc-gz is not up: psk' in run.out   # the router's own failure shows the diagnosis
     assert 'refused' in by_name['branch-3']['message'], by_name['branch-3']
     assert report['totals']['routers'] == {'total': 4, 'ok': 2, 'failed': 1, 'unreachable': 1, 'not_run': 0}
 
