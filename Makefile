@@ -112,6 +112,11 @@ molecule-realike-run:
 clean:
 	rm -rf build tests/output .pytest_cache
 
+## docs-screenshot: docs/img/fleet-report.png (the README's picture) from a real rollout against the lab, in Chromium
+.PHONY: docs-screenshot
+docs-screenshot: venv link
+	VPCLINK_DOCS_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/integration/test_fleet_report.py -k rollout_check_mode_and_verify
+
 ## bench: fleet benchmark (not part of `make test`, heavy): site.yml cold/warm, a ping floor and the
 ## community.routeros baseline for each N; writes benchmarks/results/<date>.{json,md,png}. `make bench BENCH_N="10 50"`
 BENCH_N ?= 10 50 200

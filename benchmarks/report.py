@@ -5,7 +5,8 @@ from __future__ import annotations
 from benchmarks import fleet
 
 LABELS = {'ours-cold': 'ours cold', 'ours-warm': 'ours warm', 'ours-nosheet-warm': 'ours warm, cloud sheet off (what-if)',
-          'floor': 'floor (ping)', 'cr-cold': 'community.routeros cold',
+          'floor': 'floor (ping)', 'debug-floor': 'floor (debug)', 'ours-verify': 'ours verify.yml (read-only)',
+          'cr-cold': 'community.routeros cold',
           'cr-warm': 'community.routeros warm'}
 
 
@@ -133,13 +134,26 @@ def markdown(report):
                      f"{_fmt(r.get('logins_per_router_cr-warm'), '{:g}')} | {_fmt(r.get('writes_per_object_ours-cold'), '{:.2f}')} | "
                      f"{_fmt(r.get('writes_per_object_cr-cold'), '{:.2f}')} | {_fmt(r.get('cr_over_nosheet_warm'), '{:.2f}')} | "
                      f"{_fmt(r.get('nosheet_over_floor_warm'), '{:.2f}')} |")
+    lines += ['', '## Against the debug floor (the controller\'s own per-host cost) and per router', '',
+              '| N | ours cold / debug | ours warm / debug | verify.yml / debug | ping / debug | ours warm ms per router | '
+              'ours cold ms per router | verify.yml ms per router | debug ms per router |',
+              '|---|---|---|---|---|---|---|---|---|']
+    for res in report['results']:
+        debug = _get(res, 'debug-floor', 'wall_s')
+        per = {case: (None if _get(res, case, 'wall_s') is None else 1000 * _get(res, case, 'wall_s') / res['n'])
+               for case in ('ours-warm', 'ours-cold', 'ours-verify', 'debug-floor')}
+        lines.append(f"| {res['n']} | {_fmt(_ratio(_get(res, 'ours-cold', 'wall_s'), debug), '{:.2f}')} | "
+                     f"{_fmt(_ratio(_get(res, 'ours-warm', 'wall_s'), debug), '{:.2f}')} | "
+                     f"{_fmt(_ratio(_get(res, 'ours-verify', 'wall_s'), debug), '{:.2f}')} | "
+                     f"{_fmt(_ratio(_get(res, 'floor', 'wall_s'), debug), '{:.2f}')} | {_fmt(per['ours-warm'], '{:.0f}')} | "
+                     f"{_fmt(per['ours-cold'], '{:.0f}')} | {_fmt(per['ours-verify'], '{:.0f}')} | {_fmt(per['debug-floor'], '{:.0f}')} |")
     n, checks = targets(report)
     lines += ['', f'## Targets (judged at N={n})', '', '| target | met | evidence |', '|---|---|---|']
     for label, ok, evidence in checks:
         lines.append(f"| {label} | {'yes' if ok else '**NO**'} | {evidence.replace('|', '/')} |")
     res = max(report['results'], key=lambda r: r['n'])
     lines += ['', f"## Where the time goes (N={res['n']}, wall seconds per task, all hosts)", '']
-    for case in ('ours-cold', 'ours-warm', 'ours-nosheet-warm', 'cr-cold', 'cr-warm', 'floor'):
+    for case in ('ours-cold', 'ours-warm', 'ours-nosheet-warm', 'ours-verify', 'cr-cold', 'cr-warm', 'floor', 'debug-floor'):
         run = res['runs'].get(case)
         if not run or not run['tasks']:
             continue

@@ -4,6 +4,8 @@ For each N: generate a lab file with N routers and a matching inventory, start t
   ours-cold   playbooks/site.yml on routers reset to the lab file (nothing of ours on them)
   ours-warm   the same again (nothing to change)
   floor       one ansible.builtin.ping per router (connection local)
+  debug-floor one ansible.builtin.debug per router: the controller's own per-host cost, no module at all
+  ours-verify playbooks/verify.yml: the read-only check (one ipsec_info per router, the fleet report)
   cr-cold     benchmarks/playbooks/baseline.yml (community.routeros, its own venv) on reset routers
   cr-warm     the same again
 all with the same ansible.cfg and forks. Each run: wall time, CPU (user+sys) and max RSS of the
@@ -45,6 +47,8 @@ CASES = {
     # what-if, same play and inventory: the role's cloud-sheet file/copy tasks (3 module executions per router) off
     'ours-nosheet-warm': ('ours', False, ['-e', 'vpc_tunnel_write_sheet=false']),
     'floor': ('floor', False, []),
+    'debug-floor': ('debug', False, []),
+    'ours-verify': ('verify', False, []),
     'cr-cold': ('cr', True, []),
     'cr-warm': ('cr', False, []),
 }
@@ -88,7 +92,9 @@ def run_playbook(ansible_playbook, playbook, workdir, tag, env, lab_pid, extra=(
     log = os.path.join(workdir, f'{tag}.log')
     timer = os.path.join(workdir, f'{tag}.tasks.json')
     env = dict(env, BENCH_TIMER_OUT=timer)
-    cmd = [ansible_playbook, '-i', os.path.join(workdir, 'inventory.yml'), playbook, *extra]
+    # the fleet report of each run stays with the run's logs (not in the checkout)
+    cmd = [ansible_playbook, '-i', os.path.join(workdir, 'inventory.yml'), playbook,
+           '-e', 'vpc_tunnel_report_dir=' + os.path.join(workdir, f'{tag}-reports'), *extra]
     load0 = os.getloadavg()[0]
     lab_cpu0 = proc_cpu(lab_pid)
     t0 = time.perf_counter()
@@ -193,6 +199,8 @@ def bench_n(count, args, date):
     plays = {
         'ours': (ours_bin, os.path.join(ROOT, 'playbooks', 'site.yml')),
         'floor': (ours_bin, os.path.join(HERE, 'playbooks', 'floor.yml')),
+        'debug': (ours_bin, os.path.join(HERE, 'playbooks', 'debug_floor.yml')),
+        'verify': (ours_bin, os.path.join(ROOT, 'playbooks', 'verify.yml')),
         'cr': (cr_bin, os.path.join(HERE, 'playbooks', 'baseline.yml')),
     }
     result = {'n': count, 'forks': args.forks, 'negotiation_delay': args.negotiation_delay, 'runs': {}, 'checks': {}}
@@ -212,7 +220,7 @@ def bench_n(count, args, date):
             print(f'   {case:17s} ...', end=' ', flush=True)
             run = run_playbook(*plays[family], workdir, case, env, lab.proc.pid, extra)
             run['counters'] = summarise_counters(ctl.call('GET', '/counters'))
-            if family != 'floor':
+            if family not in ('floor', 'debug'):
                 deadline = time.monotonic() + max(10.0, 4 * args.negotiation_delay)
                 while True:
                     run['established'] = ctl.established(names)
@@ -271,6 +279,8 @@ def main(argv=None):
 
 
 def _version(bindir):
+    if not os.path.exists(os.path.join(bindir, 'python')):   # the baseline venv is only needed for the cr-* cases
+        return None
     out = subprocess.run([os.path.join(bindir, 'python'), '-c', 'import ansible.release as r; print(r.__version__)'],
                          capture_output=True, text=True, check=False).stdout.strip()
     return out or None

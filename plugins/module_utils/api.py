@@ -10,7 +10,9 @@ Public:
 * ``connect(params, warn=None)`` -- open, TLS-wrap, log in, return a ``Session``.
 * ``Session`` -- ``version``/``version_tuple`` (read once), ``print_``, ``add``, ``set_``, ``remove``, ``close``.
 * ``RouterError`` -- every foreseeable failure, with a message naming router, menu, entry,
-  RouterOS's own text and the next step. The connection password never appears.
+  RouterOS's own text and the next step. The connection password never appears. Its ``details`` carry
+  ``error_kind`` (one of ``ERROR_KINDS``), so a caller (the fleet report) tells an unreachable router
+  from one that failed after it answered without reading the message.
 * ``HAS_LIBROUTEROS`` / ``LIBROUTEROS_IMPORT_ERROR`` for ``missing_required_lib('librouteros')``.
 """
 
@@ -84,6 +86,14 @@ def _guard_wire_log(*values):
         logger.addFilter(guard)
     guard.values.update(str(v) for v in values if v)
 
+
+# What kind of failure a RouterError is (its ``error_kind``): ``unreachable`` (refused, no route, name not resolved, no
+# answer to the TCP connect), ``tls`` (handshake or certificate), ``timeout`` (the connection opened but the login got no
+# reply), ``login`` (login refused or closed by the router), ``trap`` (RouterOS refused a command), ``stalled`` (no reply
+# in a logged-in session), ``closed`` (the router ended the session), ``input`` (a value the connection cannot carry).
+# The first three mean the API could not be reached (UNREACHABLE_KINDS); the others happened after it answered.
+ERROR_KINDS = ('unreachable', 'tls', 'timeout', 'login', 'trap', 'stalled', 'closed', 'input')
+UNREACHABLE_KINDS = ('unreachable', 'tls', 'timeout')
 
 PLAIN_PORT = 8728
 TLS_PORT = 8729
@@ -194,21 +204,24 @@ class Session:
             msg = '{}: RouterOS said "{}"{}. {}'.format(
                 where, text, (' (category {}: {})'.format(cat, _TRAP_HINTS.get(cat, 'unknown'))) if cat is not None else '', step)
             return RouterError(self.scrub(msg), router=self.router, menu=menu, step=verb, entry=entry,
-                               routeros_message=self.scrub(text), trap_category=cat)
+                               routeros_message=self.scrub(text), trap_category=cat, error_kind='trap')
+        kind = 'closed'
         if isinstance(exc, FatalError):
             msg = f'{where}: the router ended the session ("{exc}"). Check the API user\'s session limits and the router log, then retry.'
         elif isinstance(exc, (ConnectionClosed, ConnectionResetError, BrokenPipeError)):
             msg = (f'{where}: the connection was closed by the router in the middle of the command. The router may have rebooted '
                    'or the API service was restarted; check it is reachable and retry.')
         elif isinstance(exc, (socket.timeout, TimeoutError)):
+            kind = 'stalled'
             msg = (f'{where}: no reply within {self.timeout} s. The router is overloaded or the connection stalled; '
                    'retry, or raise the timeout option.')
         elif isinstance(exc, UnicodeEncodeError):
+            kind = 'input'
             msg = (f'{where}: a value contains characters the API encoding cannot carry. Set the encoding option to UTF-8 '
                    '(RouterOS 7) or use ASCII text.')
         else:
             msg = f'{where}: {type(exc).__name__}: {exc}'
-        return RouterError(self.scrub(msg), router=self.router, menu=menu, step=verb, entry=entry)
+        return RouterError(self.scrub(msg), router=self.router, menu=menu, step=verb, entry=entry, error_kind=kind)
 
     def _call(self, menu, verb, entry, words):
         try:
@@ -246,7 +259,7 @@ class Session:
             self._version = raw.split(' ', 1)[0]
             if not self._version:
                 raise RouterError(f'router {self.router}: /system/resource did not report a version; the API user needs the "read" policy.',
-                                  router=self.router, menu='/system/resource')
+                                  router=self.router, menu='/system/resource', error_kind='trap')
         return self._version
 
     @property
@@ -364,7 +377,7 @@ def connect(params, warn=None):
     try:
         'x'.encode(encoding)
     except LookupError:
-        raise fail(f'encoding {encoding!r} is not a Python codec; use ASCII or UTF-8.') from None
+        raise fail(f'encoding {encoding!r} is not a Python codec; use ASCII or UTF-8.', error_kind='input') from None
 
     def login(api, user, pwd):
         stage[0] = 'login'
@@ -377,7 +390,7 @@ def connect(params, warn=None):
         where = {'router': router, 'hostname': hostname, 'username': username, 'tls': tls, 'timeout': timeout, 'encoding': encoding,
                  'stage': stage[0]}
         msg, details = _connect_failure(exc, where, scrub_list)
-        raise fail(msg, **details) from None
+        raise fail(msg, error_kind=_connect_kind(exc, stage[0]), **details) from None
     return Session(api, hostname, port, tls, timeout, secrets=scrub_list)
 
 
@@ -388,7 +401,7 @@ def _tls_wrapper(params, router, stage, fail):
         ctx = _ssl_context(params)
     except (OSError, ssl.SSLError) as exc:
         raise fail('cannot load the CA file ca_path={} for {}: {}. Give a readable PEM file with the CA that signed '
-                   "the router's certificate.".format(params.get('ca_path'), router, exc)) from None
+                   "the router's certificate.".format(params.get('ca_path'), router, exc), error_kind='input') from None
     server_hostname = params['hostname'] if params.get('validate_certs', True) else None
 
     def ssl_wrapper(sock):
@@ -422,6 +435,19 @@ def _connect_failure(exc, where, secrets):
     if isinstance(exc, OSError):
         return f'cannot reach {router}: {exc.strerror or exc}. Check the address, routing and firewall.', {}
     return f'cannot connect to {router}: {exc}', {}
+
+
+def _connect_kind(exc, stage):
+    """The ``error_kind`` of a failed ``librouteros.connect`` (see ERROR_KINDS), from the stage it failed at."""
+    if stage == 'tls' or isinstance(exc, ssl.SSLError):
+        return 'tls'
+    if isinstance(exc, UnicodeError):
+        return 'input'
+    if stage == 'connect':
+        return 'unreachable'
+    if isinstance(exc, TimeoutError):
+        return 'timeout'
+    return 'login'
 
 
 def _tls_failure(exc, router):

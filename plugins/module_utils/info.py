@@ -65,18 +65,25 @@ monotonic = time.monotonic
 sleep = time.sleep
 
 
+def _probe_options():
+    return dict(
+        src_address=dict(type='str', required=True),
+        address=dict(type='str', required=True),
+        count=dict(type='int', default=3),
+    )
+
+
 def info_argument_spec():
     return dict(
         peer=dict(type='str'),
+        peers=dict(type='list', elements='str'),
         wait_for=dict(type='str', choices=['established']),
         wait_timeout=dict(type='int', default=60),
         wait_interval=dict(type='float', default=2.0),
-        ping=dict(type='dict', options=dict(
-            src_address=dict(type='str', required=True),
-            address=dict(type='str', required=True),
-            count=dict(type='int', default=3),
-        )),
+        ping=dict(type='dict', options=_probe_options()),
+        pings=dict(type='list', elements='dict', options=_probe_options()),
         log_lines=dict(type='int', default=50),
+        collect_warnings=dict(type='bool', default=False),
         cloud_log=dict(type='list', elements='str'),
         cloud_side=dict(type='raw'),
         rekey=dict(type='bool', default=False),
@@ -285,8 +292,18 @@ diagnosis_view = _diagnosis
 # report each tunnel, conclude.
 # ---------------------------------------------------------------------------------------------
 
+def _checked_probe(probe, label, errors):
+    try:
+        probe = dict(probe, src_address=_ip(probe['src_address'], f'{label}.src_address'), address=_ip(probe['address'], f'{label}.address'))
+    except ValueError as exc:
+        errors.append(str(exc))
+    if not 1 <= int(probe.get('count') or 3) <= 100:
+        errors.append(f'{label}.count: must be 1..100')
+    return probe
+
+
 def _checked_input(session, params):
-    """-> ``(interval, wait_timeout, probe)``; a RouterError naming every bad field before anything is read."""
+    """-> ``(interval, wait_timeout, probes)``; a RouterError naming every bad field before anything is read."""
     errors = []
     interval = params.get('wait_interval') if params.get('wait_interval') is not None else 2.0
     wait_timeout = params.get('wait_timeout') if params.get('wait_timeout') is not None else 60
@@ -294,26 +311,36 @@ def _checked_input(session, params):
         errors.append(f'wait_interval: {interval!r} must be > 0 seconds')
     if wait_timeout < 0:
         errors.append(f'wait_timeout: {wait_timeout!r} must be >= 0 seconds')
-    probe = params.get('ping')
-    if probe:
-        try:
-            probe = dict(probe, src_address=_ip(probe['src_address'], 'ping.src_address'), address=_ip(probe['address'], 'ping.address'))
-        except ValueError as exc:
-            errors.append(str(exc))
-        if not 1 <= int(probe.get('count') or 3) <= 100:
-            errors.append('ping.count: must be 1..100')
+    probes = [_checked_probe(params['ping'], 'ping', errors)] if params.get('ping') else []
+    probes += [_checked_probe(p, f'pings[{i}]', errors) for i, p in enumerate(params.get('pings') or ())]
     if errors:
         raise RouterError('router {}: ipsec_info: invalid input, nothing was read: {}'.format(session.router, '; '.join(errors)),
                           router=session.router, step='validate', routeros_version=session.version)
-    return interval, wait_timeout, probe
+    return interval, wait_timeout, probes
 
 
-def _read_config(session, name):
-    """-> ``(every peer, the reported peers, identities)``. Every peer is read (one print either way): a log line
-    naming another peer must not be attached to this one."""
+def _read_config(session, names):
+    """-> ``(every peer, the reported peers, identities)``; ``names``: the peers to report (None: every one). Every
+    peer is read (one print either way): a log line naming another peer must not be attached to this one."""
     all_peers = session.print_('/ip/ipsec/peer', proplist=PEER_PROPS)
-    peers = [p for p in all_peers if not _true(p.get('dynamic')) and (not name or p.get('name') == name)]
+    peers = [p for p in all_peers if not _true(p.get('dynamic')) and (names is None or p.get('name') in names)]
     return all_peers, peers, session.print_('/ip/ipsec/identity', proplist=IDENTITY_PROPS)
+
+
+def _probes(session, params, probes, result, warn):
+    """Run every probe; ``result['ping']`` is the one of ``ping``, ``result['pings']`` those of ``pings``. -> the
+    results that ran (a probe that could not run is reported, and counts for no tunnel)."""
+    ran = []
+    for i, probe in enumerate(probes):
+        one = {}
+        outcome = _probe(session, probe, one, warn)
+        if params.get('ping') and i == 0:
+            result['ping'] = one['ping']
+        else:
+            result.setdefault('pings', []).append(one['ping'])
+        if outcome is not None:
+            ran.append(outcome)
+    return ran
 
 
 def _probe(session, probe, result, warn):
@@ -329,15 +356,14 @@ def _probe(session, probe, result, warn):
     return result['ping']
 
 
-def _ping_for(ping_result, policies):
-    """The ping result when one of ``policies`` covers its source and destination, else None."""
-    if ping_result is None:
-        return None
-    src, dst = ipaddress.ip_address(ping_result['src_address']), ipaddress.ip_address(ping_result['address'])
-    for pol in policies:
-        snet, dnet = _net(pol.get('src-address')), _net(pol.get('dst-address'))
-        if snet is not None and dnet is not None and src in snet and dst in dnet:
-            return ping_result
+def _ping_for(ping_results, policies):
+    """The first of ``ping_results`` that one of ``policies`` covers (source and destination), else None."""
+    for ping_result in ping_results:
+        src, dst = ipaddress.ip_address(ping_result['src_address']), ipaddress.ip_address(ping_result['address'])
+        for pol in policies:
+            snet, dnet = _net(pol.get('src-address')), _net(pol.get('dst-address'))
+            if snet is not None and dnet is not None and src in snet and dst in dnet:
+                return ping_result
     return None
 
 
@@ -345,7 +371,7 @@ def _report_tunnel(peer, seen, params):
     """One reported tunnel: its rows, ``health.tunnel_health`` and, when it is not healthy, the diagnosis.
     ``seen``: what the run read (``rows``, ``identities``, ``ping``, ``nat``, ``log``, ``all_peers``)."""
     mine_active, mine_pol, mine_sa = rows_of(peer, *seen['rows'])
-    tunnel_ping = _ping_for(seen['ping'], mine_pol)
+    tunnel_ping = _ping_for(seen['pings'], mine_pol)
     verdict = tunnel_health(mine_active, mine_pol, mine_sa, tunnel_ping)
     others = [p for p in seen['all_peers'] if p.get('name') != peer.get('name')]
     lines = _log_for(seen['log'], peer, {host(p.get('address')) for p in others} - {host(peer.get('address'))},
@@ -377,6 +403,13 @@ def _report_tunnel(peer, seen, params):
     return tunnel
 
 
+def _wanted_names(params):
+    """The peers to report: ``peer`` and/or ``peers``; None for every peer."""
+    if params.get('peer') is None and params.get('peers') is None:
+        return None
+    return ([params['peer']] if params.get('peer') is not None else []) + list(params.get('peers') or ())
+
+
 def _not_configured(router, name, log):
     what = f'no peer named {name!r}' if name else 'no IPsec peer'
     return {'peer': name, 'address': None, 'disabled': False, 'healthy': False, 'status': 'down', 'down_selectors': [],
@@ -403,10 +436,10 @@ def _conclude(result, waited_for, wait_timeout):
 
 def ipsec_info(session, params, check_mode=False, diff=False, warn=None):
     """Read (and optionally wait for) the tunnels; see the module docstring. Never writes."""
-    interval, wait_timeout, probe = _checked_input(session, params)
+    interval, wait_timeout, probes = _checked_input(session, params)
     reads0 = session.reads
-    name = params.get('peer')
-    all_peers, peers, identities = _read_config(session, name)
+    names = _wanted_names(params)
+    all_peers, peers, identities = _read_config(session, names)
     # A rekey proves something only about a tunnel that is up: it waits as wait_for=established does.
     waited_for = (params.get('wait_for') == 'established' or bool(params.get('rekey'))) and bool(peers)
     timeouts = {i: wait_timeout for i, p in enumerate(peers) if not _true(p.get('disabled'))} if waited_for else {}
@@ -421,18 +454,25 @@ def ipsec_info(session, params, check_mode=False, diff=False, warn=None):
     result = {'changed': False, 'router': session.router, 'routeros_version': session.version, 'tunnels': [], 'polls': polls,
               'waited': waited if waited_for else 0.0}
 
-    ping_result = _probe(session, probe, result, warn) if probe else None
-    nat_rows = srcnat_rules(session) if probe else None
+    ping_results = _probes(session, params, probes, result, warn)
+    nat_rows = srcnat_rules(session) if probes else None
     log_lines = int(params.get('log_lines') or 0)
     log_rows = ipsec_log(session)[-log_lines:] if log_lines > 0 else []
     result['log'] = [_log_view(r) for r in log_rows]
 
-    seen = {'rows': rows, 'identities': identities, 'ping': ping_result, 'nat': nat_rows, 'log': log_rows, 'all_peers': all_peers,
+    seen = {'rows': rows, 'identities': identities, 'pings': ping_results, 'nat': nat_rows, 'log': log_rows, 'all_peers': all_peers,
             'rekeyed': {peers[i].get('name') for i in rekeyed}}
-    result['tunnels'] = [_report_tunnel(peer, seen, params) for peer in peers] or [_not_configured(session.router, name, result['log'])]
-    if ping_result is not None and peers and not any('ping' in t for t in result['tunnels']) and warn is not None:
-        warn(f"ping {ping_result['src_address']} -> {ping_result['address']}: no policy of the reported tunnels covers this pair, "
-             'so the probe is not counted for any tunnel')
+    result['tunnels'] = [_report_tunnel(peer, seen, params) for peer in peers]
+    found = {t['peer'] for t in result['tunnels']}
+    result['tunnels'] += [_not_configured(session.router, n, result['log']) for n in (names or ()) if n not in found]
+    if not result['tunnels']:
+        result['tunnels'] = [_not_configured(session.router, None, result['log'])]
+    if peers and warn is not None:
+        used = [t['ping'] for t in result['tunnels'] if 'ping' in t]
+        for ping_result in ping_results:
+            if not any(u is ping_result for u in used):
+                warn(f"ping {ping_result['src_address']} -> {ping_result['address']}: no policy of the reported tunnels covers this "
+                     'pair, so the probe is not counted for any tunnel')
     _conclude(result, waited_for, wait_timeout)
     result['round_trips'] = session.reads - reads0
     return result

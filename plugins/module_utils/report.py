@@ -26,12 +26,15 @@ Stages, one function each:
 2. Render: ``render_json`` here, ``report_html.render_html`` and ``report_junit.render_junit``.
 3. Write: ``report_files.write_report(report, dest)``, the three files, each replaced atomically.
 
-A record is what the role collects per host: ``{'name', 'status', 'message', 'tunnels'}``, where each
+A record is what the role collects per host: ``{'name', 'status', 'message', 'tunnels'}`` (and
+``error_kind``, as a failed module returns it: a ``failed`` record whose ``error_kind`` says the API was
+never reached, ``api.UNREACHABLE_KINDS``, is reported ``unreachable``), where each
 tunnel is either already in the report's shape or a tunnel view as the ``tunnels`` module
 (``name``, ``state``, ``healthy``, ``phase1.uptime``, ``sas.count``, ``ping``, ``diagnosis``) or
-``ipsec_info`` (``peer``, ``healthy``, ``phase1.active_peer``, ``installed_sa``, ``ping``,
+``ipsec_info`` (``peer``, ``healthy``, ``status``, ``phase1.active_peer``, ``installed_sa``, ``ping``,
 ``diagnosis``) return it, so the role passes the registered result as it is. What "healthy" means is
-decided by those modules; this file only maps their verdict: healthy -> ``up``, unhealthy -> ``down``,
+decided by those modules; this file only maps their verdict: healthy -> ``up``, unhealthy -> ``down``
+(``partial`` when their ``status`` says some selector pairs are up),
 no verdict (check mode, ``verify.enabled: false``) -> ``not_verified``, never ``down``.
 """
 
@@ -39,7 +42,9 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 
+from ansible_collections.vpclink.routeros.plugins.module_utils.api import UNREACHABLE_KINDS
 from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
 from ansible_collections.vpclink.routeros.plugins.module_utils.values import parse_duration
 
@@ -49,6 +54,8 @@ TUNNEL_STATES = ('up', 'partial', 'down', 'not_verified', 'absent')
 ATTENTION = ('failed', 'unreachable', 'not_run', 'partial', 'down', 'not_verified')
 # Worst first: the order in which the HTML page sorts its rows by default.
 SEVERITY = ('unreachable', 'failed', 'down', 'partial', 'not_run', 'not_verified', 'absent', 'up', 'ok')
+# The play's summary lists every tunnel up to this many lines, beyond it only those that need attention.
+SUMMARY_LINES = 100
 
 
 def argument_spec():
@@ -104,7 +111,8 @@ def tunnel_state(view, where):
     if healthy is True:
         return 'up'
     if healthy is False:
-        return 'down'
+        # health.tunnel_health's status, as both modules return it: some selector pairs up, others not
+        return 'partial' if view.get('status') == 'partial' else 'down'
     return 'not_verified'
 
 
@@ -211,6 +219,8 @@ def _router_entry(record, where, secrets):
     status = record.get('status')
     if status not in ROUTER_STATUSES:
         raise ValueError(f'{where}.status: {_shown(status)} is not a router status; allowed: {", ".join(ROUTER_STATUSES)}')
+    if status == 'failed' and record.get('error_kind') in UNREACHABLE_KINDS:
+        status = 'unreachable'
     tunnels = record.get('tunnels') or []
     if not isinstance(tunnels, list):
         raise ValueError(f'{where}.tunnels: {_shown(tunnels)} is not a list of tunnels')
@@ -233,6 +243,33 @@ def totals(routers):
         for tunnel in router['tunnels']:
             out['tunnels']['total'] += 1
             out['tunnels'][tunnel['state']] += 1
+    return out
+
+
+# What differs between two routers' copies of one warning: the tunnel it names and addresses (with prefix or port).
+_WHERE = re.compile(r"^tunnel '[^']*': ")
+_ADDRESS = re.compile(r'\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?::\d+)?\b')
+# How many router names one grouped warning lists before it says how many more.
+WARNING_NAMES = 20
+
+
+def group_warnings(routers, secrets=()):
+    """The warnings of the routers' records (``warnings``: a list of texts each), one per cause: texts that differ only
+    in the tunnel they name and in addresses are one cause. -> a list of texts, each naming its routers and quoting the
+    first router's text, in the order the causes first appear."""
+    causes = {}
+    for record in routers if isinstance(routers, list) else ():
+        if not isinstance(record, dict):
+            continue
+        for text in record.get('warnings') or ():
+            key = _ADDRESS.sub('<address>', _WHERE.sub('', str(text)))
+            first, names = causes.setdefault(key, (str(text), []))
+            if record.get('name') not in names:
+                names.append(record.get('name'))
+    out = []
+    for first, names in causes.values():
+        shown = ', '.join(str(n) for n in names[:WARNING_NAMES]) + (f' and {len(names) - WARNING_NAMES} more' if len(names) > WARNING_NAMES else '')
+        out.append(mask(f'{len(names)} router(s) ({shown}): {first}', [str(s) for s in secrets or () if s], settings=True))
     return out
 
 
@@ -278,3 +315,40 @@ def uptime_ms(uptime):
 
 def render_json(report):
     return json.dumps(report, indent=2, sort_keys=False, ensure_ascii=False) + '\n'
+
+
+def _ping_text(ping):
+    return '-' if not ping else '{}/{}'.format(ping['received'], ping['sent'])
+
+
+def _summary_rows(router):
+    """``(severity, line)`` per tunnel of a router (one line for a router without tunnels), then its message."""
+    rows = []
+    told = router['status'] != 'ok' and router['message']
+    if not router['tunnels'] and not told:
+        rows.append((SEVERITY.index(router['status']), '{}: {}'.format(router['name'], label(router['status']))))
+    for tunnel in router['tunnels']:
+        cause = tunnel['cause']   # a partial tunnel's cause names the pairs that are down
+        rows.append((min(SEVERITY.index(router['status']), SEVERITY.index(tunnel['state'])), '{} / {}: {} uptime={} SAs={} ping={}{}'.format(
+            router['name'], tunnel['name'], label(tunnel['state']), tunnel['uptime'] or '-', '-' if tunnel['sas'] is None else tunnel['sas'],
+            _ping_text(tunnel['ping']), (' cause: ' + cause) if cause else '')))
+    if told:
+        rows.append((SEVERITY.index(router['status']), '{}: {}: {}'.format(router['name'], label(router['status']),
+                                                                           router['message'].splitlines()[0])))
+    return rows
+
+
+def summary_lines(report, limit=SUMMARY_LINES):
+    """The end-of-run summary for the play output: the totals, then one line per tunnel (and the message of each
+    router that is not ok), worst first. Beyond ``limit`` lines only those that need attention are listed (the
+    report files hold every row)."""
+    t = report['totals']
+    lines = ['routers: {} ({})'.format(t['routers']['total'], ', '.join(
+                 '{} {}'.format(t['routers'][s], label(s)) for s in ROUTER_STATUSES if t['routers'][s]) or 'none'),
+             'tunnels: {} ({})'.format(t['tunnels']['total'], ', '.join(
+                 '{} {}'.format(t['tunnels'][s], label(s)) for s in TUNNEL_STATES if t['tunnels'][s]) or 'none')]
+    rows = sorted((row for router in report['routers'] for row in _summary_rows(router)), key=lambda row: row[0])
+    if len(rows) > limit:
+        shown = [row for row in rows if SEVERITY[row[0]] in ATTENTION][:limit]
+        rows = shown + [(0, f'... {len(rows) - len(shown)} more lines (tunnels up or removed, or beyond {limit}): see the report files')]
+    return lines + [text for _severity, text in rows]

@@ -16,7 +16,7 @@ import json
 import os
 
 from ansible_collections.vpclink.routeros.plugins.module_utils.files import write_atomically
-from ansible_collections.vpclink.routeros.plugins.module_utils.report import build_report, render_json
+from ansible_collections.vpclink.routeros.plugins.module_utils.report import build_report, group_warnings, render_json, summary_lines
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_html import render_html
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_junit import render_junit
 
@@ -54,7 +54,7 @@ def report_files(routers, dest, playbook, secrets=(), generated=None):
     ``ValueError`` before anything is written; a directory that cannot be written raises ``OSError``."""
     report = build_report(routers, playbook, secrets=secrets, generated=generated)
     written = write_report(report, dest)
-    return dict(written, totals=report['totals'], generated=report['generated'])
+    return dict(written, totals=report['totals'], generated=report['generated'], summary=summary_lines(report))
 
 
 def run(params, playbook):
@@ -62,7 +62,11 @@ def run(params, playbook):
     bad records or an unwritable directory, returns ``failed`` and a message naming the cause instead."""
     dest = params.get('dest') or 'reports'
     try:
-        return report_files(params['routers'], dest, playbook, secrets=params.get('secrets') or ())
+        result = report_files(params['routers'], dest, playbook, secrets=params.get('secrets') or ())
+        warnings = group_warnings(params['routers'], secrets=params.get('secrets') or ())
+        if warnings:
+            result['warnings'] = warnings
+        return result
     except ValueError as exc:
         return {'failed': True, 'changed': False, 'msg': f'fleet_report: {exc}. Nothing was written.'}
     except OSError as exc:

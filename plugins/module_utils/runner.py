@@ -96,8 +96,12 @@ def run(module_name, params, check_mode=False, diff=False, connect_fn=None):
 
 
 def _finish_run(module_name, params, result, warnings):
-    if warnings:
-        result['warnings'] = list(dict.fromkeys(warnings + result.get('warnings', [])))
+    warnings = list(dict.fromkeys(warnings + result.pop('warnings', [])))
+    if params.get('collect_warnings'):
+        # returned as data, not shown: the caller shows each cause once for many routers (fleet_report does)
+        result['collected_warnings'] = warnings
+    elif warnings:
+        result['warnings'] = warnings
     return mask(result, secret_values(module_name, params))
 
 

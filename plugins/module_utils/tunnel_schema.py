@@ -132,6 +132,9 @@ TUNNEL = {
 # ``state: absent`` needs only the name.
 TUNNEL_REQUIRED_IF = [['state', 'present', ['peer_address', 'local_subnets', 'remote_subnets', 'psk']]]
 
+COLLECT_WARNINGS = ('Return the warnings in C(collected_warnings) instead of showing them, so that a play over many routers can show '
+                    'each cause once, listing the routers (the role does, in its report phase).')
+
 OPTIONS = {
     'tunnels': _option('list', ['The router\'s tunnels. Two tunnels may not share a name, nor (when present) a C(peer_address), and '
                                 'their selectors may not overlap.'],
@@ -178,6 +181,7 @@ OPTIONS = {
     'sheet_router': _option('str', ['The router name written into the cloud sheet (its C(router) key and header), and the name of its '
                                     'backup directory. Default: O(hostname).',
                                     'The role passes C(inventory_hostname).']),
+    'collect_warnings': _option('bool', [COLLECT_WARNINGS], default=False),
 }
 
 _SPEC_KEYS = ('type', 'elements', 'required', 'default', 'choices', 'no_log', 'apply_defaults', 'required_if')

@@ -245,14 +245,29 @@ def _verify_part(t, raw, errors):
     t['verify'] = v
 
 
-def _identity_warning(t, warnings):
+def _identity_warning(t):
+    """The NAT identity warning of a tunnel, or None. Whether it applies depends on the router's own addresses: the
+    preflight cannot tell (it warns), the apply reads them (``_nat_identity_warnings``)."""
     if t['state'] == 'present' and t['public_address'] and t['local_id'] == 'auto':
         # my-id=auto sends the router's own (possibly private) address; behind NAT the cloud's remote identity (its
         # customer gateway, the public address) does not match (MikroTik IPsec manual, identity my-id:
         # https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec#IPsec-Identities).
-        warnings.append(f'{t["where"]}: local_id is auto and public_address is {t["public_address"]}: if the router is behind NAT '
-                        f'(its WAN address is not {t["public_address"]}), the cloud rejects the identity; set '
-                        f'local_id: address:{t["public_address"]} (or fqdn identities on both ends) and keep the router the initiator')
+        return (f'{t["where"]}: local_id is auto and public_address is {t["public_address"]}: if the router is behind NAT '
+                f'(its WAN address is not {t["public_address"]}), the cloud rejects the identity; set '
+                f'local_id: address:{t["public_address"]} (or fqdn identities on both ends) and keep the router the initiator')
+    return None
+
+
+def _nat_identity_warnings(session, resolved, warn):
+    """Warn about my-id=auto only where the router may be behind NAT: its public_address is not one of the router's
+    own addresses (/ip/address, read once and only when a tunnel needs it). A router that holds the address sends it."""
+    pending = [t for t in resolved if t.get('identity_warning')]
+    if not pending or warn is None:
+        return
+    own = {str(row.get('address', '')).split('/')[0] for row in session.print_('/ip/address', proplist=['address'])}
+    for t in pending:
+        if t['public_address'] not in own:
+            warn(t['identity_warning'])
 
 
 def _resolve_one(index, raw, errors, warnings):
@@ -277,7 +292,7 @@ def _resolve_one(index, raw, errors, warnings):
     t['router_params'] = {'ike': dict(t['ike']), 'esp': dict(t['esp']), 'local_id': t['local_id'], 'remote_id': t['remote_id'],
                           'local_subnets': t['local_subnets'], 'remote_subnets': t['remote_subnets'],
                           'public_address': t['public_address'], 'peer_address': t['peer_address'], 'psk': t['psk']}
-    _identity_warning(t, warnings)
+    t['identity_warning'] = _identity_warning(t)
     return t
 
 
@@ -389,6 +404,9 @@ def preflight(params):
         if t is not None and t['state'] == 'present':
             _capabilities_of_every_version(t, errors, warnings)
             _compare_cloud_side(t, errors, warnings, mismatches)
+    if params.get('mode') == 'preflight':
+        # no router contact: whether the router is behind NAT cannot be told, so the identity warning stands
+        warnings += [t['identity_warning'] for t in resolved if t is not None and t['identity_warning']]
     out_tunnels = [_tunnel_view(t) for t in resolved if t is not None]
     for view in out_tunnels:
         # per tunnel too (the interface's tunnels[].warnings), besides the task's warnings
@@ -649,6 +667,7 @@ def tunnels_apply(session, params, check_mode=False, diff=False, warn=None, pre=
         if t['psk']:
             session.add_secret(t['psk'])
     vtext = session.version
+    _nat_identity_warnings(session, resolved, warn)
     writes0 = session.writes
     entries = _validate_entries(session, resolved, params.get('update_secret') or 'auto')
     plans, rows_by_menu = _plan_all(session, resolved, entries, check_mode, diff, warn)

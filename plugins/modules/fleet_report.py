@@ -23,7 +23,10 @@ description:
     C(totals) (C(routers): C(total) and a count per status; C(tunnels): C(total) and a count per state).'
   - 'Router status: V(ok), V(failed) (login refused, bad input, a trap, a tunnel down or partly down), V(unreachable) (the
     API could not be reached: connection refused, timeout, TLS handshake failure) or V(not_run) (a stopped batch never
-    reached it). A record that says V(ok) but holds a V(down) or V(partial) tunnel is reported V(failed).'
+    reached it). A record that says V(ok) but holds a V(down) or V(partial) tunnel is reported V(failed). A V(failed) record
+    that carries the C(error_kind) of the module that failed (as M(vpclink.routeros.tunnels) and
+    M(vpclink.routeros.ipsec_info) return it) is reported V(unreachable) when that kind says the API was never reached
+    (V(unreachable), V(tls), V(timeout)).'
   - 'Tunnel state: V(up), V(partial) (some selector pairs are down; they are listed in C(down_pairs)), V(down),
     V(not_verified) (check mode, verification turned off, or the router was unreachable or not run: never V(down) for
     a tunnel that was not read) or V(absent) (removed as asked).'
@@ -58,7 +61,9 @@ options:
     description:
       - 'One record per router of the play, a dict: V(name) (the router, for example C(inventory_hostname); required),
         V(status) (V(ok), V(failed), V(unreachable) or V(not_run); required), V(message) (what went wrong, if anything)
-        and V(tunnels).'
+        and V(tunnels); optionally V(error_kind) (see above) and V(warnings) (the texts the modules collected for this router).'
+      - 'The V(warnings) of all records are shown once per cause as the task''s warnings, each naming its routers (texts that
+        differ only in the tunnel they name and in addresses are one cause): 50 routers with the same warning give one line.'
       - 'Each tunnel of V(tunnels) is either in the report''s shape (V(name), V(state), V(cause), V(fix), V(uptime), V(sas),
         V(ping), V(bytes), V(down_pairs)) or a tunnel as M(vpclink.routeros.tunnels) or M(vpclink.routeros.ipsec_info)
         return it (the registered result''s C(tunnels)): C(healthy=true) is V(up), C(healthy=false) is V(down), no
@@ -138,6 +143,17 @@ totals:
   sample:
     routers: {total: 3, ok: 1, failed: 1, unreachable: 1, not_run: 0}
     tunnels: {total: 3, up: 1, partial: 0, down: 1, not_verified: 1, absent: 0}
+summary:
+  description:
+    - The end-of-run summary for the play output, one line each; the totals first, then one line per tunnel and the message
+      of each router that is not ok, worst first. Beyond 100 lines only the lines that need attention are listed.
+  returned: success
+  type: list
+  elements: str
+  sample:
+    - 'routers: 3 (1 ok, 1 failed, 1 unreachable)'
+    - 'tunnels: 3 (1 up, 1 down, 1 not verified)'
+    - 'r2 / to_vpc: not verified uptime=- SAs=- ping=- cause: router unreachable: not verified'
 generated:
   description: When the report was made (ISO-8601, UTC).
   returned: success

@@ -49,8 +49,16 @@ seealso:
 options:
   peer:
     description:
-      - Name of the C(/ip/ipsec/peer) to report. Without it, every non-dynamic peer is reported.
+      - Name of the C(/ip/ipsec/peer) to report. Without it (and without O(peers)), every non-dynamic peer is reported.
     type: str
+  peers:
+    description:
+      - Names of the C(/ip/ipsec/peer) entries to report (with O(peer), both are reported); O(wait_for) waits only for
+        them. A name the router does not have is reported as not configured.
+      - The role's read-only verification passes the inventory's tunnels here, so a hand-built peer that is down neither
+        delays nor fails it.
+    type: list
+    elements: str
   wait_for:
     description:
       - V(established) waits until the reported tunnels are up (phase 1, phase 2 and two mature SAs for every selector pair).
@@ -85,6 +93,31 @@ options:
         description: Number of echo requests (1..100).
         type: int
         default: 3
+  pings:
+    description:
+      - More probes like O(ping), one per tunnel to probe, all in the same session; each counts for the tunnel whose policy
+        covers it. Their results are returned in RV(pings).
+    type: list
+    elements: dict
+    suboptions:
+      src_address:
+        description: Source address, a LAN address of the router inside the policy's C(src-address).
+        type: str
+        required: true
+      address:
+        description: Address of a host in the VPC.
+        type: str
+        required: true
+      count:
+        description: Number of echo requests (1..100).
+        type: int
+        default: 3
+  collect_warnings:
+    description:
+      - Return the warnings in RV(collected_warnings) instead of showing them, so that a play over many routers can show each
+        cause once, listing the routers (the role's read-only verification does, in its report phase).
+    type: bool
+    default: false
   log_lines:
     description:
       - How many of the most recent IPsec C(/log) lines to read (V(0) for none).
@@ -216,6 +249,16 @@ ping:
   description: The probe result (C(sent), C(received), C(success)), or C(error) when C(/ping) could not run.
   returned: when O(ping) is given
   type: dict
+collected_warnings:
+  description: The warnings of the run, not shown (O(collect_warnings=true)).
+  returned: when O(collect_warnings=true)
+  type: list
+  elements: str
+pings:
+  description: The results of O(pings), in order, each as RV(ping).
+  returned: when O(pings) is given
+  type: list
+  elements: dict
 polls:
   description: How many times the runtime state was read.
   returned: success

@@ -20,6 +20,7 @@ from tests import labkit
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK_TIMEOUT = 240
 PSK = 'lab-psk-{name}'
+SUMMARY_TASK = 'Summary - totals, then each router and tunnel'
 # What the collection's Tencent 'recommended' preset writes on RouterOS, in Tencent's vocabulary.
 PRESET_IKE = {'version': 'IKEV2', 'encryption': 'AES-CBC-256', 'integrity': 'SHA-256', 'dh_group': 'GROUP14', 'lifetime': 86400}
 PRESET_IPSEC = {'encryption': 'AES-CBC-256', 'integrity': 'SHA-256', 'pfs': 'DH-GROUP14', 'lifetime': 3600}
@@ -87,6 +88,7 @@ def write_inventory(tmp_path, lab, tunnels, extra_group_vars=None):
                            'password': labkit.PASSWORD, 'timeout': 10},
         'vpc_tunnel_sheet_dir': str(tmp_path / 'sheets'),
         'vpc_tunnel_backup_dir': str(tmp_path / 'backups'),
+        'vpc_tunnel_report_dir': str(tmp_path / 'reports'),
     }
     group_vars.update(extra_group_vars or {})
     inventory = {'routers': {'hosts': hosts, 'vars': group_vars}}
@@ -110,11 +112,19 @@ class Run:
 
     @property
     def summary(self):
-        """[(router, tunnel, state)] from the summary table of site.yml."""
-        if 'Summary - router, tunnel' not in self.out:
+        """[(router, tunnel, state)] from the last end-of-run summary the role printed (states as the report names them)."""
+        if SUMMARY_TASK not in self.out:
             return []
-        table = self.out[self.out.index('Summary - router, tunnel'):]
-        return [m.groups() for m in re.finditer(r"^\s*- '(\S+)\s+(\S+)\s+(up|partial|DOWN|absent)\b", table, re.M)]
+        block = self.out[self.out.rindex(SUMMARY_TASK):].split('TASK [')[0]
+        return [(router, tunnel, state.replace(' ', '_')) for router, tunnel, state in
+                re.findall(r"^\s*- '(\S+) / (\S+): (up|partial|down|not verified|absent)\b", block, re.M)]
+
+    @property
+    def totals_lines(self):
+        """The two totals lines of the last summary (routers, tunnels)."""
+        if SUMMARY_TASK not in self.out:
+            return []
+        return re.findall(r"^\s*- '((?:routers|tunnels): \d+ \(.*\))'$", self.out[self.out.rindex(SUMMARY_TASK):], re.M)[:2]
 
     def __str__(self):
         return f'rc={self.rc}\n{self.out[-12000:]}'

@@ -2,6 +2,8 @@
 (changed=0, zero writes, one login per router), several tunnels per router, teardown back to the exact
 initial state, preflight mismatches and bad input touching nothing, serial batches stopping on failure."""
 
+import json
+
 import pytest
 import yaml
 
@@ -156,4 +158,8 @@ def test_serial_batches_a_failing_batch_stops_the_rollout(lab_factory, tmp_path)
     assert 'b3' not in run.recap, run                                  # never reached
     assert 'tunnel vpc-gz is not up: psk' in run.out, run
     assert lab.counters('b3')['logins'] == 0 and kit.config_state(lab, 'b3') == before
-    assert 'Summary - router, tunnel' not in run.out
+    # the stopped rollout still printed its summary and wrote the report: b3 was never run, nothing hides b2's failure
+    assert sorted(run.summary) == [('b1', 'vpc-gz', 'up'), ('b2', 'vpc-gz', 'down'), ('b3', 'vpc-gz', 'not_verified')], run
+    assert run.totals_lines == ['routers: 3 (1 ok, 1 failed, 1 not run)', 'tunnels: 3 (1 up, 1 down, 1 not verified)'], run
+    report = json.loads((tmp_path / 'reports' / 'fleet-report.json').read_text(encoding='utf-8'))
+    assert [(r['name'], r['status']) for r in report['routers']] == [('b1', 'ok'), ('b2', 'failed'), ('b3', 'not_run')]

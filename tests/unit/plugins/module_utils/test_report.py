@@ -10,7 +10,14 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ansible_collections.vpclink.routeros.plugins.module_utils import report_files
-from ansible_collections.vpclink.routeros.plugins.module_utils.report import ROUTER_STATUSES, TUNNEL_STATES, build_report, render_json
+from ansible_collections.vpclink.routeros.plugins.module_utils.report import (
+    ROUTER_STATUSES,
+    TUNNEL_STATES,
+    build_report,
+    group_warnings,
+    render_json,
+    summary_lines,
+)
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_html import render_html
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_junit import render_junit
 from tests.reportkit import EXPECTED_ROUTERS, EXPECTED_TUNNELS, HOSTILE, PASSWORD, PSK, PageReader, sample_records
@@ -75,6 +82,42 @@ def test_an_unreachable_or_skipped_router_verified_nothing():
     report = sample_report()
     stale = tunnels_of(report)[('bj-branch-03', 'to_tencent')]
     assert stale['state'] == 'not_verified' and stale['uptime'] is None and stale['cause'] == 'router unreachable: not verified'
+
+
+@pytest.mark.parametrize('kind, status', [('unreachable', 'unreachable'), ('tls', 'unreachable'), ('timeout', 'unreachable'),
+                                          ('login', 'failed'), ('trap', 'failed'), ('stalled', 'failed'), (None, 'failed')])
+def test_a_failed_record_is_unreachable_only_when_its_error_kind_says_the_api_was_never_reached(kind, status):
+    record = {'name': 'r1', 'status': 'failed', 'message': 'what the module said', 'tunnels': [{'name': 'a'}]}
+    if kind:
+        record['error_kind'] = kind
+    (router,) = build_report([record], 'site.yml')['routers']
+    assert router['status'] == status and router['message'] == 'what the module said'
+    assert router['tunnels'][0]['state'] == 'not_verified'   # nothing read, never "down"
+
+
+def test_summary_has_the_totals_and_lists_what_needs_attention_first():
+    lines = summary_lines(sample_report())
+    assert lines[0] == 'routers: 7 (2 ok, 3 failed, 1 unreachable, 1 not run)'
+    assert lines[1] == 'tunnels: 8 (2 up, 1 partial, 2 down, 2 not verified, 1 absent)'
+    states = [line.split(': ')[1].split(' ')[0] for line in lines[2:] if ' / ' in line]
+    assert states.index('up') > max(states.index('down'), states.index('partial')), lines
+    assert any(line.startswith('bj-branch-03: unreachable: ') for line in lines), lines
+    assert PSK not in '\n'.join(lines) and PASSWORD not in '\n'.join(lines)
+    short = summary_lines(sample_report(), limit=3)
+    assert len(short) == 2 + 3 + 1 and ' up ' not in ' '.join(short[2:-1]) and short[-1].startswith('... '), short
+
+
+def test_warnings_are_one_per_cause_naming_the_routers():
+    nat = ("tunnel '{t}': local_id is auto and public_address is 203.0.113.{n}: if the router is behind NAT "
+           "(its WAN address is not 203.0.113.{n}), the cloud rejects the identity")
+    records = [{'name': f'r{n:02d}', 'warnings': [nat.format(t='vpc', n=n), f'tls is false: password to 10.0.0.{n}:8728 ' + PSK]}
+               for n in range(50)]
+    records.append({'name': 'odd', 'warnings': ["tunnel 'x': esp.encryption: aes-128-cbc is weak"]})
+    lines = group_warnings(records, secrets=[PSK])
+    assert len(lines) == 3, lines
+    assert lines[0].startswith('50 router(s) (r00, r01, ') and ' and 30 more): ' in lines[0] and '203.0.113.0' in lines[0]
+    assert lines[1].startswith('50 router(s) ') and PSK not in lines[1]
+    assert lines[2] == "1 router(s) (odd): tunnel 'x': esp.encryption: aes-128-cbc is weak"
 
 
 def test_totals_count_every_router_and_tunnel():

@@ -33,12 +33,14 @@ def test_refused_port(rlab, path):
     port = free_port()
     result = path('ipsec_profile', dict(conn(rlab, 'v7'), port=port, **ARGS))
     check_clean(result, f'connection to 127.0.0.1:{port} refused', 'api service is enabled')
+    assert result['error_kind'] == 'unreachable', result   # the fleet report's "unreachable", without reading the message
 
 
 def test_failed_login(rlab, path):
     result = path('ipsec_profile', dict(conn(rlab, 'v7'), password='wrong-password-xyz', **ARGS))
     check_clean(result, "login to 127.0.0.1:", "as user 'admin' failed", 'invalid user name or password')
     assert 'wrong-password-xyz' not in json.dumps(result)
+    assert result['error_kind'] == 'login', result          # reached, then refused: "failed", not "unreachable"
     assert rlab.counters('v7')['writes'] == 0
 
 
@@ -55,6 +57,7 @@ def test_tls_ok_with_lab_ca(rlab, path):
 def test_tls_unknown_ca(rlab, path):
     result = path('ipsec_profile', dict(conn(rlab, 'v7'), port=rlab.tls_port('v7'), tls=True, **ARGS))
     check_clean(result, 'TLS certificate verification failed', 'ca_path')
+    assert result['error_kind'] == 'tls', result
 
 
 def test_tls_hostname_mismatch(path):
@@ -127,6 +130,7 @@ def test_stalled_router_times_out(rlab, path):
     rlab.set_fault('v7', 'stall', after=1)  # the login answers, the version read never does
     result = path('ipsec_profile', dict(conn(rlab, 'v7'), timeout=1, **ARGS))
     check_clean(result, '/system/resource print', 'no reply within 1 s')
+    assert result['error_kind'] == 'stalled', result        # it answered the login: not "unreachable"
 
 
 def test_connection_dropped_mid_run(rlab, path):
@@ -141,6 +145,7 @@ def test_trap_on_write_names_router_menu_entry_and_routeros_text(rlab, path):
     result = path('ipsec_profile', dict(conn(rlab, 'v6'), **ARGS))
     check_clean(result, '/ip/ipsec/profile add of profile name=p1', 'RouterOS said "failure: out of memory"', 'category 4')
     assert result['routeros_message'] == 'failure: out of memory' and result['trap_category'] == 4
+    assert result['error_kind'] == 'trap', result
 
 
 def test_plain_text_warning_only_off_loopback():

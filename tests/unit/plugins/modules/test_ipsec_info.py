@@ -133,3 +133,24 @@ def test_a_line_about_another_peer_is_not_shown_under_this_one(rlab, router, pat
     # and the stale "can't find identity" line of peer1 itself (its identity exists now) is not evidence
     assert "can't find identity" not in json.dumps(tunnel['diagnosis']['evidence'])
     assert any('vpc-gz' in (r['message'] or '') for r in result['log']), 'the lab logs the line for vpc-gz'
+
+
+def test_peers_and_pings_report_only_the_named_tunnels_each_with_its_probe(lab_factory, path):
+    """The role's read-only verification: only the inventory's peers (a name the router lacks is not configured), and one
+    probe per tunnel in the same session, each counted for the tunnel whose policy covers it."""
+    from tests.emulator.test_runtime import start
+
+    lab, api = start(lab_factory, version='7.16.2', cloud={'ike': {'version': 'IKEV1', 'exchange_mode': 'MAIN'}},
+                     router={'/ip/ipsec/peer': {'exchange-mode': 'main'}})
+    api.close()
+    lab.advance(5)
+    lab.reset_counters('r')
+    probes = [{'src_address': '192.168.10.1', 'address': '10.100.1.6', 'count': 1},
+              {'src_address': '192.168.10.1', 'address': '198.18.0.1', 'count': 1}]   # covered by no policy of tc
+    result = path('ipsec_info', dict(conn(lab, 'r'), peers=['tc', 'ghost'], pings=probes))
+    by_name = {t['peer']: t for t in result['tunnels']}
+    assert set(by_name) == {'tc', 'ghost'}, result
+    assert by_name['tc']['healthy'] and by_name['tc']['ping']['address'] == '10.100.1.6', by_name['tc']
+    assert by_name['ghost']['diagnosis']['class'] == 'not_configured' and not result['healthy']
+    assert [p['address'] for p in result['pings']] == ['10.100.1.6', '198.18.0.1']
+    assert lab.counters('r')['logins'] == 1 and lab.counters('r')['writes'] == 0

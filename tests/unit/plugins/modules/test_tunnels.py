@@ -407,3 +407,18 @@ def test_reinitiate_ends_the_ike_sa_of_a_changed_tunnel_only(lab, router, path):
     assert lab.counters(router)['sentences'].get('/ip/ipsec/active-peers/remove') == 1
     assert by_name['tc1']['healthy'] is True
     assert_no_secret(changed)
+
+
+def test_nat_identity_warning_only_where_the_router_may_be_behind_nat(lab):
+    """local_id auto with a public_address: the preflight cannot tell (it warns); the apply reads the router's addresses
+    and warns only for the router whose WAN address is not the public address (behind NAT); collected, not shown."""
+    direct = run_action_path('tunnels', args(lab, 'v7', [tunnel('v7', public_address='203.0.113.10')], collect_warnings=True))
+    behind = run_action_path('tunnels', args(lab, 'nat', [tunnel('nat', public_address='203.0.113.30', verify={'enabled': False})],
+                                             collect_warnings=True))
+    assert not direct.get('failed') and not behind.get('failed'), (direct.get('msg'), behind.get('msg'))
+    assert 'warnings' not in direct and 'warnings' not in behind   # collected for the caller, not shown
+    assert not [w for w in direct['collected_warnings'] if 'local_id is auto' in w], direct['collected_warnings']
+    assert [w for w in behind['collected_warnings'] if 'local_id is auto and public_address is 203.0.113.30' in w]
+    assert lab.counters('v7')['sentences']['/ip/address/print'] == 1
+    alone = run_action_path('tunnels', args(lab, 'v7', [tunnel('v7', public_address='203.0.113.10')], mode='preflight'))
+    assert [w for w in alone['warnings'] if 'local_id is auto' in w] and alone['logins'] == 0
