@@ -343,10 +343,10 @@ def summary_lines(report, limit=SUMMARY_LINES):
     router that is not ok), worst first. Beyond ``limit`` lines only those that need attention are listed (the
     report files hold every row)."""
     t = report['totals']
-    lines = ['routers: {} ({})'.format(t['routers']['total'], ', '.join(
-                 '{} {}'.format(t['routers'][s], label(s)) for s in ROUTER_STATUSES if t['routers'][s]) or 'none'),
-             'tunnels: {} ({})'.format(t['tunnels']['total'], ', '.join(
-                 '{} {}'.format(t['tunnels'][s], label(s)) for s in TUNNEL_STATES if t['tunnels'][s]) or 'none')]
+    router_counts = ', '.join('{} {}'.format(t['routers'][s], label(s)) for s in ROUTER_STATUSES if t['routers'][s]) or 'none'
+    tunnel_counts = ', '.join('{} {}'.format(t['tunnels'][s], label(s)) for s in TUNNEL_STATES if t['tunnels'][s]) or 'none'
+    lines = ['routers: {} ({})'.format(t['routers']['total'], router_counts),
+             'tunnels: {} ({})'.format(t['tunnels']['total'], tunnel_counts)]
     rows = sorted((row for router in report['routers'] for row in _summary_rows(router)), key=lambda row: row[0])
     if len(rows) > limit:
         shown = [row for row in rows if SEVERITY[row[0]] in ATTENTION][:limit]

@@ -264,7 +264,7 @@ def _nat_identity_warnings(session, resolved, warn):
     pending = [t for t in resolved if t.get('identity_warning')]
     if not pending or warn is None:
         return
-    own = {str(row.get('address', '')).split('/')[0] for row in session.print_('/ip/address', proplist=['address'])}
+    own = {str(row.get('address', '')).split('/', maxsplit=1)[0] for row in session.print_('/ip/address', proplist=['address'])}
     for t in pending:
         if t['public_address'] not in own:
             warn(t['identity_warning'])
