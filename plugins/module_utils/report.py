@@ -16,12 +16,13 @@ Stages, one function each:
                   "tunnels": [{"name": "to_vpc", "state": "up" | "partial" | "down" | "not_verified" | "absent",
                                "cause": "...", "fix": "...", "uptime": "1h2m3s" | null, "sas": 2 | null,
                                "ping": {"sent": 3, "received": 3} | null, "bytes": 1234 | null,
-                               "down_pairs": ["10.0.1.0/24 -> 172.16.0.0/24"]}]}],
+                               "down_pairs": ["10.0.1.0/24 -> 172.16.0.0/24"], "adopted": ["/ip/ipsec/peer vpc-gz"]}]}],
      "totals": {"routers": {"total", "ok", "failed", "unreachable", "not_run"},
                 "tunnels": {"total", "up", "partial", "down", "not_verified", "absent"}}}
 
-   ``bytes`` (the traffic the tunnel's SAs carried, when the reading has it) and ``down_pairs`` (the
-   selector pairs whose phase 2 is not established, for a ``partial`` tunnel; empty otherwise) are
+   ``bytes`` (the traffic the tunnel's SAs carried, when the reading has it), ``down_pairs`` (the
+   selector pairs whose phase 2 is not established, for a ``partial`` tunnel; empty otherwise) and
+   ``adopted`` (the entries this run took over with ``adopt``/``adopt_from``; empty otherwise) are
    always present, so every tunnel has the same keys.
 2. Render: ``render_json`` here, ``report_html.render_html`` and ``report_junit.render_junit``.
 3. Write: ``report_files.write_report(report, dest)``, the three files, each replaced atomically.
@@ -201,13 +202,14 @@ def _tunnel_entry(view, where, router_status, secrets):
         # nothing was read from this router in this run, whatever an older reading said
         return {'name': mask(name, secrets, settings=True), 'state': 'not_verified',
                 'cause': 'router {}: not verified'.format('unreachable' if router_status == 'unreachable' else 'not run'),
-                'fix': '', 'uptime': None, 'sas': None, 'ping': None, 'bytes': None, 'down_pairs': []}
+                'fix': '', 'uptime': None, 'sas': None, 'ping': None, 'bytes': None, 'down_pairs': [], 'adopted': []}
     down_pairs = _down_pairs(view) if state == 'partial' else []
     uptime = _uptime(view)
     return {'name': mask(name, secrets, settings=True), 'state': state,
             'cause': mask(_cause(view, state, down_pairs), secrets, settings=True), 'fix': _fix(view, secrets),
             'uptime': None if uptime in (None, '') else mask(uptime, secrets, settings=True), 'sas': _sas(view),
-            'ping': _ping(view, secrets), 'bytes': _bytes(view), 'down_pairs': [mask(p, secrets, settings=True) for p in down_pairs]}
+            'ping': _ping(view, secrets), 'bytes': _bytes(view), 'down_pairs': [mask(p, secrets, settings=True) for p in down_pairs],
+            'adopted': [mask(str(entry), secrets, settings=True) for entry in view.get('adopted') or []]}
 
 
 def _router_entry(record, where, secrets):
@@ -329,9 +331,10 @@ def _summary_rows(router):
         rows.append((SEVERITY.index(router['status']), '{}: {}'.format(router['name'], label(router['status']))))
     for tunnel in router['tunnels']:
         cause = tunnel['cause']   # a partial tunnel's cause names the pairs that are down
-        rows.append((min(SEVERITY.index(router['status']), SEVERITY.index(tunnel['state'])), '{} / {}: {} uptime={} SAs={} ping={}{}'.format(
+        adopted = ' adopted: {} entries'.format(len(tunnel['adopted'])) if tunnel['adopted'] else ''
+        rows.append((min(SEVERITY.index(router['status']), SEVERITY.index(tunnel['state'])), '{} / {}: {} uptime={} SAs={} ping={}{}{}'.format(
             router['name'], tunnel['name'], label(tunnel['state']), tunnel['uptime'] or '-', '-' if tunnel['sas'] is None else tunnel['sas'],
-            _ping_text(tunnel['ping']), (' cause: ' + cause) if cause else '')))
+            _ping_text(tunnel['ping']), (' cause: ' + cause) if cause else '', adopted)))
     if told:
         rows.append((SEVERITY.index(router['status']), '{}: {}: {}'.format(router['name'], label(router['status']),
                                                                            router['message'].splitlines()[0])))

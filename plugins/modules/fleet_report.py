@@ -19,7 +19,7 @@ description:
     text and by state) and C(fleet-report.xml) (JUnit XML for CI systems: a testsuite per router, a testcase for the
     router and one per tunnel).'
   - 'The JSON shape: C(generated) (ISO-8601, UTC), C(playbook), C(routers) (list of C(name), C(status), C(message),
-    C(tunnels): list of C(name), C(state), C(cause), C(fix), C(uptime), C(sas), C(ping), C(bytes), C(down_pairs)) and
+    C(tunnels): list of C(name), C(state), C(cause), C(fix), C(uptime), C(sas), C(ping), C(bytes), C(down_pairs), C(adopted)) and
     C(totals) (C(routers): C(total) and a count per status; C(tunnels): C(total) and a count per state).'
   - 'Router status: V(ok), V(failed) (login refused, bad input, a trap, a tunnel down or partly down), V(unreachable) (the
     API could not be reached: connection refused, timeout, TLS handshake failure) or V(not_run) (a stopped batch never

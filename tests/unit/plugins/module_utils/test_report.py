@@ -22,7 +22,7 @@ from ansible_collections.vpclink.routeros.plugins.module_utils.report_html impor
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_junit import render_junit
 from tests.reportkit import EXPECTED_ROUTERS, EXPECTED_TUNNELS, HOSTILE, PASSWORD, PSK, PageReader, sample_records
 
-TUNNEL_KEYS = {'name', 'state', 'cause', 'fix', 'uptime', 'sas', 'ping', 'bytes', 'down_pairs'}
+TUNNEL_KEYS = {'name', 'state', 'cause', 'fix', 'uptime', 'sas', 'ping', 'bytes', 'down_pairs', 'adopted'}
 
 
 def sample_report(**kwargs):
@@ -105,6 +105,14 @@ def test_summary_has_the_totals_and_lists_what_needs_attention_first():
     assert PSK not in '\n'.join(lines) and PASSWORD not in '\n'.join(lines)
     short = summary_lines(sample_report(), limit=3)
     assert len(short) == 2 + 3 + 1 and ' up ' not in ' '.join(short[2:-1]) and short[-1].startswith('... '), short
+
+
+def test_adopted_entries_are_in_the_report_and_the_summary():
+    view = {'name': 'vpc-gz', 'state': 'present', 'healthy': True, 'phase1': {'uptime': '5s'}, 'sas': {'count': 2},
+            'adopted': ['/ip/ipsec/identity vpc-gz', '/ip/ipsec/peer vpc-gz']}
+    report = build_report([{'name': 'r1', 'status': 'ok', 'message': '', 'tunnels': [view]}], 'site.yml')
+    assert report['routers'][0]['tunnels'][0]['adopted'] == ['/ip/ipsec/identity vpc-gz', '/ip/ipsec/peer vpc-gz']
+    assert any(line.startswith('r1 / vpc-gz: up') and line.endswith(' adopted: 2 entries') for line in summary_lines(report))
 
 
 def test_warnings_are_one_per_cause_naming_the_routers():
