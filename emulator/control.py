@@ -40,6 +40,7 @@ import logging
 
 from emulator.cloud import CloudError
 from emulator.faults import FaultError
+from emulator.http_request import HttpError, read_request
 from emulator.runtime import describe_cloud
 from emulator.server import HOST, UnknownRouter
 
@@ -49,13 +50,6 @@ REASONS = {200: 'OK', 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not All
            413: 'Payload Too Large', 500: 'Internal Server Error'}
 
 
-class HttpError(Exception):
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 async def start_control(fleet, port=0):
     """Listen on 127.0.0.1:``port`` (0 = free port); returns the ``asyncio.Server``."""
     async def handle(reader, writer):
@@ -63,38 +57,14 @@ async def start_control(fleet, port=0):
     return await asyncio.start_server(handle, HOST, port, reuse_address=True)
 
 
-async def _read_request(reader):
-    line = await reader.readline()
-    if not line:
-        return None
-    try:
-        method, target, _version = line.decode('latin-1').split()
-    except ValueError:
-        raise HttpError(400, f'malformed request line {line[:80]!r}') from None
-    headers = {}
-    while True:
-        line = await reader.readline()
-        if line in (b'\r\n', b'\n', b''):
-            break
-        key, _sep, value = line.decode('latin-1').partition(':')
-        headers[key.strip().lower()] = value.strip()
-    try:
-        length = int(headers.get('content-length', '0'))
-    except ValueError:
-        raise HttpError(400, 'bad Content-Length') from None
-    if length > MAX_BODY:
-        raise HttpError(413, f'body of {length} bytes is too large')
-    body = await reader.readexactly(length) if length else b''
-    return method.upper(), target.split('?', 1)[0], body
-
-
 async def _connection(fleet, reader, writer):
     try:
         try:
-            request = await _read_request(reader)
+            request = await read_request(reader, MAX_BODY)
             if request is None:
                 return
-            method, path, body = request
+            method, target, _headers, body = request
+            path = target.split('?', 1)[0]
             status, payload = 200, await _dispatch(fleet, method, path, body)
         except HttpError as exc:
             status, payload = exc.status, {'error': exc.message}

@@ -15,6 +15,7 @@ import logging
 import time
 import uuid
 
+from emulator.http_request import read_request
 from emulator.tencent_api import errors, signature
 from emulator.tencent_api import params as parameters
 from emulator.tencent_api.account import REGION_RE
@@ -46,7 +47,7 @@ class CloudApi:
 
     async def _connection(self, reader, writer):
         try:
-            request = await _read(reader)
+            request = await read_request(reader, MAX_BODY)
             if request is None:
                 return
             payload = self.answer(*request)
@@ -104,22 +105,3 @@ class CloudApi:
             raise errors.ApiError(errors.INVALID_PARAMETER, 'the body must be a JSON object')
         parameters.known(action, params)
         return service.actions[action]((secret_id, region), params)
-
-
-async def _read(reader):
-    line = await reader.readline()
-    if not line:
-        return None
-    method, target, _version = line.decode('latin-1').split()
-    headers = {}
-    while True:
-        line = await reader.readline()
-        if line in (b'\r\n', b'\n', b''):
-            break
-        key, _sep, value = line.decode('latin-1').partition(':')
-        headers[key.strip().lower()] = value.strip()
-    length = int(headers.get('content-length', '0'))
-    if length > MAX_BODY:
-        raise ValueError('body too large')
-    body = await reader.readexactly(length) if length else b''
-    return method.upper(), target, headers, body
