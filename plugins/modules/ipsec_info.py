@@ -80,7 +80,7 @@ options:
       - Probe the data path after reading (and waiting) with RouterOS C(/ping) from a LAN address of the router.
       - The result counts for the tunnel whose policy covers O(ping.src_address) to O(ping.address).
     type: dict
-    suboptions:
+    suboptions: &probe
       src_address:
         description: Source address, a LAN address of the router inside the policy's C(src-address).
         type: str
@@ -99,19 +99,7 @@ options:
         covers it. Their results are returned in RV(pings).
     type: list
     elements: dict
-    suboptions:
-      src_address:
-        description: Source address, a LAN address of the router inside the policy's C(src-address).
-        type: str
-        required: true
-      address:
-        description: Address of a host in the VPC.
-        type: str
-        required: true
-      count:
-        description: Number of echo requests (1..100).
-        type: int
-        default: 3
+    suboptions: *probe   # the same keys as ping (a YAML alias of its suboptions)
   collect_warnings:
     description:
       - Return the warnings in RV(collected_warnings) instead of showing them, so that a play over many routers can show each
