@@ -20,6 +20,14 @@ CONNECTION = {
                          'sample': '7.16.2'},
 }
 
+# The keys every result of a Tencent Cloud module may carry: tencent_api.TencentApi counts the throttled retries, and
+# TencentError.result() describes the call that failed.
+TENCENT = {
+    'retries': {'description': 'Calls retried because the API throttled them (C(RequestLimitExceeded)).', 'returned': 'success', 'type': 'int'},
+    'error': {'description': "The failed call; C(action), C(code), C(message) (Tencent's) and C(request_id).",
+              'returned': 'when a Tencent Cloud call failed', 'type': 'dict'},
+}
+
 COMMANDS = 'The API commands sent (or that would be sent in check mode), secrets masked.'
 
 # One entry of each menu as the result shows it, and the property its samples show written. tools/update_docs.py checks
@@ -98,6 +106,11 @@ def nat_accept_top_result(nat):
 def connection_result(returned=None):
     """The CONNECTION keys, with ``returned`` instead of their own when given (a module that connects only in some modes)."""
     return {key: dict(doc, returned=returned) if returned else dict(doc) for key, doc in CONNECTION.items()}
+
+
+def tencent_result():
+    """The TENCENT keys, for the RETURN of each Tencent Cloud module."""
+    return {key: dict(doc) for key, doc in TENCENT.items()}
 
 
 def _either(words):

@@ -71,3 +71,16 @@ def test_a_return_sample_naming_a_property_the_menu_lacks_is_refused(monkeypatch
     monkeypatch.setitem(result_docs.ENTRY_SAMPLES, '/ip/ipsec/profile', ({'name': 'to_tencent', 'life-time': '8h'}, 'life-time'))
     with pytest.raises(SystemExit, match='/ip/ipsec/profile names life-time'):
         update_docs.main(['--check'])
+
+
+def test_ansible_doc_shows_the_generated_tencent_result_keys():
+    from ansible_collections.vpclink.routeros.plugins.module_utils import result_docs
+
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(update_docs.ROOT, 'build', 'collections'))
+    names = [f'vpclink.routeros.{m}' for m in update_docs.TENCENT_MODULES]
+    out = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-doc'), '--json', *names],
+                         capture_output=True, text=True, env=env, check=True, timeout=120).stdout
+    docs = json.loads(out)
+    for name in names:
+        returned = docs[name]['return']
+        assert {key: returned[key] for key in result_docs.TENCENT} == result_docs.TENCENT
