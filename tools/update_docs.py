@@ -9,8 +9,8 @@
   version notes from ``min_version``, RouterOS defaults) and the descriptions of the options the engine adds;
 * the ``options`` of the ``tunnels`` module and the ``vpc_tunnel_tunnels`` options of the role's
   ``meta/argument_specs.yml``, from ``plugins/module_utils/tunnel_schema.py``;
-* the ``vpc_tunnel_cloud_api`` options of the role, from the Tencent modules' own options (the doc fragment
-  ``tencent``, ``vpn_gateway_id`` and the argument spec's ``no_log``): the role hands that dict to the action group
+* the ``vpc_tunnel_cloud_api`` options of the role, from the options both Tencent modules take (the doc fragment
+  ``tencent`` and ``tencent_vpn.gateway_argument_spec``'s ``no_log``): the role hands that dict to the action group
   ``vpclink.routeros.tencent`` as module_defaults, so it takes exactly what both modules take.
 * the RETURN keys the modules share (the result of one reconciled entry, the router and its version, the Tencent
   modules' retries and failed call), from ``plugins/module_utils/result_docs.py``.
@@ -167,16 +167,10 @@ def role_tunnel_options(load):
 
 # -- the role's Tencent API options: the modules' own ----------------------------------------------------------
 
-def _docs_of(plugin):
-    module = importlib.import_module('ansible_collections.vpclink.routeros.plugins.' + plugin)
-    text = module.ModuleDocFragment.DOCUMENTATION if hasattr(module, 'ModuleDocFragment') else module.DOCUMENTATION
-    return yaml.safe_load(text)['options']
-
-
 def role_cloud_api_options(load):
-    tencent = load('tencent_vpn')
-    spec = dict(tencent.credential_argument_spec(), vpn_gateway_id=tencent.info_argument_spec()['vpn_gateway_id'])
-    docs = dict(_docs_of('doc_fragments.tencent'), vpn_gateway_id=_docs_of('modules.tencent_vpn_connection_info')['vpn_gateway_id'])
+    spec = load('tencent_vpn').gateway_argument_spec()
+    fragment = importlib.import_module('ansible_collections.vpclink.routeros.plugins.doc_fragments.tencent').ModuleDocFragment
+    docs = yaml.safe_load(fragment.DOCUMENTATION)['options']
     out = {}
     for name, option in spec.items():
         description = docs[name]['description']

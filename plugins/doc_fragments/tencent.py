@@ -7,7 +7,7 @@ from __future__ import annotations
 
 class ModuleDocFragment:
 
-    # Must match plugins/module_utils/tencent_vpn.py credential_argument_spec() exactly.
+    # Must match plugins/module_utils/tencent_vpn.py gateway_argument_spec() exactly.
     DOCUMENTATION = r'''
 options:
   secret_id:
@@ -30,6 +30,15 @@ options:
       - The API endpoint, as V(host[:port]) (HTTPS) or a URL V(http://host:port) / V(https://host:port).
       - For private endpoints and test labs. Default V(vpc.tencentcloudapi.com).
     type: str
+  vpn_gateway_id:
+    description: Id of the VPN gateway, for example V(vpngw-f49l6u0z).
+    type: str
+    required: true
+attributes:
+  platform:
+    description: Runs on the controller and talks to the Tencent Cloud API.
+    support: full
+    platforms: Tencent Cloud
 requirements:
   - tencentcloud-sdk-python-common and tencentcloud-sdk-python-vpc on the controller
 notes:

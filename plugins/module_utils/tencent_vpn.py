@@ -50,8 +50,7 @@ NEGOTIATION_TYPES = ('active', 'passive', 'flowTrigger')
 
 def connection_argument_spec():
     return dict(
-        credential_argument_spec(),
-        vpn_gateway_id=dict(type='str', required=True),
+        gateway_argument_spec(),
         customer_gateway_address=dict(type='str', required=True),
         name=dict(type='str'),
         pre_share_key=dict(type='str', no_log=True),
@@ -67,13 +66,14 @@ def connection_argument_spec():
 
 
 def info_argument_spec():
-    return dict(credential_argument_spec(), vpn_gateway_id=dict(type='str', required=True),
-                customer_gateway_address=dict(type='str'))
+    return dict(gateway_argument_spec(), customer_gateway_address=dict(type='str'))
 
 
-def credential_argument_spec():
+def gateway_argument_spec():
+    """The options both modules take (the doc fragment ``tencent`` documents them): the API key, where to call and the
+    VPN gateway. The role hands exactly these to the action group ``vpclink.routeros.tencent`` as module_defaults."""
     return dict(secret_id=dict(type='str'), secret_key=dict(type='str', no_log=True), region=dict(type='str'),
-                endpoint=dict(type='str'))
+                endpoint=dict(type='str'), vpn_gateway_id=dict(type='str', required=True))
 
 
 class InputError(ValueError):

@@ -33,20 +33,12 @@ attributes:
   diff_mode:
     description: The connection before and after, the pre-shared key masked (V(<secret changed>) when it changes).
     support: full
-  platform:
-    description: Runs on the controller and talks to the Tencent Cloud API.
-    support: full
-    platforms: Tencent Cloud
 seealso:
   - module: vpclink.routeros.tencent_vpn_connection_info
   - name: CreateVpnConnection (Tencent Cloud API)
     description: The API action and its parameters.
     link: https://www.tencentcloud.com/document/api/215/17522
 options:
-  vpn_gateway_id:
-    description: Id of the VPN gateway, for example V(vpngw-f49l6u0z).
-    type: str
-    required: true
   customer_gateway_address:
     description: Public IPv4 address of the router (the customer gateway).
     type: str

@@ -23,17 +23,9 @@ attributes:
   diff_mode:
     description: Nothing changes, so there is no diff.
     support: none
-  platform:
-    description: Runs on the controller and talks to the Tencent Cloud API.
-    support: full
-    platforms: Tencent Cloud
 seealso:
   - module: vpclink.routeros.tencent_vpn_connection
 options:
-  vpn_gateway_id:
-    description: Id of the VPN gateway, for example V(vpngw-f49l6u0z).
-    type: str
-    required: true
   customer_gateway_address:
     description: Only the connection to this customer gateway (public IPv4 address of the router).
     type: str
