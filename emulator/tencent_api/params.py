@@ -219,6 +219,21 @@ def _identity(spec, side, field_prefix, default_address):
     return {'type': 'FQDN', 'value': fqdn}
 
 
+def _options(params, field, keys, fields, lifetime_key, lifetime_bounds):
+    """An option structure -> (its keys as given, the lab's mapping of its ``fields`` and its lifetime); an omitted key
+    is left out of the mapping (the lab then takes the documented default)."""
+    spec = _object(params, field, keys) or {}
+    result = {}
+    for key, (lab_key, allowed) in fields.items():
+        value = choice(spec, key, allowed)
+        if value is not None:
+            result[lab_key] = value
+    lifetime = integer(spec, lifetime_key, lifetime_bounds)
+    if lifetime is not None:
+        result['lifetime'] = lifetime
+    return spec, result
+
+
 def ike_options(params, gateway_address, customer_address):
     """IKEOptionsSpecification -> the lab's ``ike`` mapping (omitted keys take the documented defaults).
 
@@ -227,15 +242,7 @@ def ike_options(params, gateway_address, customer_address):
     whole identity is omitted the lab takes the customer gateway's address, as the console does.
     """
     field = 'IKEOptionsSpecification'
-    spec = _object(params, field, IKE_KEYS) or {}
-    result = {}
-    for key, (lab_key, allowed) in IKE_FIELDS.items():
-        value = choice(spec, key, allowed)
-        if value is not None:
-            result[lab_key] = value
-    lifetime = integer(spec, 'IKESaLifetimeSeconds', labcloud.IKE_LIFETIME)
-    if lifetime is not None:
-        result['lifetime'] = lifetime
+    spec, result = _options(params, field, IKE_KEYS, IKE_FIELDS, 'IKESaLifetimeSeconds', labcloud.IKE_LIFETIME)
     result['local_identity'] = _identity(spec, 'Local', field, gateway_address)
     remote_default = customer_address if 'RemoteIdentity' not in spec else None
     result['remote_identity'] = _identity(spec, 'Remote', field, remote_default)
@@ -244,12 +251,8 @@ def ike_options(params, gateway_address, customer_address):
 
 def ipsec_options(params):
     """IPSECOptionsSpecification -> (the lab's ``ipsec`` mapping, IPSECSaLifetimeTraffic)."""
-    spec = _object(params, 'IPSECOptionsSpecification', IPSEC_KEYS) or {}
-    result = {}
-    for key, (lab_key, allowed) in IPSEC_FIELDS.items():
-        value = choice(spec, key, allowed)
-        if value is not None:
-            result[lab_key] = value
+    spec, result = _options(params, 'IPSECOptionsSpecification', IPSEC_KEYS, IPSEC_FIELDS, 'IPSECSaLifetimeSeconds',
+                            labcloud.IPSEC_LIFETIME)
     old = choice(spec, 'IntegrityAlgorith', labcloud.IPSEC_INTEGRITIES)
     new = choice(spec, 'IntegrityAlgorithm', labcloud.IPSEC_INTEGRITIES)
     if old and new and old != new:
@@ -257,9 +260,6 @@ def ipsec_options(params):
                               f'IntegrityAlgorith={old!r} and IntegrityAlgorithm={new!r} disagree; give one of them.')
     if old or new:
         result['integrity'] = new or old
-    lifetime = integer(spec, 'IPSECSaLifetimeSeconds', labcloud.IPSEC_LIFETIME)
-    if lifetime is not None:
-        result['lifetime'] = lifetime
     traffic = integer(spec, 'IPSECSaLifetimeTraffic', IPSEC_TRAFFIC, default=DEFAULT_TRAFFIC)
     return result, traffic
 

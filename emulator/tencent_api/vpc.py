@@ -228,21 +228,33 @@ class VpcService:
             raise errors.ApiError(errors.INVALID_PARAMETER_VALUE, str(exc)) from None
 
     # ---- actions --------------------------------------------------------------------------------
-    def describe_vpn_gateways(self, owner, request):
-        params.not_both(request, 'VpnGatewayIds')
-        ids = params.id_list(request, 'VpnGatewayIds', 'vpngw')
-        wanted = params.filters(request, ('vpn-gateway-id', 'vpn-gateway-name', 'public-ip-address'))
+    @staticmethod
+    def _describe(owner, request, ids_field, kind, filter_names, set_name, rows, view):
+        """A Describe* action: the resources of ``owner`` named by ``ids_field`` or matching every ``Filters`` entry (not
+        both), one page of them (``Offset``, ``Limit``) as ``view`` shows them, and how many matched (``TotalCount``).
+        ``rows`` is read only once the request is valid and yields (id, owner, {filter name: value}, resource)."""
+        params.not_both(request, ids_field)
+        ids = params.id_list(request, ids_field, kind)
+        wanted = params.filters(request, filter_names)
         offset, limit = params.paging(request)
-        found = []
-        for gateway_id, account in sorted(self.accounts.items()):
-            cloud = self._cloud(account)
-            if (account.secret_id, account.region) != owner or (ids is not None and gateway_id not in ids):
-                continue
-            fields = {'vpn-gateway-id': gateway_id, 'vpn-gateway-name': cloud.name, 'public-ip-address': cloud.public_address}
-            if all(fields[name] in values for name, values in wanted.items()):
-                found.append({'VpnGatewayId': gateway_id, 'VpnGatewayName': cloud.name, 'Type': 'IPSEC', 'State': 'AVAILABLE',
-                              'PublicIpAddress': cloud.public_address, 'VpcId': ''})
-        return {'TotalCount': len(found), 'VpnGatewaySet': found[offset:offset + limit]}
+        found = [view(resource) for row_id, row_owner, fields, resource in rows
+                 if row_owner == owner and (ids is None or row_id in ids) and all(fields[name] in values for name, values in wanted.items())]
+        return {'TotalCount': len(found), set_name: found[offset:offset + limit]}
+
+    def describe_vpn_gateways(self, owner, request):
+        def rows():
+            for gateway_id, account in sorted(self.accounts.items()):
+                cloud = self._cloud(account)
+                yield (gateway_id, (account.secret_id, account.region),
+                       {'vpn-gateway-id': gateway_id, 'vpn-gateway-name': cloud.name, 'public-ip-address': cloud.public_address},
+                       (gateway_id, cloud))
+
+        def view(gateway):
+            gateway_id, cloud = gateway
+            return {'VpnGatewayId': gateway_id, 'VpnGatewayName': cloud.name, 'Type': 'IPSEC', 'State': 'AVAILABLE',
+                    'PublicIpAddress': cloud.public_address, 'VpcId': ''}
+        return self._describe(owner, request, 'VpnGatewayIds', 'vpngw', ('vpn-gateway-id', 'vpn-gateway-name', 'public-ip-address'),
+                              'VpnGatewaySet', rows(), view)
 
     def create_customer_gateway(self, owner, request):
         name = params.string(request, 'CustomerGatewayName', required=True, max_length=params.NAME_MAX)
@@ -261,18 +273,10 @@ class VpcService:
                 'CreatedTime': _stamp(gateway.created), 'VpnConnNum': used, 'TagSet': [dict(t) for t in gateway.tags]}
 
     def describe_customer_gateways(self, owner, request):
-        params.not_both(request, 'CustomerGatewayIds')
-        ids = params.id_list(request, 'CustomerGatewayIds', 'cgw')
-        wanted = params.filters(request, ('customer-gateway-id', 'customer-gateway-name', 'ip-address'))
-        offset, limit = params.paging(request)
-        found = []
-        for gateway in self.customer_gateways.values():
-            if gateway.owner != owner or (ids is not None and gateway.id not in ids):
-                continue
-            fields = {'customer-gateway-id': gateway.id, 'customer-gateway-name': gateway.name, 'ip-address': gateway.ip}
-            if all(fields[name] in values for name, values in wanted.items()):
-                found.append(self._customer_gateway_view(gateway))
-        return {'TotalCount': len(found), 'CustomerGatewaySet': found[offset:offset + limit]}
+        rows = ((g.id, g.owner, {'customer-gateway-id': g.id, 'customer-gateway-name': g.name, 'ip-address': g.ip}, g)
+                for g in self.customer_gateways.values())
+        return self._describe(owner, request, 'CustomerGatewayIds', 'cgw', ('customer-gateway-id', 'customer-gateway-name', 'ip-address'),
+                              'CustomerGatewaySet', rows, self._customer_gateway_view)
 
     def delete_customer_gateway(self, owner, request):
         gateway = self._customer_gateway(owner, params.resource_id(request, 'CustomerGatewayId', 'cgw'))
@@ -314,22 +318,17 @@ class VpcService:
         return {'VpnConnection': self._connection_view(record)}
 
     def describe_vpn_connections(self, owner, request):
-        params.not_both(request, 'VpnConnectionIds')
-        ids = params.id_list(request, 'VpnConnectionIds', 'vpnx')
-        wanted = params.filters(request, ('vpc-id', 'vpn-gateway-id', 'customer-gateway-id', 'vpn-connection-name',
-                                          'vpn-connection-id'))
-        offset, limit = params.paging(request)
-        self.fabric.sync()      # the tunnels' state (NetStatus) up to the clock
-        found = []
-        for record in self.connections.values():
-            account = self.accounts[record.gateway_id]
-            if (account.secret_id, account.region) != owner or (ids is not None and record.id not in ids):
-                continue
-            fields = {'vpc-id': '', 'vpn-gateway-id': record.gateway_id, 'customer-gateway-id': record.customer_gateway_id,
-                      'vpn-connection-name': record.name, 'vpn-connection-id': record.id}
-            if all(fields[name] in values for name, values in wanted.items()):
-                found.append(self._connection_view(record))
-        return {'TotalCount': len(found), 'VpnConnectionSet': found[offset:offset + limit]}
+        def rows():
+            self.fabric.sync()      # the tunnels' state (NetStatus) up to the clock
+            for record in self.connections.values():
+                account = self.accounts[record.gateway_id]
+                yield (record.id, (account.secret_id, account.region),
+                       {'vpc-id': '', 'vpn-gateway-id': record.gateway_id, 'customer-gateway-id': record.customer_gateway_id,
+                        'vpn-connection-name': record.name, 'vpn-connection-id': record.id},
+                       record)
+        return self._describe(owner, request, 'VpnConnectionIds', 'vpnx',
+                              ('vpc-id', 'vpn-gateway-id', 'customer-gateway-id', 'vpn-connection-name', 'vpn-connection-id'),
+                              'VpnConnectionSet', rows(), self._connection_view)
 
     def modify_vpn_connection(self, owner, request):
         record = self._connection(owner, params.resource_id(request, 'VpnConnectionId', 'vpnx'))

@@ -297,3 +297,38 @@ def test_cli_names_the_cloud_api_in_the_ready_line(tmp_path):
         assert cli.fields['cloud_api'] == '-'
     finally:
         cli.stop()
+
+
+def test_describe_actions_filter_page_and_refuse_like_the_api(lab_factory):
+    """The Describe* request rules the modules rely on: Filters (every one must match), ids, one page of Offset/Limit with
+    TotalCount counting every match, ids and Filters never together, an unknown filter name refused, another region's
+    resources never listed."""
+    _lab, vpc = start(lab_factory)
+    for name, address in (('a', '198.51.100.1'), ('b', '198.51.100.2'), ('c', '198.51.100.3')):
+        vpc.call_json('CreateCustomerGateway', {'CustomerGatewayName': name, 'IpAddress': address})
+
+    def names(action, request, key):
+        response = vpc.call_json(action, request)['Response']
+        return response['TotalCount'], [item[key] for item in response[action[len('Describe'):-1] + 'Set']]
+
+    assert names('DescribeCustomerGateways', {}, 'CustomerGatewayName') == (3, ['a', 'b', 'c'])
+    assert names('DescribeCustomerGateways', {'Offset': 1, 'Limit': 1}, 'CustomerGatewayName') == (3, ['b'])
+    assert names('DescribeCustomerGateways', {'Filters': [{'Name': 'ip-address', 'Values': ['198.51.100.2', '198.51.100.3']},
+                                                          {'Name': 'customer-gateway-name', 'Values': ['c', 'a']}]},
+                 'CustomerGatewayName') == (1, ['c'])
+    c_id = vpc.call_json('DescribeCustomerGateways', {'Filters': [{'Name': 'customer-gateway-name', 'Values': ['c']}]})[
+        'Response']['CustomerGatewaySet'][0]['CustomerGatewayId']
+    assert names('DescribeCustomerGateways', {'CustomerGatewayIds': [c_id]}, 'IpAddress') == (1, ['198.51.100.3'])
+    assert names('DescribeVpnGateways', {'Filters': [{'Name': 'public-ip-address', 'Values': [GATEWAY_IP]}]}, 'VpnGatewayId') \
+        == (1, [GATEWAY_ID])
+    assert names('DescribeVpnGateways', {'Filters': [{'Name': 'vpn-gateway-name', 'Values': ['other']}]}, 'VpnGatewayId') == (0, [])
+    assert names('DescribeVpnConnections', {'Filters': [{'Name': 'vpn-gateway-id', 'Values': [GATEWAY_ID]}]}, 'VpnConnectionId') \
+        == (0, [])
+    assert error(vpc.call_json, 'DescribeCustomerGateways', {'CustomerGatewayIds': [c_id],
+                                                             'Filters': [{'Name': 'ip-address', 'Values': ['x']}]})[0] \
+        == 'InvalidParameter.Coexist'
+    code, message = error(vpc.call_json, 'DescribeVpnConnections', {'Filters': [{'Name': 'ip-address', 'Values': ['x']}]})
+    assert code == 'InvalidParameterValue' and 'vpn-connection-id' in message
+    assert error(vpc.call_json, 'DescribeVpnGateways', {'VpnGatewayIds': ['cgw-2wqq41m9']})[0].startswith('InvalidVpnGatewayId')
+    other = sdk(_lab, region='ap-shanghai')
+    assert other.call_json('DescribeCustomerGateways', {})['Response']['TotalCount'] == 0
