@@ -28,7 +28,7 @@ import time
 from emulator import ikelog, rosvalues
 from emulator.errors import ARGUMENT_VALUE, Trap
 from emulator.router import QuiescentRuntime
-from emulator.runtime import IPSEC_PATHS, describe_cloud, ping, ros_timestamp, router_config
+from emulator.runtime import IPSEC_PATHS, LabClouds, cloud_log_line, ping, ros_timestamp, router_config
 from emulator.strongswan import events, host, labends
 from emulator.strongswan.charon import Charon
 from emulator.strongswan.netns import Topology, remove_stale
@@ -57,12 +57,12 @@ def check_host():
                                  + ' (the modelled IKE, the default, needs none of this)')
 
 
-class RealFabric:
+class RealFabric(LabClouds):
     """What the routers of a real-IKE lab share: the namespaces, the cloud charons and their logs."""
 
     def __init__(self, clouds, _clock, settings=None):     # the clock: real time only (server.py refuses a manual one)
+        super().__init__(clouds)
         settings = settings or {}
-        self.clouds = list(clouds)
         self.daemon = {'retransmit_tries': int(settings.get('retransmit_tries', 5)),
                        'retransmit_timeout': float(settings.get('retransmit_timeout', 4.0))}
         self.runtimes = {}
@@ -175,16 +175,7 @@ class RealFabric:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
 
-    # -- what the control API and LabServer ask of a fabric ---------------------------------------
-    def cloud(self, name):
-        for cloud in self.clouds:
-            if cloud.name == name:
-                return cloud
-        raise KeyError(f'no cloud {name!r} in this lab (clouds: {", ".join(c.name for c in self.clouds) or "none"})')
-
-    def describe_clouds(self):
-        return [describe_cloud(c) for c in self.clouds]
-
+    # -- what the control API and LabServer ask of a fabric (besides LabClouds) ---------------------
     def cloud_log(self, name):
         """The cloud charon's own log (charon's timestamp and thread prefix taken off)."""
         self.cloud(name)
@@ -196,8 +187,7 @@ class RealFabric:
             for line in handle:
                 parsed = events.parse(line)
                 if parsed:
-                    out.append({'time': time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(parsed[0])), 'epoch': parsed[0],
-                                'message': parsed[3]})
+                    out.append(cloud_log_line(parsed[0], parsed[3]))
         return out
 
     def edit_cloud(self, name, connection, changes):

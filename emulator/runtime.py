@@ -55,12 +55,34 @@ def _seed_int(*parts, low=0x100, high=0xffffffff):
     return low + int(digest[:12], 16) % (high - low)
 
 
-class Fabric:
+class LabClouds:
+    """The clouds of one lab as the control API and LabServer read them, from either fabric (``Fabric`` here, the real-IKE
+    ``reallab.RealFabric``)."""
+
+    def __init__(self, clouds):
+        self.clouds = list(clouds)
+
+    def cloud(self, name):
+        for cloud in self.clouds:
+            if cloud.name == name:
+                return cloud
+        raise KeyError(f'no cloud {name!r} in this lab (clouds: {", ".join(c.name for c in self.clouds) or "none"})')
+
+    def describe_clouds(self):
+        return [describe_cloud(c) for c in self.clouds]
+
+
+def cloud_log_line(epoch, message):
+    """One line of a cloud's log as the control API returns it."""
+    return {'time': time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(epoch)), 'epoch': epoch, 'message': message}
+
+
+class Fabric(LabClouds):
     """What the routers of one lab share: clouds, clock, timing; and the cloud-side bookkeeping."""
 
     def __init__(self, clouds, clock, settings=None):
+        super().__init__(clouds)
         settings = settings or {}
-        self.clouds = list(clouds)
         self.clock = clock
         self.delay = float(settings.get('negotiation_delay', DEFAULT_DELAY))
         retry = float(settings.get('retry_interval', DEFAULT_RETRY))
@@ -74,12 +96,6 @@ class Fabric:
     def wall_at(self, instant):
         """Wall-clock epoch seconds of a monotonic ``instant`` (for log stamps of past events)."""
         return float(self.clock.time()) - (self.now() - instant)
-
-    def cloud(self, name):
-        for cloud in self.clouds:
-            if cloud.name == name:
-                return cloud
-        raise KeyError(f'no cloud {name!r} in this lab (clouds: {", ".join(c.name for c in self.clouds) or "none"})')
 
     def invalidate(self):
         """Re-evaluate every router now (a negotiation starts at the moment of the change, not at the next read)."""
@@ -116,11 +132,7 @@ class Fabric:
     def cloud_log(self, name):
         self.sync()
         cloud = self.cloud(name)
-        return [{'time': time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(stamp)), 'epoch': stamp, 'message': line}
-                for stamp, line in cloud.log]
-
-    def describe_clouds(self):
-        return [describe_cloud(c) for c in self.clouds]
+        return [cloud_log_line(stamp, line) for stamp, line in cloud.log]
 
 
 def ros_timestamp(router, epoch):
