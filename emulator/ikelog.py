@@ -31,7 +31,7 @@ Texts no public source gives word for word, and what the lab chose (each marked 
 * RouterOS IKEv2 received error notify: ``got fatal error: <NOTIFY>`` (IKE SA) and
   ``<ip> child SA negotiation failed: <NOTIFY>`` (CHILD SA; the IKE SA stays up).
 * RouterOS success lines: racoon's ``ISAKMP-SA established`` / ``IPsec-SA established: ESP/Tunnel``
-  (RouterOS IKEv1 is racoon-based); IKEv2 ``new ike2 SA (I): ...``; both versions log the
+  (RouterOS IKEv1 is racoon-based); IKEv2 ``new ike2 SA (I): ...`` (``(R)`` as responder); both versions log the
   per-child ``IPsec-SA established`` pair.
 * RouterOS IKEv2 time-out: the IKEv1 ``phase1 negotiation failed due to time up`` text (the only one
   a public log shows).
@@ -125,10 +125,12 @@ def ros_phase1_start(mode, local, remote):
     return (INFO, f'initiate new phase 1 ({_V1_MODE_TEXT.get(mode, mode)}): {local}[500]<=>{remote}[500]')
 
 
-def ros_ike_established(version, local, remote, port, spii, spir):
+def ros_ike_established(version, local, remote, port, spii, spir, initiator=True):
+    """The router's phase-1 success line; IKEv2 says which side the router was: ``(I)`` initiator, ``(R)`` responder
+    (a passive peer answering the other end)."""
     if version == 1:
         return (INFO, f'ISAKMP-SA established {local}[{port}]-{remote}[{port}] spi:{spii}:{spir}')
-    return (INFO, f'new ike2 SA (I): {local}[{port}]-{remote}[{port}] spi:{spir}:{spii}')
+    return (INFO, f'new ike2 SA ({"I" if initiator else "R"}): {local}[{port}]-{remote}[{port}] spi:{spir}:{spii}')
 
 
 def ros_child_established(local, remote, port, spi_in, spi_out):

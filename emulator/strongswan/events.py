@@ -72,8 +72,10 @@ def router_rows(message, end, sa):
     if version == 1 and _V1_START.match(message):
         return [ikelog.ros_phase1_start(end.exchange_mode, local, remote)]
     if _IKE_UP.match(message):
+        # a passive peer's end never initiates its IKE SA (vici list-sas says which side we were when it can)
+        initiator = sa.get('initiator') == 'yes' if sa else end.keep_trying
         return [ikelog.ros_ike_established(version, local, remote, port, sa.get('initiator-spi', ikelog.ZERO_SPI),
-                                           sa.get('responder-spi', ikelog.ZERO_SPI))]
+                                           sa.get('responder-spi', ikelog.ZERO_SPI), initiator)]
     match = _CHILD_UP.match(message)
     if match:
         return ikelog.ros_child_established(local, remote, port, int(match[1], 16), int(match[2], 16))

@@ -203,7 +203,28 @@ def test_a_passive_peer_answers_the_cloud_connection_that_initiates(real_ike, ne
         assert (states, len(sas), ph2) == (['established'], 2, 'established')
         (peer,) = api.path('ip', 'ipsec', 'active-peers')
         assert peer['side'] == 'responder'
+        info = [row['message'] for row in api.path('log') if row['topics'] == 'ipsec,info']
+        assert [m.split(':')[0] for m in info] == ['new ike2 SA (R)', 'IPsec-SA established', 'IPsec-SA established']
         assert ping(api) == 3
         initiated = [line for line in server.cloud_messages('vpc') if line.startswith('initiating IKE_SA')]
         assert initiated and initiated[0].endswith(f' to {WAN}'), initiated
+        api.close()
+
+
+def test_after_a_flush_without_traffic_phase_2_comes_back_inside_the_same_ike_sa(real_ike):
+    """What the lab does after `installed-sa flush` when nothing flows (docs/lab.md, section 8, on why this is the lab's
+    choice): new CHILD SAs inside the IKE SA that stays, before any packet asked for them."""
+    with LabServer(lab_file()) as lab:
+        api = labkit.connect(lab, 'edge', timeout=10)
+        build_tunnel(api)
+        assert wait_until(lambda: _up_with_two_sas(runtime_state(api)))
+        (before,) = api.path('ip', 'ipsec', 'active-peers')
+        old = {sa['spi'] for sa in api.path('ip', 'ipsec', 'installed-sa')}
+        tuple(api('/ip/ipsec/installed-sa/flush'))
+        assert wait_until(lambda: _up_with_two_sas(runtime_state(api)) and not old & {sa['spi'] for sa in api.path('ip', 'ipsec', 'installed-sa')})
+        (after,) = api.path('ip', 'ipsec', 'active-peers')
+        assert (after['spii'], after['spir']) == (before['spii'], before['spir'])
+        assert all(sa['current-packets'] == 0 for sa in api.path('ip', 'ipsec', 'installed-sa'))
+        assert statistics(api) == {}
+        assert any(line.startswith('generating CREATE_CHILD_SA response') for line in lab.cloud_messages('vpc'))
         api.close()

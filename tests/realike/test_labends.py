@@ -75,13 +75,17 @@ def test_what_strongswan_cannot_take_is_named_without_the_secret(menus, message)
 
 def test_charon_events_become_the_routeros_lines_of_the_model():
     end, _owners = labends.router_end(_router(), 'to vpc')
-    sa = {'remote-port': '4500', 'initiator-spi': 'aaaaaaaaaaaaaaaa', 'responder-spi': 'bbbbbbbbbbbbbbbb'}
+    sa = {'remote-port': '4500', 'initiator-spi': 'aaaaaaaaaaaaaaaa', 'responder-spi': 'bbbbbbbbbbbbbbbb', 'initiator': 'yes'}
     line = 'Dec  2 06:32:55 09[IKE] <to-vpc|1> received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built'
     _epoch, _group, conn, message = events.parse(line)
     assert conn == 'to-vpc'
     assert events.router_rows(message, end, sa) == [('ipsec,error', '198.51.100.71 child SA negotiation failed: NO_PROPOSAL_CHOSEN')]
     assert events.router_rows('IKE_SA to-vpc[1] established between 203.0.113.71[edge.example]...198.51.100.71[gw]', end, sa) == [
         ('ipsec,info', 'new ike2 SA (I): 203.0.113.71[4500]-198.51.100.71[4500] spi:bbbbbbbbbbbbbbbb:aaaaaaaaaaaaaaaa')]
+    # the other end initiated (vici lists no initiator flag): RouterOS says it answered
+    answered = {k: v for k, v in sa.items() if k != 'initiator'}
+    assert events.router_rows('IKE_SA to-vpc[1] established between 203.0.113.71[edge.example]...198.51.100.71[gw]', end, answered) == [
+        ('ipsec,info', 'new ike2 SA (R): 203.0.113.71[4500]-198.51.100.71[4500] spi:bbbbbbbbbbbbbbbb:aaaaaaaaaaaaaaaa')]
     assert events.router_rows('received AUTHENTICATION_FAILED notify error', end, sa) == [('ipsec,error', 'got fatal error: AUTHENTICATION_FAILED')]
     assert events.router_rows('sending retransmit 1 of request message ID 0, seq 3', end, sa) == []
 
