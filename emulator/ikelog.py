@@ -67,6 +67,7 @@ class Ctx:
     cloud_id: tuple              # (type, value) the cloud sends
     ike_received: str = ''       # strongSwan proposal text, what the router offered
     ike_configured: str = ''     # strongSwan proposal text, what the cloud has
+    initiator: bool = True       # False: the cloud initiated (an active connection) and the router's passive peer answered
 
     @property
     def port(self):
@@ -200,10 +201,20 @@ def _tencent_fail(reason):
 
 
 # ---- phase 1 ----------------------------------------------------------------------------------
+def _swan_initiating(ctx):
+    """The cloud initiating (strongSwan src/libcharon/sa/ikev1/tasks/main_mode.c, aggressive_mode.c; ikev2/tasks/ike_init.c)."""
+    if ctx.version == 2:
+        return [f'initiating IKE_SA {ctx.conn}[{ctx.unique}] to {ctx.public}']
+    return [f'initiating {"Aggressive" if ctx.mode == "aggressive" else "Main"} Mode IKE_SA {ctx.conn}[{ctx.unique}] to {ctx.public}']
+
+
 def phase1_success(ctx):
-    lines = Lines(router=_ros_prefix(ctx), cloud=_swan_start(ctx))
+    if ctx.initiator:
+        lines = Lines(router=_ros_prefix(ctx), cloud=_swan_start(ctx))
+    else:
+        lines = Lines(cloud=_swan_initiating(ctx))
     p = ctx.port
-    lines.router.append(ros_ike_established(ctx.version, ctx.local, ctx.remote, p, ctx.spii, ctx.spir))
+    lines.router.append(ros_ike_established(ctx.version, ctx.local, ctx.remote, p, ctx.spii, ctx.spir, ctx.initiator))
     lines.cloud.append(_swan_established(ctx))
     return lines
 

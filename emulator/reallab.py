@@ -1,4 +1,4 @@
-"""The real-IKE lab (``ike: strongswan``): every cloud gateway and every router with initiating IPsec peers is a
+"""The real-IKE lab (``ike: strongswan``): every cloud gateway and every router with enabled IPsec peers is a
 strongSwan charon in its own network namespace, instead of the modelled IKE of runtime.py / negotiation.py.
 
 The network, all in namespaces this module creates (nothing on the host's own stack):

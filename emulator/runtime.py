@@ -370,7 +370,7 @@ class TunnelRuntime(QuiescentRuntime):
         half_open = state == 'message-1-sent'
         port = 500 if half_open else outcome.remote_port
         row = {'.id': format_id(run.row_id), 'local-address': outcome.local_address, 'remote-address': outcome.remote_address,
-               'state': state, 'side': outcome.side, 'responder': 'false',
+               'state': state, 'side': outcome.side, 'responder': 'true' if outcome.side == 'responder' else 'false',
                'natt-peer': 'true' if outcome.natt and not half_open else 'false',
                'uptime': rosvalues.render_duration(int(age)), 'ph2-total': str(len(self._live_policies(run, now)))}
         if established:
