@@ -209,10 +209,8 @@ def _swan_initiating(ctx):
 
 
 def phase1_success(ctx):
-    if ctx.initiator:
-        lines = Lines(router=_ros_prefix(ctx), cloud=_swan_start(ctx))
-    else:
-        lines = Lines(cloud=_swan_initiating(ctx))
+    # the router initiated (the cloud answers), or its passive peer answered the cloud's initiation
+    lines = Lines(router=_ros_prefix(ctx), cloud=_swan_start(ctx)) if ctx.initiator else Lines(cloud=_swan_initiating(ctx))
     p = ctx.port
     lines.router.append(ros_ike_established(ctx.version, ctx.local, ctx.remote, p, ctx.spii, ctx.spir, ctx.initiator))
     lines.cloud.append(_swan_established(ctx))
