@@ -73,6 +73,7 @@ class RealFabric:
         self.netns = {}             # 'cloud:<name>' / 'router:<name>' -> namespace
         self.cloud_charons = {}
         self.cloud_ends = {}        # cloud name -> {swanctl connection name: EndSpec loaded into its charon}
+        self.initiated = {}         # (cloud name, swanctl connection name) -> monotonic time of the cloud's last initiation
         self.ready = False
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -271,7 +272,8 @@ class RealFabric:
         ``runtime`` when it answers them but does not initiate itself (its peers for the cloud are passive: RouterOS
         only answers a passive peer, IPsec manual, Peers). When the router initiates, its attempt leads, as in the
         modelled IKE: two simultaneous exchanges would leave strongSwan with two IKE SAs. Called on every sync, so an
-        active connection initiates again whenever it has no IKE SA (after a failure, or when the router deleted it)."""
+        active connection initiates again whenever it has no IKE SA (after a failure, or when the router deleted it), at
+        most once per retransmit timeout (an initiation shows in vici's list-sas only once charon has started it)."""
         answering, initiating = set(), set()
         for _peer, end, _owners in runtime.ends.values():
             (initiating if end.keep_trying else answering).add(end.remote_address)
@@ -281,11 +283,13 @@ class RealFabric:
             charon = self.cloud_charons[cloud.name]
             ends = self.cloud_ends.get(cloud.name, {})
             busy = set(charon.sas())
+            now = time.monotonic()
             for conn in cloud.connections:
                 end = ends.get(labends.conn_name(conn.name))
                 if (end is None or not labends.initiates(conn) or conn.customer_gateway != runtime.router.spec.public_address
-                        or end.name in busy):
+                        or end.name in busy or now - self.initiated.get((cloud.name, end.name), -1e9) < self.daemon['retransmit_timeout']):
                     continue
+                self.initiated[(cloud.name, end.name)] = now
                 for child in end.child_specs:
                     charon.start_child(child.name)
 

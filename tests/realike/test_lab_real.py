@@ -208,6 +208,12 @@ def test_a_passive_peer_answers_the_cloud_connection_that_initiates(real_ike, ne
         assert ping(api) == 3
         initiated = [line for line in server.cloud_messages('vpc') if line.startswith('initiating IKE_SA')]
         assert initiated and initiated[0].endswith(f' to {WAN}'), initiated
+        # the router deletes the IKE SA (it cannot initiate a passive peer): the active connection initiates again
+        tuple(api('/ip/ipsec/active-peers/kill-connections'))
+        again = wait_until(lambda: [p for p in api.path('ip', 'ipsec', 'active-peers')
+                                    if p['state'] == 'established' and p['spii'] != peer['spii']])
+        assert again and again[0]['side'] == 'responder'
+        assert wait_until(lambda: ping(api, count=1) == 1)
         api.close()
 
 
