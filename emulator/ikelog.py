@@ -31,7 +31,7 @@ Texts no public source gives word for word, and what the lab chose (each marked 
 * RouterOS IKEv2 received error notify: ``got fatal error: <NOTIFY>`` (IKE SA) and
   ``<ip> child SA negotiation failed: <NOTIFY>`` (CHILD SA; the IKE SA stays up).
 * RouterOS success lines: racoon's ``ISAKMP-SA established`` / ``IPsec-SA established: ESP/Tunnel``
-  (RouterOS IKEv1 is racoon-based); IKEv2 ``new ike2 SA (I): ...``; both versions log the
+  (RouterOS IKEv1 is racoon-based); IKEv2 ``new ike2 SA (I): ...`` (``(R)`` as responder); both versions log the
   per-child ``IPsec-SA established`` pair.
 * RouterOS IKEv2 time-out: the IKEv1 ``phase1 negotiation failed due to time up`` text (the only one
   a public log shows).
@@ -67,6 +67,7 @@ class Ctx:
     cloud_id: tuple              # (type, value) the cloud sends
     ike_received: str = ''       # strongSwan proposal text, what the router offered
     ike_configured: str = ''     # strongSwan proposal text, what the cloud has
+    initiator: bool = True       # False: the cloud initiated (an active connection) and the router's passive peer answered
 
     @property
     def port(self):
@@ -125,10 +126,12 @@ def ros_phase1_start(mode, local, remote):
     return (INFO, f'initiate new phase 1 ({_V1_MODE_TEXT.get(mode, mode)}): {local}[500]<=>{remote}[500]')
 
 
-def ros_ike_established(version, local, remote, port, spii, spir):
+def ros_ike_established(version, local, remote, port, spii, spir, initiator=True):
+    """The router's phase-1 success line; IKEv2 says which side the router was: ``(I)`` initiator, ``(R)`` responder
+    (a passive peer answering the other end)."""
     if version == 1:
         return (INFO, f'ISAKMP-SA established {local}[{port}]-{remote}[{port}] spi:{spii}:{spir}')
-    return (INFO, f'new ike2 SA (I): {local}[{port}]-{remote}[{port}] spi:{spir}:{spii}')
+    return (INFO, f'new ike2 SA ({"I" if initiator else "R"}): {local}[{port}]-{remote}[{port}] spi:{spir}:{spii}')
 
 
 def ros_child_established(local, remote, port, spi_in, spi_out):
@@ -198,10 +201,18 @@ def _tencent_fail(reason):
 
 
 # ---- phase 1 ----------------------------------------------------------------------------------
+def _swan_initiating(ctx):
+    """The cloud initiating (strongSwan src/libcharon/sa/ikev1/tasks/main_mode.c, aggressive_mode.c; ikev2/tasks/ike_init.c)."""
+    if ctx.version == 2:
+        return [f'initiating IKE_SA {ctx.conn}[{ctx.unique}] to {ctx.public}']
+    return [f'initiating {"Aggressive" if ctx.mode == "aggressive" else "Main"} Mode IKE_SA {ctx.conn}[{ctx.unique}] to {ctx.public}']
+
+
 def phase1_success(ctx):
-    lines = Lines(router=_ros_prefix(ctx), cloud=_swan_start(ctx))
+    # the router initiated (the cloud answers), or its passive peer answered the cloud's initiation
+    lines = Lines(router=_ros_prefix(ctx), cloud=_swan_start(ctx)) if ctx.initiator else Lines(cloud=_swan_initiating(ctx))
     p = ctx.port
-    lines.router.append(ros_ike_established(ctx.version, ctx.local, ctx.remote, p, ctx.spii, ctx.spir))
+    lines.router.append(ros_ike_established(ctx.version, ctx.local, ctx.remote, p, ctx.spii, ctx.spir, ctx.initiator))
     lines.cloud.append(_swan_established(ctx))
     return lines
 

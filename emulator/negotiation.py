@@ -13,7 +13,12 @@ Semantics chosen (public sources leave these open):
   initiates only on VPC traffic (which this model does not see), ``active`` initiates too, but when a
   router answers the two attempts converge on the router's. An active connection that no router
   answers keeps retransmitting: ``unanswered_initiations``.
-* Passive router peers are not evaluated (nobody initiates from the router; ``reason='passive'``).
+* A passive router peer only answers. It is evaluated when the cloud at its address has an ``active`` connection
+  for the router's public address and the router is not behind NAT (the cloud initiates; the real-IKE lab shows the
+  tunnel come up then, tests/realike): with the same checks; when they pass, the peer is established as the
+  responder (``side='responder'``, RouterOS's ``new ike2 SA (R)``). A failed answer is not modelled (no public log
+  shows RouterOS's responder-side wording of each class): the peer stays not evaluated, ``reason='passive'``, with
+  no SAs, as it ends in the real-IKE lab. Otherwise nobody initiates (``reason='passive'``).
 * Checks run in this order and the first failure wins: reachability, IKE version, exchange mode,
   phase-1 proposal, PSK, identities; then per policy: traffic selectors, ESP proposal, PFS.
 * ``state`` is the furthest active-peers state the exchange reached (the ``state`` values of
@@ -467,7 +472,8 @@ def negotiate(router, peer_name, clouds, now):
     peer = with_defaults(PEER_DEFAULTS, raw_peer)
     if truthy(peer['disabled']):
         return _not_evaluated(router, peer_name, 'disabled')
-    if truthy(peer['passive']):
+    answering = truthy(peer['passive'])
+    if answering and not _cloud_initiates(router, peer, clouds):
         return _not_evaluated(router, peer_name, 'passive')
     identity = next((with_defaults(IDENTITY_DEFAULTS, i) for i in router.identities
                      if i.get('peer') == peer_name and not truthy(i.get('disabled', 'false'))), None)
@@ -506,6 +512,10 @@ def negotiate(router, peer_name, clouds, now):
                      spii=spii, spir=spir, router_id=router_sent_id(identity, router),
                      cloud_id=(conn.ike.local_identity.type, conn.ike.local_identity.value) if conn else ('ADDRESS', remote),
                      ike_received=_ike_received(profile, version), ike_configured=_ike_configured(conn) if conn else '')
+    if answering:
+        if failure is not None or any(o.failure for o in _policy_outcomes(router, policies, conn, ctx, seed)):
+            return _not_evaluated(router, peer_name, 'passive')
+        ctx = dataclasses.replace(ctx, initiator=False)
     base = {'router': router.name, 'peer': peer_name, 'evaluated': True, 'cloud': cloud.name if cloud else None,
             'connection': conn.name if conn else None, 'local_address': router.wan_ip, 'remote_address': remote,
             'notes': notes}
@@ -527,9 +537,24 @@ def negotiate(router, peer_name, clouds, now):
         outcomes.append(outcome)
         lines.extend(child_lines)
     first = next((o.failure for o in outcomes if o.failure), None)
+    if answering:
+        base['side'] = 'responder'
     return PeerOutcome(**base, row=True, state='established', natt=natt, local_port=ctx.port, remote_port=ctx.port,
                        remote_id=ctx.cloud_id[1], phase1=phase1, spii=spii, spir=spir, policies=tuple(outcomes), failure=first,
                        router_lines=tuple(lines.router), cloud_lines=tuple(lines.cloud))
+
+
+def _cloud_initiates(router, peer, clouds):
+    """Whether the cloud at a passive peer's address initiates toward this router: an ``active`` connection for the
+    router's public address, which the cloud can reach (not behind NAT: nothing opened the NAT)."""
+    remote = single_host(peer.get('address', '0.0.0.0/0'))
+    cloud = cloud_at(clouds, remote) if remote else None
+    conn = cloud.connection_for(router.public_ip) if cloud else None
+    return conn is not None and conn.negotiation == 'active' and not router.behind_nat
+
+
+def _policy_outcomes(router, policies, conn, ctx, seed):
+    return [_negotiate_policy(router, n, p, conn, ctx, seed, unique)[0] for unique, (n, p) in enumerate(policies, start=1)]
 
 
 def _negotiate_policy(router, index, policy, conn, ctx, seed, unique):

@@ -1,4 +1,4 @@
-"""The real-IKE lab (``ike: strongswan``): every cloud gateway and every router with initiating IPsec peers is a
+"""The real-IKE lab (``ike: strongswan``): every cloud gateway and every router with enabled IPsec peers is a
 strongSwan charon in its own network namespace, instead of the modelled IKE of runtime.py / negotiation.py.
 
 The network, all in namespaces this module creates (nothing on the host's own stack):
@@ -25,10 +25,10 @@ import subprocess
 import tempfile
 import time
 
-from emulator import ikelog, rosvalues
+from emulator import ikelog, negotiation, rosvalues
 from emulator.errors import ARGUMENT_VALUE, Trap
 from emulator.router import QuiescentRuntime
-from emulator.runtime import IPSEC_PATHS, LabClouds, cloud_log_line, ping, ros_timestamp, router_config
+from emulator.runtime import IPSEC_PATHS, LabClouds, cloud_log_line, encrypt_policy, ping, ros_timestamp, router_config
 from emulator.strongswan import events, host, labends
 from emulator.strongswan.charon import Charon
 from emulator.strongswan.netns import Topology, remove_stale
@@ -37,9 +37,10 @@ from emulator.table import format_id, parse_id
 
 LOG = logging.getLogger('emulator.reallab')
 # What the cloud's tunnel log is: a gateway with an untouched logging setup. A router's charon names the
-# connection on each line, so its events are told apart per peer.
+# connection on each line, so its events are told apart per peer; its userspace ESP logs at level 2 (libipsec logs an
+# ESP packet with an unknown SPI there), for the statistics (events.esp_drop).
 CLOUD_LOG = {'default': {'default': '1'}}
-ROUTER_LOG = {'events': {'default': '1', 'ike_name': 'yes'}}
+ROUTER_LOG = {'events': {'default': '1', 'esp': '2', 'ike_name': 'yes'}}
 # strongSwan algorithm names (vici list-sas) -> RouterOS installed-sa names (IPsec manual, Installed SAs)
 SA_ENCRYPTION = {'AES_CBC': 'aes-cbc', 'AES_GCM_16': 'aes-gcm', '3DES_CBC': '3des'}
 SA_INTEGRITY = {'HMAC_MD5_96': 'md5', 'HMAC_SHA1_96': 'sha1', 'HMAC_SHA2_256_128': 'sha256', 'HMAC_SHA2_384_192': 'sha384',
@@ -60,9 +61,10 @@ def check_host():
 class RealFabric(LabClouds):
     """What the routers of a real-IKE lab share: the namespaces, the cloud charons and their logs."""
 
-    def __init__(self, clouds, _clock, settings=None):     # the clock: real time only (server.py refuses a manual one)
+    def __init__(self, clouds, clock, settings=None):     # the clock: real time only (server.py refuses a manual one)
         super().__init__(clouds)
         settings = settings or {}
+        self.clock = clock
         self.daemon = {'retransmit_tries': int(settings.get('retransmit_tries', 5)),
                        'retransmit_timeout': float(settings.get('retransmit_timeout', 4.0))}
         self.runtimes = {}
@@ -70,6 +72,8 @@ class RealFabric(LabClouds):
         self.workdir = None
         self.netns = {}             # 'cloud:<name>' / 'router:<name>' -> namespace
         self.cloud_charons = {}
+        self.cloud_ends = {}        # cloud name -> {swanctl connection name: EndSpec loaded into its charon}
+        self.initiated = {}         # (cloud name, swanctl connection name) -> monotonic time of the cloud's last initiation
         self.ready = False
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -107,14 +111,11 @@ class RealFabric(LabClouds):
             for host_ip in cloud.hosts:
                 subnet = next(s for s in cloud.vpc_subnets if ipaddress.ip_address(host_ip) in ipaddress.ip_network(s))
                 topo.add_address(ns, 'lo', f'{host_ip}/{ipaddress.ip_network(subnet).prefixlen}')
-            charon = self._charon(ns, f'cloud-{index}', CLOUD_LOG, allow_aggressive_psk=True)
-            self.cloud_charons[cloud.name] = charon
-            for conn in cloud.connections:
-                try:
-                    end = labends.cloud_end(cloud, conn)
-                except labends.Untranslatable as exc:
-                    raise RealIkeUnavailable(f'lab: {exc}') from None
-                charon.load(end)
+            self.cloud_charons[cloud.name] = self._charon(ns, f'cloud-{index}', CLOUD_LOG, allow_aggressive_psk=True)
+            try:
+                self._apply_cloud(cloud)
+            except labends.Untranslatable as exc:
+                raise RealIkeUnavailable(f'lab: {exc}') from None
         for index, runtime in enumerate(self.runtimes.values()):
             spec = runtime.router.spec
             ns = self.netns[f'router:{spec.name}'] = topo.namespace(f'r{index}')
@@ -155,6 +156,27 @@ class RealFabric(LabClouds):
                                   allow_aggressive_psk=allow_aggressive_psk, log_levels=log_levels)
         return Charon(self.topology, ns, workdir, settings).start()
 
+    def _apply_cloud(self, cloud):
+        """Make the cloud charon's connections those of ``cloud`` now: a changed or deleted connection's SAs are deleted
+        and it is unloaded (vici unload-conn), a new or changed one is loaded (load-conn). -> the customer gateways of
+        the connections that changed."""
+        charon = self.cloud_charons[cloud.name]
+        loaded = self.cloud_ends.setdefault(cloud.name, {})
+        wanted = {end.name: end for end in (labends.cloud_end(cloud, conn) for conn in cloud.connections)}
+        changed = set()
+        for name, end in list(loaded.items()):
+            if wanted.get(name) != end:
+                charon.terminate(ike=name)
+                charon.unload(name)
+                del loaded[name]
+                changed.add(end.remote_address)
+        for name, end in wanted.items():
+            if name not in loaded:
+                charon.load(end)
+                loaded[name] = end
+                changed.add(end.remote_address)
+        return changed
+
     def router_charon(self, name):
         """Start the charon of router ``name`` (the first time one of its peers initiates)."""
         return self._charon(self.netns[f'router:{name}'], f'router-{name}', ROUTER_LOG)
@@ -193,16 +215,73 @@ class RealFabric(LabClouds):
     def edit_cloud(self, name, connection, changes):
         """A console edit: validated like the modelled lab, loaded into the cloud's charon, its SAs deleted; the routers
         that use the connection negotiate again."""
-        cloud = self.cloud(name)
-        new = cloud.edit(connection, changes)
-        charon = self.cloud_charons.get(name)
-        if charon is not None:
-            end = labends.cloud_end(cloud, new)
-            charon.load(end)
-            charon.terminate(ike=end.name)
-        for runtime in self.runtimes.values():
-            runtime.renegotiate(cloud.public_address)
+        new = self.cloud(name).edit(connection, changes)
+        self.invalidate()
         return new
+
+    # -- what the lab's Tencent API (emulator/tencent_api) asks of a fabric ----------------------------
+    def now(self):
+        return float(self.clock.now())
+
+    def invalidate(self):
+        """The clouds' connections changed (a console edit, or CreateVpnConnection / ModifyVpnConnectionAttribute /
+        DeleteVpnConnection through the lab's Tencent API): each cloud charon gets them now (``_apply_cloud``), and the
+        routers at the customer gateways of changed connections negotiate with that cloud again."""
+        if not self.ready:
+            return
+        for cloud in self.clouds:
+            changed = self._apply_cloud(cloud)
+            for runtime in self.runtimes.values():
+                if runtime.router.spec.public_address in changed:
+                    runtime.renegotiate(cloud.public_address)
+
+    def sync(self):
+        for runtime in self.runtimes.values():
+            runtime.sync()
+
+    @staticmethod
+    def unsupported(cloud, connection):
+        """Why the real-IKE lab cannot give the cloud ``connection`` to strongSwan (a value with no strongSwan counterpart
+        here, labends.Untranslatable), or None: the lab's Tencent API refuses such a connection before storing it."""
+        try:
+            labends.cloud_end(cloud, connection)
+        except labends.Untranslatable as exc:
+            return str(exc)
+        return None
+
+    def connection_up(self, cloud_name, connection):
+        """Whether the cloud's charon has the connection's IKE SA established with a CHILD SA installed (the API's
+        NetStatus AVAILABLE)."""
+        charon = self.cloud_charons.get(cloud_name)
+        sa = charon.sas().get(labends.conn_name(connection)) if charon is not None else None
+        return bool(sa) and sa.get('state') == 'ESTABLISHED' and any(
+            c.get('state') == 'INSTALLED' for c in sa.get('child-sas', {}).values())
+
+    def initiate_toward(self, runtime):
+        """Cloud connections with NegotiationType ``active`` (labends.initiates) initiate toward the router of
+        ``runtime`` when it answers them but does not initiate itself (its peers for the cloud are passive: RouterOS
+        only answers a passive peer, IPsec manual, Peers). When the router initiates, its attempt leads, as in the
+        modelled IKE: two simultaneous exchanges would leave strongSwan with two IKE SAs. Called on every sync, so an
+        active connection initiates again whenever it has no IKE SA (after a failure, or when the router deleted it), at
+        most once per retransmit timeout (an initiation shows in vici's list-sas only once charon has started it)."""
+        answering, initiating = set(), set()
+        for _peer, end, _owners in runtime.ends.values():
+            (initiating if end.keep_trying else answering).add(end.remote_address)
+        for cloud in self.clouds:
+            if cloud.public_address not in answering - initiating:
+                continue
+            charon = self.cloud_charons[cloud.name]
+            ends = self.cloud_ends.get(cloud.name, {})
+            busy = set(charon.sas())
+            now = time.monotonic()
+            for conn in cloud.connections:
+                end = ends.get(labends.conn_name(conn.name))
+                if (end is None or not labends.initiates(conn) or conn.customer_gateway != runtime.router.spec.public_address
+                        or end.name in busy or now - self.initiated.get((cloud.name, end.name), -1e9) < self.daemon['retransmit_timeout']):
+                    continue
+                self.initiated[(cloud.name, end.name)] = now
+                for child in end.child_specs:
+                    charon.start_child(child.name)
 
 
 class RealRuntime(QuiescentRuntime):
@@ -212,7 +291,7 @@ class RealRuntime(QuiescentRuntime):
         super().__init__(router)
         self.fabric = fabric
         self.charon = None
-        self.ends = {}          # swanctl connection name -> (peer name, EndSpec, {child name: policy .id})
+        self.ends = {}          # swanctl connection name -> (peer name, EndSpec, {child name: policy .id}); passive: keep_trying False
         self.skipped = {}       # peer name -> why it does not initiate (or why the real lab cannot run it)
         self.follower = None
         self.dirty = True
@@ -234,9 +313,10 @@ class RealRuntime(QuiescentRuntime):
             self.dirty = False
             self._reconcile()
         self._read_events()
+        if self.charon is not None:
+            self.fabric.initiate_toward(self)
 
-    def _wanted(self):
-        config = router_config(self.router)
+    def _wanted(self, config):
         wanted, self.skipped = {}, {}
         for peer in config.peers:
             name = peer.get('name')
@@ -244,6 +324,8 @@ class RealRuntime(QuiescentRuntime):
                 continue
             try:
                 end, owners = labends.router_end(config, name)
+                if owners is None and end == 'passive':    # RouterOS answers a passive peer (IPsec manual, Peers: passive)
+                    end, owners = labends.router_end(config, name, responder=True)
             except labends.Untranslatable as exc:
                 self.skipped[name] = str(exc)
                 LOG.warning('%s', exc)
@@ -257,8 +339,12 @@ class RealRuntime(QuiescentRuntime):
         return wanted
 
     def _reconcile(self):
-        wanted = self._wanted()
-        if wanted and self.charon is None:
+        config = router_config(self.router)
+        wanted = self._wanted(config)
+        # RouterOS's IKE daemon listens while any peer is enabled (it answers a peer that initiates), not only when one
+        # of its peers initiates
+        listening = any(not negotiation.truthy(p.get('disabled', 'false')) for p in config.peers)
+        if (wanted or listening) and self.charon is None:
             self.charon = self.fabric.router_charon(self.router.name)
             self.follower = events.LogFollower(self.charon.log_path('events'))
         for conn, item in list(self.ends.items()):
@@ -274,6 +360,12 @@ class RealRuntime(QuiescentRuntime):
                 self._initiate(conn)
 
     def _initiate(self, conn):
+        """An initiating peer starts its IKE SA and CHILD SAs; a passive one waits for the other end."""
+        if self.ends[conn][1].keep_trying:
+            self._start_children(conn)
+
+    def _start_children(self, conn):
+        """Initiate every CHILD SA of ``conn``: inside its IKE SA when one is up, else with a new one."""
         for child in self.ends[conn][1].child_specs:
             self.charon.start_child(child.name)
 
@@ -308,6 +400,9 @@ class RealRuntime(QuiescentRuntime):
         sas = {sa.get('uniqueid'): sa for _conn, sa in self._sas()}
         for line in lines:
             parsed = events.parse(line)
+            counter = events.esp_drop(parsed[1], parsed[3]) if parsed else None
+            if counter:
+                self.stats[counter] += 1
             if not parsed or parsed[2] not in self.ends:
                 continue
             epoch, _group, conn, message = parsed
@@ -383,6 +478,8 @@ class RealRuntime(QuiescentRuntime):
         return None
 
     def fields(self, path, entry):
+        if path == '/ip/ipsec/statistics':
+            self.sync()         # the ESP drops charon logged until now
         if path == '/ip/ipsec/policy' and entry is not None and entry.values.get('template') != 'true':
             self.sync()
             found = self._installed_child(entry.id_text)
@@ -419,16 +516,24 @@ class RealRuntime(QuiescentRuntime):
                 if child.get('state') == 'INSTALLED':
                     self.charon.terminate(child_id=child.get('uniqueid'))
             if sa.get('state') == 'ESTABLISHED':
-                self._initiate(conn)
+                self._start_children(conn)
 
     # -- data plane -----------------------------------------------------------------------------------------
     def ping(self, attrs):
         return ping(self.router, attrs, self)
 
     def forward(self, src, dst, size):
-        """One real echo request from ``src`` in the router's namespace (through the tunnel when a policy covers it)."""
+        """One real echo request from ``src`` in the router's namespace (through the tunnel when a policy covers it).
+
+        A packet that goes into an encrypt policy (runtime.encrypt_policy, as in the modelled IKE) that has no installed
+        SA is dropped and counted in ``out-no-states`` (the lab's own observation: userspace ESP has no policy without
+        its SA, so charon never sees such a packet)."""
         ns = self.fabric.netns.get(f'router:{self.router.name}')
         if ns is None:
+            return False
+        policy = encrypt_policy(self.router, src, dst)
+        if policy is not None and self._installed_child(policy.id_text) is None:
+            self.stats['out-no-states'] += 1
             return False
         done = subprocess.run(self.fabric.topology.exec_argv(ns, ['ping', '-n', '-q', '-c', '1', '-W', '1', '-s', str(size), '-I', src, dst]),
                               capture_output=True, check=False)
@@ -439,4 +544,5 @@ class RealRuntime(QuiescentRuntime):
         peers = [{'peer': peer, 'connection': conn, 'state': state}
                  for conn, (peer, _end, _owners) in self.ends.items()
                  for state in [next((sa.get('state', '').lower() for c, sa in self._sas() if c == conn), None)]]
-        return {'router': self.router.name, 'ike': 'strongswan', 'peers': peers, 'skipped': dict(self.skipped)}
+        return {'router': self.router.name, 'ike': 'strongswan', 'peers': peers, 'skipped': dict(self.skipped),
+                'statistics': {k: v for k, v in self.stats.items() if v}}

@@ -103,6 +103,22 @@ class Fabric(LabClouds):
             runtime.dirty = True
             runtime.sync()
 
+    @staticmethod
+    def unsupported(_cloud, _connection):
+        """The modelled IKE takes every connection the lab's rules accept (the real-IKE lab may not: reallab)."""
+        return None
+
+    def connection_up(self, cloud_name, connection):
+        """Whether a router has the tunnel with the cloud's ``connection`` established, after the negotiation delay."""
+        now = self.now()
+        for runtime in self.runtimes.values():
+            for run in runtime.runs.values():
+                outcome = run.outcome
+                if outcome.cloud == cloud_name and outcome.connection == connection and outcome.established \
+                        and now >= run.start + self.delay:
+                    return True
+        return False
+
     def edit_cloud(self, name, connection, changes):
         """A console edit of one connection (validated by ``Cloud.edit``); affected routers re-negotiate."""
         new = self.cloud(name).edit(connection, changes)
@@ -190,7 +206,6 @@ class TunnelRuntime(QuiescentRuntime):
         self.runs = {}
         self.dirty = True
         self.config = None
-        self.stats = {name: 0 for name in self.STATISTICS}
         self._next_row = 1
         self._sa_ids = {}
         fabric.runtimes[router.name] = self
@@ -367,7 +382,7 @@ class TunnelRuntime(QuiescentRuntime):
         half_open = state == 'message-1-sent'
         port = 500 if half_open else outcome.remote_port
         row = {'.id': format_id(run.row_id), 'local-address': outcome.local_address, 'remote-address': outcome.remote_address,
-               'state': state, 'side': outcome.side, 'responder': 'false',
+               'state': state, 'side': outcome.side, 'responder': 'true' if outcome.side == 'responder' else 'false',
                'natt-peer': 'true' if outcome.natt and not half_open else 'false',
                'uptime': rosvalues.render_duration(int(age)), 'ph2-total': str(len(self._live_policies(run, now)))}
         if established:
@@ -423,8 +438,6 @@ class TunnelRuntime(QuiescentRuntime):
             run, policy = found
             return {'active': 'true', 'ph2-state': 'established', 'ph2-count': '1',
                     'sa-src-address': run.outcome.local_address, 'sa-dst-address': run.outcome.remote_address}
-        if path == '/ip/ipsec/statistics':
-            return {name: str(self.stats.get(name, 0)) for name in self.STATISTICS}
         return super().fields(path, entry)
 
     def _policy_sa(self, policy_id):
@@ -488,21 +501,11 @@ class TunnelRuntime(QuiescentRuntime):
     def forward(self, src, dst, size):
         """Would an echo request from ``src`` (one of our addresses) reach VPC host ``dst`` and come back?
 
-        Order, as Linux/RouterOS does it for locally originated traffic (MikroTik "IPsec" manual, site-to-site example, "NAT bypass",
-        https://help.mikrotik.com/docs/display/ROS/IPsec):
-        the IPsec policy lookup decides whether the packet is "going into a policy"; srcnat runs (top to
-        bottom, first terminal match wins; ``ipsec-policy=out,none`` matches packets NOT going into a
-        policy); a masquerade/src-nat changes the source, the policy is looked up again with the new
-        source and, for a LAN->VPC policy, no longer matches: the packet leaves unencrypted and the
-        private VPC address is unreachable. A packet that does go into an encrypt policy needs a mature
-        SA: without one it is dropped and ``out-no-states`` counts it (chosen: the xfrm counter for
-        "no state found")."""
-        policy = self._policy_for(src, dst)
-        nat = srcnat_action(self.router, src, dst, _out_interface(self.router, dst), into_policy=policy is not None)
-        if nat is not None:
-            src = nat
-            policy = self._policy_for(src, dst)
-        if policy is None or policy.values.get('action', 'encrypt') != 'encrypt':
+        The packet's way out is ``encrypt_policy`` (policy lookup and srcnat, as RouterOS does it). A packet that goes
+        into an encrypt policy needs a mature SA: without one it is dropped and ``out-no-states`` counts it (chosen: the
+        xfrm counter for "no state found")."""
+        policy = encrypt_policy(self.router, src, dst)
+        if policy is None:
             return False
         found = self._policy_sa(policy.id_text)
         if found is None:
@@ -519,17 +522,37 @@ class TunnelRuntime(QuiescentRuntime):
         moved[1] += size + 28
         return True
 
-    def _policy_for(self, src, dst):
-        """The first enabled, non-template policy whose selectors cover src -> dst for ICMP (table order, IPsec manual, Policies)."""
-        for entry in self.router.table('/ip/ipsec/policy'):
-            values = entry.values
-            if values.get('template') == 'true' or values.get('disabled') == 'true':
-                continue
-            if values.get('protocol', 'all') not in ('all', 'icmp', '1'):
-                continue
-            if _in(src, values.get('src-address', '::/0')) and _in(dst, values.get('dst-address', '::/0')):
-                return entry
+
+def encrypt_policy(router, src, dst):
+    """The encrypt policy an ICMP packet from ``src`` (one of the router's addresses) to ``dst`` goes into, or None.
+
+    Order, as Linux/RouterOS does it for locally originated traffic (MikroTik "IPsec" manual, site-to-site example, "NAT bypass",
+    https://help.mikrotik.com/docs/display/ROS/IPsec):
+    the IPsec policy lookup decides whether the packet is "going into a policy"; srcnat runs (top to
+    bottom, first terminal match wins; ``ipsec-policy=out,none`` matches packets NOT going into a
+    policy); a masquerade/src-nat changes the source, the policy is looked up again with the new
+    source and, for a LAN->VPC policy, no longer matches: the packet leaves unencrypted and the
+    private VPC address is unreachable."""
+    policy = _policy_for(router, src, dst)
+    nat = srcnat_action(router, src, dst, _out_interface(router, dst), into_policy=policy is not None)
+    if nat is not None:
+        policy = _policy_for(router, nat, dst)
+    if policy is None or policy.values.get('action', 'encrypt') != 'encrypt':
         return None
+    return policy
+
+
+def _policy_for(router, src, dst):
+    """The first enabled, non-template policy whose selectors cover src -> dst for ICMP (table order, IPsec manual, Policies)."""
+    for entry in router.table('/ip/ipsec/policy'):
+        values = entry.values
+        if values.get('template') == 'true' or values.get('disabled') == 'true':
+            continue
+        if values.get('protocol', 'all') not in ('all', 'icmp', '1'):
+            continue
+        if _in(src, values.get('src-address', '::/0')) and _in(dst, values.get('dst-address', '::/0')):
+            return entry
+    return None
 
 
 # ---------------------------------------------------------------------------------------- helpers

@@ -35,9 +35,6 @@ def _ike(spec, clock):
     if spec.ike == 'strongswan':
         if isinstance(clock, ManualClock):
             raise LabError('lab: ike=strongswan runs real charons on real time; a manual clock cannot drive them')
-        if spec.cloud_apis:
-            raise LabError('lab: ike=strongswan: the clouds\' Tencent API (their api: key) runs with the modelled IKE only; '
-                           'remove the api: keys or use ike: model')
         from emulator.reallab import RealFabric, RealRuntime
         return RealFabric, RealRuntime
     from emulator.runtime import Fabric, TunnelRuntime

@@ -130,7 +130,9 @@ class Charon:
         self._streamed(self.session.terminate, {**message, 'timeout': '-1'})
 
     def unload(self, conn):
+        """Unload the connection ``conn`` and the PSK loaded with it."""
         self._command('unload-conn', self.session.unload_conn, {'name': conn})
+        self._command('unload-shared', self.session.unload_shared, {'id': render.shared_key_id(conn)})
 
     def rekey(self, child):
         """Ask for a rekey of the installed CHILD SA ``child``; the exchange itself runs afterwards."""

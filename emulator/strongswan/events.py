@@ -50,6 +50,20 @@ class LogFollower:
         return complete.splitlines()
 
 
+# libipsec's (userspace ESP) drops, each worded as strongSwan 5.9 logs it (src/libipsec/ipsec_processor.c, esp_packet.c),
+# -> the /ip/ipsec/statistics counter for the same drop. RouterOS's counters are the kernel's xfrm ones (MikroTik "IPsec"
+# manual, Statistics, https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec: in-no-states "no state is found,
+# i.e. either inbound SPI, address, or IPsec protocol at SA is wrong", in-state-protocol-errors "transformation protocol
+# specific error, e.g. SA key is wrong"; the same words as Linux's Documentation/networking/xfrm_proc.rst).
+ESP_DROPS = {'inbound ESP packet does not belong to an installed SA': 'in-no-states',
+             'ESP decryption or ICV verification failed': 'in-state-protocol-errors'}
+
+
+def esp_drop(group, message):
+    """The statistics counter one charon line counts (a userspace ESP drop), or None."""
+    return ESP_DROPS.get(message.strip()) if group == 'ESP' else None
+
+
 def router_rows(message, end, sa):
     """RouterOS /log rows ``[(topics, text)]`` for one charon message of the router's connection ``end`` (EndSpec);
     ``sa`` is that IKE SA as vici lists it ({} when gone). Messages with no RouterOS counterpart give []."""
@@ -58,8 +72,10 @@ def router_rows(message, end, sa):
     if version == 1 and _V1_START.match(message):
         return [ikelog.ros_phase1_start(end.exchange_mode, local, remote)]
     if _IKE_UP.match(message):
+        # a passive peer's end never initiates its IKE SA (vici list-sas says which side we were when it can)
+        initiator = sa.get('initiator') == 'yes' if sa else end.keep_trying
         return [ikelog.ros_ike_established(version, local, remote, port, sa.get('initiator-spi', ikelog.ZERO_SPI),
-                                           sa.get('responder-spi', ikelog.ZERO_SPI))]
+                                           sa.get('responder-spi', ikelog.ZERO_SPI), initiator)]
     match = _CHILD_UP.match(message)
     if match:
         return ikelog.ros_child_established(local, remote, port, int(match[1], 16), int(match[2], 16))

@@ -49,6 +49,13 @@ def _tencent_id(identity):
     return Identity('address' if identity.type == 'ADDRESS' else 'fqdn', identity.value)
 
 
+def initiates(conn):
+    """A cloud connection with NegotiationType ``active`` initiates and keeps initiating until it is up; ``passive`` only
+    answers; ``flowTrigger`` initiates on VPC traffic, which the lab does not send (Tencent Cloud API, VPC,
+    CreateVpnConnection, NegotiationType)."""
+    return conn.negotiation == 'active'
+
+
 def cloud_end(cloud, conn):
     """One cloud connection -> the cloud gateway's EndSpec (one CHILD SA per SPD mapping)."""
     where = f'cloud {cloud.name}, connection {conn.name}'
@@ -111,12 +118,13 @@ def _esp_proposals(where, proposal):
     return tuple(out)
 
 
-def _peer_parts(config, name):
-    """(peer, identity, [(index, policy)]) of an initiating peer with RouterOS defaults filled in, or (reason, None, None)."""
+def _peer_parts(config, name, responder=False):
+    """(peer, identity, [(index, policy)]) of an initiating peer (with ``responder``: of an enabled passive one too) with
+    RouterOS defaults filled in, or (reason, None, None)."""
     peer = negotiation.with_defaults(negotiation.PEER_DEFAULTS, next(p for p in config.peers if p.get('name') == name))
     if negotiation.truthy(peer['disabled']):
         return 'disabled', None, None
-    if negotiation.truthy(peer['passive']):
+    if negotiation.truthy(peer['passive']) and not responder:
         return 'passive', None, None
     identity = next((negotiation.with_defaults(negotiation.IDENTITY_DEFAULTS, i) for i in config.identities
                      if i.get('peer') == name and not negotiation.truthy(i.get('disabled', 'false'))), None)
@@ -130,10 +138,11 @@ def _peer_parts(config, name):
     return peer, identity, policies
 
 
-def router_end(config, name):
+def router_end(config, name, responder=False):
     """One peer of a router (``negotiation.RouterConfig``) -> (EndSpec, {child name: policy .id}) or (reason it does not
-    initiate, None): the same peers initiate as in the modelled IKE."""
-    peer, identity, policies = _peer_parts(config, name)
+    initiate, None): the same peers initiate as in the modelled IKE. With ``responder``, a passive peer (``passive=yes``:
+    RouterOS only answers it, IPsec manual, Peers) is translated too, as an end that does not keep initiating."""
+    peer, identity, policies = _peer_parts(config, name, responder)
     if identity is None:
         return peer, None
     where = f'router {config.name}, peer {name}'
@@ -169,7 +178,7 @@ def router_end(config, name):
                        esp_proposal=children[0].esp_proposal, local_ts=tuple(c.local_ts[0] for c in children),
                        remote_ts=tuple(c.remote_ts[0] for c in children), ike_lifetime=negotiation.seconds(profile['lifetime']),
                        esp_lifetime=children[0].esp_lifetime, exchange_mode='main' if version == 2 else peer['exchange-mode'],
-                       children=tuple(children), keep_trying=True)
+                       children=tuple(children), keep_trying=not negotiation.truthy(peer['passive']))
     except SpecError as exc:
         raise Untranslatable(f'{where}: {exc}') from None
     return spec, owners

@@ -90,9 +90,14 @@ def connection_tree(spec):
     return {spec.name: conn}
 
 
+def shared_key_id(conn):
+    """The vici id of the PSK loaded with connection ``conn`` (load-shared / unload-shared)."""
+    return f'psk-{conn}'
+
+
 def shared_key(spec):
     """-> the vici load-shared message for this end's PSK, owned by both identities."""
-    return {'id': f'psk-{spec.name}', 'type': 'IKE', 'data': spec.psk,
+    return {'id': shared_key_id(spec.name), 'type': 'IKE', 'data': spec.psk,
             'owners': [_identity(spec.local_id), _identity(spec.remote_id)]}
 
 

@@ -35,6 +35,8 @@ GATEWAY_MALFORMED = 'InvalidVpnGatewayId.Malformed'
 GATEWAY_NOT_FOUND = 'InvalidVpnGatewayId.NotFound'
 CONN_INVALID_STATE = 'UnsupportedOperation.VpnConnInvalidState'
 DELETE_CONN_INVALID_STATE = 'UnsupportedOperation.DeleteVpnConnInvalidState'
+# the lab's own refusals of what it does not model (a valid request Tencent would take), under Tencent's generic code
+UNSUPPORTED_OPERATION = 'UnsupportedOperation'
 
 # The common error code list says what each means; the lab's messages say which field and value.
 SIGNATURE_MESSAGE = 'The provided credentials could not be validated. Please check your signature is correct.'

@@ -223,9 +223,13 @@ class VpcService:
         candidate = {'name': cloud.name, 'public_address': cloud.public_address, 'vpc_subnets': list(cloud.vpc_subnets),
                      'hosts': list(cloud.hosts), 'connections': self._peers(cloud, exclude) + [raw]}
         try:
-            return labcloud.parse_cloud(candidate).connections[-1]
+            connection = labcloud.parse_cloud(candidate).connections[-1]
         except labcloud.CloudError as exc:
             raise errors.ApiError(errors.INVALID_PARAMETER_VALUE, str(exc)) from None
+        unsupported = self.fabric.unsupported(cloud, connection)
+        if unsupported:     # a value the real-IKE lab's strongSwan cannot take (the modelled IKE takes them all)
+            raise errors.ApiError(errors.UNSUPPORTED_OPERATION, unsupported)
+        return connection
 
     # ---- actions --------------------------------------------------------------------------------
     @staticmethod
@@ -295,7 +299,7 @@ class VpcService:
         params.string(request, 'VpcId')
         route_type = params.choice(request, 'RouteType', params.ROUTE_TYPES, default='STATIC')
         if route_type not in params.ROUTE_TYPES_MODELLED:
-            raise errors.ApiError('UnsupportedOperation', f'RouteType={route_type!r}: the lab models SPD tunnels only '
+            raise errors.ApiError(errors.UNSUPPORTED_OPERATION, f'RouteType={route_type!r}: the lab models SPD tunnels only '
                                   f'({", ".join(params.ROUTE_TYPES_MODELLED)}).')
         if sum(1 for r in self.connections.values() if r.gateway_id == account.vpn_gateway_id) >= CONNECTION_QUOTA:
             raise errors.ApiError(errors.LIMIT_EXCEEDED, f'At most {CONNECTION_QUOTA} VPN connections per VPN gateway.')
@@ -385,17 +389,10 @@ class VpcService:
 
     # ---- views ----------------------------------------------------------------------------------
     def _net_status(self, record):
-        """AVAILABLE when a router has the tunnel established with this connection, else UNAVAILABLE."""
-        if record.state != 'AVAILABLE':
-            return 'UNAVAILABLE'
-        cloud = self.accounts[record.gateway_id].cloud
-        now = self.fabric.now()
-        for runtime in self.fabric.runtimes.values():
-            for run in runtime.runs.values():
-                outcome = run.outcome
-                if outcome.cloud == cloud and outcome.connection == record.lab_name and outcome.established \
-                        and now >= run.start + self.fabric.delay:
-                    return 'AVAILABLE'
+        """AVAILABLE when the tunnel of this connection is up (the modelled IKE: a router has it established; the
+        real-IKE lab: the cloud's charon has its SAs), else UNAVAILABLE."""
+        if record.state == 'AVAILABLE' and self.fabric.connection_up(self.accounts[record.gateway_id].cloud, record.lab_name):
+            return 'AVAILABLE'
         return 'UNAVAILABLE'
 
     def _connection_view(self, record):

@@ -268,8 +268,24 @@ def test_ambiguities_are_kept():
     (dict(peer={'address': '0.0.0.0/0'}), 'no-single-address'),
 ])
 def test_not_evaluated(kwargs, reason):
-    out = negotiate(router(**kwargs), 'to_tencent', clouds(), 0)
+    out = negotiate(router(**kwargs), 'to_tencent', clouds(negotiation='passive'), 0)
     assert (out.evaluated, out.reason, out.row, out.router_lines) == (False, reason, False, ())
+
+
+def test_a_passive_peer_answers_an_active_cloud_connection():
+    """The cloud initiates (NegotiationType active) and the passive peer answers: up, as in the real-IKE lab
+    (tests/realike/test_lab_real.py); a failed answer, or a router behind NAT the cloud cannot reach, stays not evaluated."""
+    passive = {'passive': 'true'}
+    out = negotiate(router(peer=passive), 'to_tencent', clouds(), 0)
+    assert (out.established, out.side, out.state) == (True, 'responder', 'established')
+    assert [m for _t, m in out.router_lines][0].startswith('ISAKMP-SA established ')
+    assert out.cloud_lines[0].startswith(f'initiating Main Mode IKE_SA {out.connection}[') and out.cloud_lines[0].endswith(f' to {PUBLIC}')
+    v2 = negotiate(router(peer=dict(passive, **{'exchange-mode': 'ike2'})), 'to_tencent', clouds(ike={'version': 'IKEV2'}), 0)
+    assert v2.established and [m for _t, m in v2.router_lines][0].startswith('new ike2 SA (R): ')
+    refused = negotiate(router(peer=passive, identity={'secret': 'another-psk'}), 'to_tencent', clouds(), 0)
+    assert (refused.evaluated, refused.reason, refused.router_lines) == (False, 'passive', ())
+    hidden = negotiate(natted(peer=passive), 'to_tencent', clouds(), 0)
+    assert (hidden.evaluated, hidden.reason) == (False, 'passive')
 
 
 def test_peer_without_identity_logs_it():

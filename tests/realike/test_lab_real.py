@@ -34,12 +34,13 @@ def lab_file(psk=PSK):
             'clouds': [{'name': 'vpc', 'public_address': GW, 'vpc_subnets': [VPC], 'hosts': [VPC_HOST], 'connections': [connection]}]}
 
 
-def build_tunnel(api, pfs_group='modp2048', exchange_mode='ike2', address=GW, my_id='auto'):
+def build_tunnel(api, pfs_group='modp2048', exchange_mode='ike2', address=GW, my_id='auto', passive='no'):
     """The guide's commands: profile, proposal, peer, identity, policy, NAT bypass."""
     api.path('ip', 'ipsec', 'profile').add(name='vpc', **{'enc-algorithm': 'aes-256', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048'})
     api.path('ip', 'ipsec', 'proposal').add(name='vpc', **{'enc-algorithms': 'aes-256-cbc', 'auth-algorithms': 'sha256',
                                                            'pfs-group': pfs_group, 'lifetime': '1h'})
-    api.path('ip', 'ipsec', 'peer').add(name='vpc', address=f'{address}/32', profile='vpc', **{'exchange-mode': exchange_mode})
+    api.path('ip', 'ipsec', 'peer').add(name='vpc', address=f'{address}/32', profile='vpc', passive=passive,
+                                        **{'exchange-mode': exchange_mode})
     api.path('ip', 'ipsec', 'identity').add(peer='vpc', secret=PSK, **{'my-id': my_id})
     api.path('ip', 'ipsec', 'policy').add(peer='vpc', tunnel='yes', proposal='vpc', **{'src-address': LAN, 'dst-address': VPC})
     api.path('ip', 'firewall', 'nat').add(chain='srcnat', action='accept', **{'src-address': LAN, 'dst-address': VPC})
@@ -60,6 +61,12 @@ def wait_until(check, timeout=20):
             return result
         time.sleep(0.3)
     return check()
+
+
+def statistics(api):
+    """The /ip/ipsec/statistics counters that are not 0."""
+    (row,) = api.path('ip', 'ipsec', 'statistics')
+    return {name: value for name, value in row.items() if value}
 
 
 def errors(api):
@@ -120,6 +127,9 @@ def test_a_psk_mismatch_shows_in_the_router_log_and_the_cloud_log(real_ike):
         build_tunnel(api)
         assert wait_until(lambda: 'got fatal error: AUTHENTICATION_FAILED' in errors(api))
         assert runtime_state(api)[:2] == ([], [])
+        # the echoes go into the encrypt policy, which has no SA: dropped, and counted as RouterOS counts them
+        assert ping(api, count=2) == 0
+        assert statistics(api) == {'out-no-states': 2}
         cloud = lab.cloud_messages('vpc')
         assert any(line.endswith('but MAC mismatched') for line in cloud)
         assert 'generating IKE_AUTH response 1 [ N(AUTH_FAILED) ]' in cloud
@@ -173,3 +183,54 @@ def test_the_real_mode_says_why_it_cannot_run(monkeypatch, tmp_path, capsys):
     path.write_text(yaml.safe_dump({**lab_file(), 'ike': 'model'}))
     assert emulator_cli.main(['serve', '--lab', str(path), '--ike', 'strongswan']) == 1
     assert 'error: --ike strongswan cannot run here: not root: network namespaces' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('negotiation', ['active', 'passive'])
+def test_a_passive_peer_answers_the_cloud_connection_that_initiates(real_ike, negotiation):
+    """RouterOS only answers a passive peer; a Tencent connection with NegotiationType active initiates, a passive one
+    does not: with both ends passive nothing comes up."""
+    lab = lab_file()
+    lab['clouds'][0]['connections'][0]['negotiation'] = negotiation
+    with LabServer(lab) as server:
+        api = labkit.connect(server, 'edge', timeout=10)
+        build_tunnel(api, passive='yes')
+        if negotiation == 'passive':
+            time.sleep(3)
+            assert runtime_state(api) == ([], [], 'no-phase2')
+            assert not any(line.startswith('initiating IKE_SA') for line in server.cloud_messages('vpc'))
+            return
+        states, sas, ph2 = wait_until(lambda: _up_with_two_sas(runtime_state(api)))
+        assert (states, len(sas), ph2) == (['established'], 2, 'established')
+        (peer,) = api.path('ip', 'ipsec', 'active-peers')
+        assert peer['side'] == 'responder'
+        info = [row['message'] for row in api.path('log') if row['topics'] == 'ipsec,info']
+        assert [m.split(':')[0] for m in info] == ['new ike2 SA (R)', 'IPsec-SA established', 'IPsec-SA established']
+        assert ping(api) == 3
+        initiated = [line for line in server.cloud_messages('vpc') if line.startswith('initiating IKE_SA')]
+        assert initiated and initiated[0].endswith(f' to {WAN}'), initiated
+        # the router deletes the IKE SA (it cannot initiate a passive peer): the active connection initiates again
+        tuple(api('/ip/ipsec/active-peers/kill-connections'))
+        again = wait_until(lambda: [p for p in api.path('ip', 'ipsec', 'active-peers')
+                                    if p['state'] == 'established' and p['spii'] != peer['spii']])
+        assert again and again[0]['side'] == 'responder'
+        assert wait_until(lambda: ping(api, count=1) == 1)
+        api.close()
+
+
+def test_after_a_flush_without_traffic_phase_2_comes_back_inside_the_same_ike_sa(real_ike):
+    """What the lab does after `installed-sa flush` when nothing flows (docs/lab.md, section 8, on why this is the lab's
+    choice): new CHILD SAs inside the IKE SA that stays, before any packet asked for them."""
+    with LabServer(lab_file()) as lab:
+        api = labkit.connect(lab, 'edge', timeout=10)
+        build_tunnel(api)
+        assert wait_until(lambda: _up_with_two_sas(runtime_state(api)))
+        (before,) = api.path('ip', 'ipsec', 'active-peers')
+        old = {sa['spi'] for sa in api.path('ip', 'ipsec', 'installed-sa')}
+        tuple(api('/ip/ipsec/installed-sa/flush'))
+        assert wait_until(lambda: _up_with_two_sas(runtime_state(api)) and not old & {sa['spi'] for sa in api.path('ip', 'ipsec', 'installed-sa')})
+        (after,) = api.path('ip', 'ipsec', 'active-peers')
+        assert (after['spii'], after['spir']) == (before['spii'], before['spir'])
+        assert all(sa['current-packets'] == 0 for sa in api.path('ip', 'ipsec', 'installed-sa'))
+        assert statistics(api) == {}
+        assert any(line.startswith('generating CREATE_CHILD_SA response') for line in lab.cloud_messages('vpc'))
+        api.close()

@@ -75,12 +75,36 @@ def test_what_strongswan_cannot_take_is_named_without_the_secret(menus, message)
 
 def test_charon_events_become_the_routeros_lines_of_the_model():
     end, _owners = labends.router_end(_router(), 'to vpc')
-    sa = {'remote-port': '4500', 'initiator-spi': 'aaaaaaaaaaaaaaaa', 'responder-spi': 'bbbbbbbbbbbbbbbb'}
+    sa = {'remote-port': '4500', 'initiator-spi': 'aaaaaaaaaaaaaaaa', 'responder-spi': 'bbbbbbbbbbbbbbbb', 'initiator': 'yes'}
     line = 'Dec  2 06:32:55 09[IKE] <to-vpc|1> received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built'
     _epoch, _group, conn, message = events.parse(line)
     assert conn == 'to-vpc'
     assert events.router_rows(message, end, sa) == [('ipsec,error', '198.51.100.71 child SA negotiation failed: NO_PROPOSAL_CHOSEN')]
     assert events.router_rows('IKE_SA to-vpc[1] established between 203.0.113.71[edge.example]...198.51.100.71[gw]', end, sa) == [
         ('ipsec,info', 'new ike2 SA (I): 203.0.113.71[4500]-198.51.100.71[4500] spi:bbbbbbbbbbbbbbbb:aaaaaaaaaaaaaaaa')]
+    # the other end initiated (vici lists no initiator flag): RouterOS says it answered
+    answered = {k: v for k, v in sa.items() if k != 'initiator'}
+    assert events.router_rows('IKE_SA to-vpc[1] established between 203.0.113.71[edge.example]...198.51.100.71[gw]', end, answered) == [
+        ('ipsec,info', 'new ike2 SA (R): 203.0.113.71[4500]-198.51.100.71[4500] spi:bbbbbbbbbbbbbbbb:aaaaaaaaaaaaaaaa')]
     assert events.router_rows('received AUTHENTICATION_FAILED notify error', end, sa) == [('ipsec,error', 'got fatal error: AUTHENTICATION_FAILED')]
     assert events.router_rows('sending retransmit 1 of request message ID 0, seq 3', end, sa) == []
+
+
+def test_a_passive_peer_is_an_end_that_answers_and_never_keeps_initiating():
+    passive = _router(peers=({'name': 'to vpc', 'address': '198.51.100.71/32', 'exchange-mode': 'ike2', 'profile': 'p', 'passive': 'yes'},))
+    end, owners = labends.router_end(passive, 'to vpc', responder=True)
+    initiating, _owners = labends.router_end(_router(), 'to vpc')
+    assert owners == {'to-vpc-0': '*A'}
+    assert (end.keep_trying, initiating.keep_trying) == (False, True)
+    assert 'keyingtries' not in render.connection_tree(end)['to-vpc']
+
+
+def test_libipsec_drops_are_counted_as_the_statistics_counters_of_the_same_drop():
+    # strongSwan 5.9's userspace ESP wording (src/libipsec/ipsec_processor.c, esp_packet.c), as charon logs it
+    lines = {'Dec  2 06:40:01 14[ESP] inbound ESP packet does not belong to an installed SA': 'in-no-states',
+             'Dec  2 06:40:02 15[ESP] ESP decryption or ICV verification failed': 'in-state-protocol-errors',
+             'Dec  2 06:40:03 16[ESP] adding SAD entry with SPI c1a2b3c4 and reqid {1}': None,
+             'Dec  2 06:40:04 09[IKE] <to-vpc|1> ESP decryption or ICV verification failed': None}
+    for line, counter in lines.items():
+        _epoch, group, _conn, message = events.parse(line)
+        assert events.esp_drop(group, message) == counter, line

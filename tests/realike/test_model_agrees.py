@@ -13,7 +13,7 @@ from tests import labkit
 from tests.realike.test_lab_real import build_tunnel, errors, lab_file, runtime_state, wait_until
 
 _SPIS = re.compile(r'[0-9a-f]{16}:[0-9a-f]{16}')
-# class -> (cloud connection changes, router exchange-mode[, peer address]). Not compared: customer_gateway. A cloud
+# class -> (cloud connection changes, router exchange-mode[, other build_tunnel arguments]). Not compared: customer_gateway. A cloud
 # gateway with no tunnel for the router's address answers UNSUPPORTED_CRITICAL_PAYLOAD as the cloud vendors document it
 # (the model follows them); the lab's real cloud is a plain strongSwan, which answers NO_PROPOSAL_CHOSEN.
 CASES = {
@@ -32,9 +32,14 @@ CASES = {
     'identity': ({'ike': {'remote_identity': {'type': 'FQDN', 'value': 'edge.example'}}}, 'ike2'),
     'phase2_proposal': ({'ipsec': {'integrity': 'SHA1'}}, 'ike2'),
     'traffic_selectors': ({'spd': [{'local': '10.71.0.0/24', 'remote': ['192.168.99.0/24']}]}, 'ike2'),
-    'no_response': ({}, 'ike2', '198.51.100.250'),
+    'no_response': ({}, 'ike2', {'address': '198.51.100.250'}),
     'pfs_ikev1': ({'ike': {'version': 'IKEV1'}, 'ipsec': {'pfs': 'NULL'}}, 'main'),
     'exchange_mode': ({'ike': {'version': 'IKEV1', 'exchange_mode': 'AGGRESSIVE'}}, 'main'),
+    # a passive peer answers a connection with NegotiationType active; with both ends passive nobody initiates
+    'success_passive_peer': ({'negotiation': 'active'}, 'ike2', {'passive': 'yes'}),
+    'success_passive_peer_ikev1': ({'ike': {'version': 'IKEV1'}, 'negotiation': 'active'}, 'main', {'passive': 'yes'}),
+    'psk_passive_peer': ({'negotiation': 'active', 'psk': 'the-cloud-has-another-key'}, 'ike2', {'passive': 'yes'}),
+    'passive_both_ends': ({'negotiation': 'passive'}, 'ike2', {'passive': 'yes'}),
 }
 
 
@@ -63,8 +68,8 @@ def _run(mode, changes):
 
 @pytest.mark.parametrize('case', list(CASES))
 def test_the_model_reaches_what_strongswan_reaches(real_ike, case):
-    changes, exchange_mode, *address = CASES[case]
-    router = {'exchange_mode': exchange_mode, **({'address': address[0]} if address else {})}
+    changes, exchange_mode, *more = CASES[case]
+    router = {'exchange_mode': exchange_mode, **(more[0] if more else {})}
     with _run('model', changes) as lab:
         api = labkit.connect(lab, 'edge')
         build_tunnel(api, **router)
