@@ -16,7 +16,22 @@ SERIES = (('ours-cold', 'ours (site.yml) cold', 'tab:blue', '-', 'o'),
           ('ours-nosheet-warm', 'ours warm, cloud sheet off (what-if)', 'tab:cyan', '-.', 'D'),
           ('cr-cold', 'community.routeros cold', 'tab:red', '-', 'o'),
           ('cr-warm', 'community.routeros warm', 'tab:red', '--', 's'),
-          ('floor', 'floor: 1 x ansible.builtin.ping', 'tab:gray', ':', '^'))
+          ('ours-verify', 'ours verify.yml', 'tab:green', '-', 'v'),
+          ('floor', 'floor: 1 x ansible.builtin.ping', 'tab:gray', ':', '^'),
+          ('debug-floor', 'floor: 1 x ansible.builtin.debug', 'black', ':', 'x'))
+DASHES = ('-', '--', '-.', ':')
+
+
+def series(results):
+    """{(case, forks): [(N, wall s)]}; results before 2026-12-02 keyed the runs by case only (one forks value)."""
+    out = {}
+    for res in results:
+        for key, run in res['runs'].items():
+            forks = run.get('forks', res.get('forks'))
+            out.setdefault((run.get('case', key), forks), []).append((res['n'], run['wall_s']))
+        if (res.get('physical') or {}).get('wall_s'):
+            out.setdefault(('physical', None), []).append((res['n'], res['physical']['wall_s']))
+    return out
 
 
 def main(src, dst):
@@ -24,8 +39,14 @@ def main(src, dst):
         report = json.load(fh)
     results = sorted(report['results'], key=lambda r: r['n'])
     fig, (ax, per) = plt.subplots(1, 2, figsize=(14, 6), dpi=100, gridspec_kw={'width_ratios': [3, 2]})
-    for case, label, color, style, marker in SERIES:
-        points = [(r['n'], r['runs'][case]['wall_s']) for r in results if case in r['runs']]
+    lines = series(results)
+    forks_values = sorted({f for (_c, f) in lines if f is not None})
+    plotted = [(case, label + (f', forks {f}' if len(forks_values) > 1 else ''), color,
+                style if len(forks_values) == 1 else DASHES[k % len(DASHES)], marker, f)
+               for case, label, color, style, marker in SERIES for k, f in enumerate(forks_values)]
+    plotted.append(('physical', 'physical reference (librouteros, no Ansible)', 'tab:purple', '-', '*', None))
+    for case, label, color, style, marker, forks in plotted:
+        points = lines.get((case, forks))
         if points:
             xs, ys = zip(*points, strict=True)
             ax.plot(xs, ys, linestyle=style, marker=marker, color=color, label=label, linewidth=2)
