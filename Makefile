@@ -117,23 +117,32 @@ clean:
 docs-screenshot: venv link
 	VPCLINK_DOCS_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/integration/test_fleet_report.py -k rollout_check_mode_and_verify
 
-## bench: fleet benchmark (not part of `make test`, heavy): site.yml cold/warm, a ping floor and the
-## community.routeros baseline for each N; writes benchmarks/results/<date>.{json,md,png}. `make bench BENCH_N="10 50"`
-BENCH_N ?= 10 50 200
-BENCH_FORKS ?= 10
+## bench: fleet benchmark (not part of `make test`, heavy): for each N, site.yml cold/warm, verify.yml, the ping and
+## debug floors at every BENCH_FORKS value, and the physical reference (librouteros, no Ansible); N over lab processes
+## of at most BENCH_PER_LAB routers. Writes benchmarks/results/<date>.{json,md,png}. `make bench BENCH_N="50 1000"`;
+## BENCH_BASELINE=1 adds community.routeros (N <= 200)
+BENCH_N ?= 50 200 1000
+BENCH_FORKS ?= 10 50
+BENCH_PER_LAB ?= 200
+BENCH_BASELINE ?=
+BENCH_ARGS ?=
 BENCH_VENV := benchmarks/.venv-baseline
 BENCH_STAMP := $(BENCH_VENV)/.installed
 BENCH_DATE ?= $(shell date +%F)
+# where the results go (trial runs: somewhere under build/, never committed)
+BENCH_OUT ?= benchmarks/results
 .PHONY: bench
 
+# the baseline venv: community.routeros for BENCH_BASELINE=1, matplotlib for the plot
 $(BENCH_STAMP): benchmarks/requirements-baseline.txt
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install -q --disable-pip-version-check -r benchmarks/requirements-baseline.txt
 	touch $(BENCH_STAMP)
 
 bench: venv link $(BENCH_STAMP)
-	$(BIN)/python -m benchmarks.run --n $(BENCH_N) --forks $(BENCH_FORKS) --date $(BENCH_DATE)
-	$(BENCH_VENV)/bin/python benchmarks/plot.py benchmarks/results/$(BENCH_DATE).json benchmarks/results/$(BENCH_DATE).png
+	$(BIN)/python -m benchmarks.run --n $(BENCH_N) --forks $(BENCH_FORKS) --per-lab $(BENCH_PER_LAB) --date $(BENCH_DATE) --out $(BENCH_OUT) \
+		$(if $(BENCH_BASELINE),--baseline) $(BENCH_ARGS)
+	$(BENCH_VENV)/bin/python benchmarks/plot.py $(BENCH_OUT)/$(BENCH_DATE).json $(BENCH_OUT)/$(BENCH_DATE).png
 
 ## ---- real IKE (strongSwan in network namespaces; root, Debian packages in emulator/strongswan/host.py) ----
 ## corpus: run every case of tools/ike_corpus_cases.py between two charons, write tests/data/ike-corpus/*.jsonl (~2 min)

@@ -8,7 +8,7 @@ Router i (0-based):
   traffic, so the accept rule needs no move), odd routers a plain ``out-interface=ether1`` masquerade
   (it catches everything, so the accept rule must go above it: one move, or ``place-before`` on add);
 * one unrelated filter rule;
-* cloud ``tc-NNNN`` at 198.18.(i//256).(i%256+1) with VPC 10.(i//256).(i%256).0/24, one passive
+* cloud ``tc-NNNN`` at 198.18.(i//254).(i%254+1) (host part 1..254 whatever N) with VPC 10.(i//256).(i%256).0/24, one passive
   connection whose IKE/ESP parameters are what the site playbook writes (Tencent 'recommended'),
   so every tunnel really establishes after ``negotiation_delay``.
 """
@@ -20,6 +20,10 @@ import os
 import yaml
 
 VERSIONS = ('7.19.4', '7.16.2', '6.49.17')
+
+# Routers per lab process (`python -m emulator serve`): a larger fleet is split over several processes, router i
+# and its cloud always in the same one (see shards()). Override with `benchmarks.run --per-lab`.
+MAX_PER_LAB = 200
 
 # What the site playbook writes on the router and the cloud connection must agree with.
 # (Tencent 'recommended', spelled out so the community.routeros baseline writes exactly the same values.)
@@ -36,6 +40,7 @@ def router_name(i):
 def router_plan(i):
     """Everything the lab, the inventory and the end-state check need to know about router i."""
     hi, lo = divmod(i, 256)
+    cloud_hi, cloud_lo = divmod(i, 254)     # a public address: the last octet stays 1..254 (i=255 would give .256)
     name = router_name(i)
     return {
         'name': name,
@@ -44,7 +49,7 @@ def router_plan(i):
         'wan_ip': f'100.{64 + hi}.{lo}.2',
         'lan': f'172.{16 + hi}.{lo}.0/24',
         'cloud': f'tc-{i:04d}',
-        'cloud_ip': f'198.18.{hi}.{lo + 1}',
+        'cloud_ip': f'198.18.{cloud_hi}.{cloud_lo + 1}',
         'vpc': f'10.{hi}.{lo}.0/24',
         'vpc_host': f'10.{hi}.{lo}.6',
         'psk': f'bench-psk-{i:04d}-{(i * 7919) % 65536:04x}',
@@ -53,9 +58,24 @@ def router_plan(i):
     }
 
 
-def lab_dict(count, negotiation_delay=0.5):
+def shards(count, per_lab=MAX_PER_LAB):
+    """Router indices per lab process: ``ceil(count / per_lab)`` contiguous ranges of near-equal size."""
+    if per_lab < 1:
+        raise ValueError(f'per_lab={per_lab}: expected at least 1 router per lab process')
+    labs = max(1, -(-count // per_lab))
+    size, extra = divmod(count, labs)
+    out, start = [], 0
+    for k in range(labs):
+        stop = start + size + (k < extra)
+        out.append(range(start, stop))
+        start = stop
+    return out
+
+
+def lab_dict(count, negotiation_delay=0.5, indices=None):
+    """The lab file of routers ``indices`` (default: all ``count``) and their clouds (one per router)."""
     routers, clouds = [], []
-    for i in range(count):
+    for i in (range(count) if indices is None else indices):
         p = router_plan(i)
         if p['defconf_nat']:
             nat = {'chain': 'srcnat', 'action': 'masquerade', 'out-interface-list': 'WAN', 'ipsec-policy': 'out,none',
@@ -95,7 +115,8 @@ def tunnels(p):
     }]
 
 
-def inventory_dict(count, ports, sheet_dir):
+def inventory_dict(count, ports, sheet_dir, lab_of=None):
+    """``ports``: router name -> API port of the lab process that serves it; ``lab_of``: name -> that process's index."""
     hosts = {}
     for i in range(count):
         p = router_plan(i)
@@ -104,7 +125,7 @@ def inventory_dict(count, ports, sheet_dir):
             'routeros_password': p['password'],
             'vpc_tunnel_tunnels': tunnels(p),
             'bench': {'lan': p['lan'], 'vpc': p['vpc'], 'vpc_host': p['vpc_host'], 'cloud_ip': p['cloud_ip'],
-                      'tunnel': p['tunnel'], 'psk': p['psk']},
+                      'tunnel': p['tunnel'], 'psk': p['psk'], 'lab': (lab_of or {}).get(p['name'], 0)},
         }
     return {'routers': {
         'hosts': hosts,
