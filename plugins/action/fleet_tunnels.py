@@ -16,8 +16,8 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.vpclink.routeros.plugins.module_utils import fleet
 from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
-from ansible_collections.vpclink.routeros.plugins.module_utils.report_files import report_files
 from ansible_collections.vpclink.routeros.plugins.module_utils.report import group_warnings
+from ansible_collections.vpclink.routeros.plugins.module_utils.report_files import report_files
 
 
 class ActionModule(ActionBase):

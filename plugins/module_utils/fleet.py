@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 
-from ansible_collections.vpclink.routeros.plugins.module_utils import runner
+from ansible_collections.vpclink.routeros.plugins.module_utils import cloud_steps, runner
 from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
 
 # The role's variables each router's work reads (vpc_tunnel_<name>), as the role's tasks used them.
@@ -113,12 +113,19 @@ def batch_stops(failed, batch_size, max_fail_percentage=None, any_errors_fatal=F
 # 1. Each router's parameters, validated by the module's own argument spec
 # ---------------------------------------------------------------------------------------------
 
-def tunnel_list(settings):
-    """The tunnels the module gets: with state absent every tunnel is removed."""
-    tunnels = settings['tunnels']
-    if settings['state'] == 'present':
-        return tunnels
-    return [dict(t, state='absent') if isinstance(t, dict) else t for t in tunnels]
+def tunnel_list(settings, cloud_sides=None):
+    """The tunnels the module gets: with state absent every tunnel is removed; a tunnel whose cloud end was read through
+    the API carries what was read as its cloud_side (the preflight compares it)."""
+    out = []
+    for t in settings['tunnels']:
+        if isinstance(t, dict):
+            if settings['state'] != 'present':
+                t = dict(t, state='absent')
+            # a name that is not a string is the module's to reject (naming the field)
+            if cloud_sides and isinstance(t.get('name'), str) and t['name'] in cloud_sides:
+                t = dict(t, cloud_side=cloud_sides[t['name']])
+        out.append(t)
+    return out
 
 
 def present_names(tunnels):
@@ -158,18 +165,18 @@ def _api(settings):
     return dict(api)
 
 
-def module_params(step, name, settings, collect_warnings, check_mode=False):
+def module_params(step, name, settings, collect_warnings, cloud_sides=None):
     """The parameters the role's task of ``step`` gave its module (tasks/check.yml, present.yml, remove.yml, verify.yml
     before this module took them over) -> (module name, params)."""
     base = _api(settings)
     if step == 'preflight':
         write_sheet = _true(settings['write_sheet']) and settings['state'] == 'present'
-        base.update(mode='preflight', tunnels=tunnel_list(settings), sheet_router=name, collect_warnings=collect_warnings)
+        base.update(mode='preflight', tunnels=tunnel_list(settings, cloud_sides), sheet_router=name, collect_warnings=collect_warnings)
         if write_sheet:
             base['sheet_file'] = f"{settings['sheet_dir']}/{name}.yml"
         return 'tunnels', base
     if step == 'apply':
-        base.update(mode='apply', tunnels=tunnel_list(settings), update_secret=settings['update_secret'], fail_on_unhealthy=False,
+        base.update(mode='apply', tunnels=tunnel_list(settings, cloud_sides), update_secret=settings['update_secret'], fail_on_unhealthy=False,
                     backup_dir=settings['backup_dir'], backup_secrets=settings['backup_secrets'],
                     rollback_on_failure=settings['rollback_on_failure'], sheet_router=name, collect_warnings=collect_warnings)
         return 'tunnels', base
@@ -205,6 +212,9 @@ class Router:
         self.step = None
         self.failure = None           # (step, result) of the step that failed
         self.record = None
+        self.cloud_step = 'none'
+        self.cloud_sides = {}
+        self.cloud = {}               # what the cloud steps returned: applied, removed, foreign (lines)
 
     def tunnels(self):
         return self.settings.get('tunnels') if isinstance(self.settings.get('tunnels'), list) else []
@@ -213,7 +223,7 @@ class Router:
 def _run_step(router, step, collect_warnings, check_mode, diff):
     """One step of one router through the engine -> its result (never raises: an exception is the router's failure)."""
     try:
-        module, params = module_params(step, router.name, router.settings, collect_warnings, check_mode)
+        module, params = module_params(step, router.name, router.settings, collect_warnings, router.cloud_sides)
         params, secrets = validate(module, params)
         router.secrets |= secrets
         # the verification and the preflight only read; runner.run() opens and closes its own session
@@ -225,7 +235,25 @@ def _run_step(router, step, collect_warnings, check_mode, diff):
                 'exception': mask(traceback.format_exc(), router.secrets)}
 
 
+def _cloud(router, function, *args):
+    """One cloud step of a router (cloud_steps.py, the Tencent modules' engine) -> its return, or None when it failed
+    (the router's failure then)."""
+    try:
+        return function(router.settings.get('cloud_api'), *args)
+    except cloud_steps.CloudStepError as exc:
+        router.failure = ('cloud', {'failed': True, 'msg': mask(str(exc), router.secrets)})
+    except Exception as exc:  # pylint: disable=broad-except  # one router's bug must not hide the other routers
+        router.failure = ('cloud', {'failed': True, 'msg': mask(f'{type(exc).__name__}: {exc}', router.secrets)})
+    return None
+
+
 def _preflight(router, collect_warnings, check_mode, diff):
+    # the cloud end read through the API first, for the preflight's comparison (only with vpc_tunnel_cloud_api alone)
+    if router.cloud_step == 'read':
+        sides = _cloud(router, cloud_steps.read_cloud_sides, router.tunnels())
+        if sides is None:
+            return
+        router.cloud_sides = sides
     result = _run_step(router, 'preflight', collect_warnings, check_mode, diff)
     router.preflight = result
     if result.get('failed'):
@@ -233,11 +261,30 @@ def _preflight(router, collect_warnings, check_mode, diff):
 
 
 def _work(router, step, collect_warnings, check_mode, diff):
+    if step == 'apply' and router.cloud_step == 'apply':
+        # both ends: the cloud end before the router, from the preflight's cloud_connection and the tunnel's own PSK; read
+        # back (outside check mode) it becomes the tunnels' cloud_side, compared once more before the router is touched
+        psks = {t.get('name'): t.get('psk') for t in router.tunnels() if isinstance(t, dict)}
+        applied = _cloud(router, cloud_steps.apply_connections, (router.preflight or {}).get('tunnels') or [], psks, check_mode)
+        if applied is None:
+            return
+        router.cloud['applied'] = applied
+        if not check_mode:
+            sides = _cloud(router, cloud_steps.read_cloud_sides, router.tunnels())
+            if sides is None:
+                return
+            router.cloud_sides = sides
     result = _run_step(router, step, collect_warnings, check_mode, diff)
     router.step, router.result = step, result
     if result.get('failed') and not (step == 'verify' and result.get('timed_out')):
         # a wait that ran out is an outcome (the tunnels that are not up), not a failure of the reading
         router.failure = (step, result)
+        return
+    if step in ('apply', 'remove') and router.cloud_step in ('apply', 'remove'):
+        # after the router: the connections of the removed tunnels, only those the collection created
+        removed = _cloud(router, cloud_steps.remove_connections, router.tunnels(), check_mode, router.cloud_step == 'remove')
+        if removed is not None:
+            router.cloud.update(removed)
 
 
 def _pool(routers, function, concurrency):
@@ -256,6 +303,9 @@ def run_batch(routers, entry, run_phases, check_mode=False, diff=False, concurre
     for router in routers:
         if router.error is not None:
             router.failure = ('variables', {'failed': True, 'msg': router.error, 'error_kind': 'input'})
+        else:
+            router.cloud_step = cloud_steps.cloud_step(entry, router.settings['state'], router.settings.get('cloud_api'),
+                                                       router.settings.get('cloud_apply'))
     ready = [r for r in routers if not r.failure]
     if 'preflight' in run_phases:
         # every router's preflight before any router is touched (the preflight entry point never collects warnings: it
@@ -288,7 +338,9 @@ def stopped(router):
 # 3. Each router's record, lines and verdict
 # ---------------------------------------------------------------------------------------------
 
-STEP_NAMES = {'variables': 'Variables of this router', 'preflight': 'Preflight - check the tunnels, write the cloud sheet (no router contact)',
+# What each step was called when it was a task of its own: a failure's message starts with it.
+STEP_NAMES = {'variables': 'Variables of this router', 'cloud': "Cloud side (Tencent's API)",
+              'preflight': 'Preflight - check the tunnels, write the cloud sheet (no router contact)',
               'apply': 'Apply, verify and diagnose the tunnels (one API session)', 'remove': 'Remove the tunnels (one API session)',
               'verify': "Read the tunnels' state (read-only)"}
 
@@ -310,14 +362,16 @@ def record(router, entry):
         rec = {'name': router.name, 'status': 'ok', 'message': '', 'tunnels': list(result.get('tunnels') or []), 'warnings': warnings}
     rec = mask(rec, router.secrets)
     show = sheet_lines(router) if entry in ('main', 'preflight') else []
-    lines = show + state_lines(router.name, rec['tunnels'])
+    lines = show + state_lines(router.name, rec['tunnels']) + [f'{router.name} / {line}' for line in router.cloud.get('foreign') or []]
     failure = failure_lines(router.name, rec['tunnels']) if rec['status'] == 'ok' else rec['message'].splitlines()
     rec['lines'] = lines + failure
     rec['fail'] = rec['status'] != 'ok' or (_true(router.settings.get('fail_on_unhealthy', True)) and bool(failure))
-    rec['changed'] = bool((router.preflight or {}).get('changed')) or bool(result.get('changed'))
+    rec['changed'] = (bool((router.preflight or {}).get('changed')) or bool(result.get('changed'))
+                      or any(c.get('changed') for c in (router.cloud.get('applied') or []) + (router.cloud.get('removed') or [])))
     # what each step returned (secrets masked), for plays and tests that look further than the record
     rec['preflight'] = mask(router.preflight, router.secrets) if router.preflight is not None else None
     rec['result'] = mask(router.result, router.secrets) if router.result is not None else None
+    rec['cloud'] = mask(router.cloud, router.secrets)
     # a preflight that passed (entry point preflight, --tags preflight) is no outcome for the report
     rec['recorded'] = bool(router.failure) or router.result is not None
     return rec
@@ -422,14 +476,14 @@ def fleet_records(hosts_all, hosts_active, records, tunnel_names):
 
 
 def secrets_of(settings):
-    """The PSKs and the API password of one router's settings (masked wherever they might appear)."""
+    """The PSKs, the API password and the cloud API's secret key of one router's settings (masked wherever they might appear)."""
     out = set()
     for t in settings.get('tunnels') or ():
         if isinstance(t, dict) and t.get('psk'):
             out.add(str(t['psk']))
-    api = settings.get('api')
-    if isinstance(api, dict) and api.get('password'):
-        out.add(str(api['password']))
+    for api, key in ((settings.get('api'), 'password'), (settings.get('cloud_api'), 'secret_key')):
+        if isinstance(api, dict) and api.get(key):
+            out.add(str(api[key]))
     return out
 
 
@@ -437,7 +491,7 @@ def diffs(routers):
     """Every router's diffs as one list (Ansible's callback prints a list of diffs), each header naming its router."""
     out = []
     for r in routers:
-        for result in (r.preflight, r.result):
+        for result in [r.preflight] + list(r.cloud.get('applied') or []) + [r.result] + list(r.cloud.get('removed') or []):
             diff = (result or {}).get('diff')
             for d in (diff if isinstance(diff, list) else [diff] if diff else []):
                 d = dict(d)
@@ -449,7 +503,4 @@ def diffs(routers):
 
 def batch_failed(records):
     """Whether a router of the batch failed or has a tunnel that is not up (the summary is shown then)."""
-    for rec in records:
-        if rec['status'] != 'ok' or any(t.get('healthy') is False for t in rec['tunnels']):
-            return True
-    return False
+    return any(rec['status'] != 'ok' or any(t.get('healthy') is False for t in rec['tunnels']) for rec in records)

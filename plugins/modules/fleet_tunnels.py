@@ -19,7 +19,8 @@ description:
     params, play, group and host vars, extra vars): C(vpc_tunnel_api), C(vpc_tunnel_tunnels), C(vpc_tunnel_state),
     C(vpc_tunnel_update_secret), C(vpc_tunnel_backup_dir), C(vpc_tunnel_backup_secrets), C(vpc_tunnel_rollback_on_failure),
     C(vpc_tunnel_sheet_dir), C(vpc_tunnel_write_sheet), C(vpc_tunnel_show_sheet), C(vpc_tunnel_verify_wait),
-    C(vpc_tunnel_fail_on_unhealthy), C(vpc_tunnel_write_report), C(vpc_tunnel_report_dir) (see the role''s options).
+    C(vpc_tunnel_fail_on_unhealthy), C(vpc_tunnel_write_report), C(vpc_tunnel_report_dir), C(vpc_tunnel_cloud_api),
+    C(vpc_tunnel_cloud_apply) (see the role''s options).
     Each router''s values are checked against the options of M(vpclink.routeros.tunnels) (or M(vpclink.routeros.ipsec_info)
     to verify): bad input is that router''s failure, naming the field, before anything is written.'
   - 'Phases, as the role''s tags select them (C(--tags), C(--skip-tags)): C(preflight) for every router of the batch first (no
@@ -47,7 +48,10 @@ attributes:
 notes:
   - 'Each router''s variables are read as for C(delegate_to) (ansible-core''s C(VariableManager.get_vars) for that host and this
     task), so a host''s role variables must not depend on facts set by earlier tasks of other hosts.'
-  - 'The Tencent cloud steps (C(vpc_tunnel_cloud_api)) are not done here: the role runs them as per-host tasks around this one.'
+  - 'With C(vpc_tunnel_cloud_api) the Tencent end of each router''s tunnels is read before its preflight, or with
+    C(vpc_tunnel_cloud_apply) created or updated after the preflight and before the router (then read back) and removed after
+    the router, in the same order as the role''s per-host cloud tasks did it (module_utils/cloud_steps.py, the Tencent modules''
+    engine).'
 seealso:
   - role: vpclink.routeros.vpc_tunnel
   - module: vpclink.routeros.tunnels

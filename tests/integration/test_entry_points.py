@@ -14,14 +14,15 @@ PLAY = textwrap.dedent("""\
           ansible.builtin.include_role: {name: vpclink.routeros.vpc_tunnel, tasks_from: preflight}
         - name: Preflight passed and nothing was applied
           ansible.builtin.assert:
-            that: ['vpc_tunnel_preflight is succeeded', 'vpc_tunnel_result is skipped']
+            that: ['vpc_tunnel_fleet.routers[inventory_hostname].preflight is not failed',
+                   'vpc_tunnel_fleet.routers[inventory_hostname].result is none']
         - name: Entry point main
           ansible.builtin.include_role: {name: vpclink.routeros.vpc_tunnel}
         - name: Entry point absent
           ansible.builtin.include_role: {name: vpclink.routeros.vpc_tunnel, tasks_from: absent}
         - name: The tunnel was removed
           ansible.builtin.assert:
-            that: ['vpc_tunnel_result.tunnels[0].changed']
+            that: ['vpc_tunnel_fleet.routers[inventory_hostname].result.tunnels[0].changed']
     """)
 
 
