@@ -223,6 +223,10 @@ class Router:
 def _run_step(router, step, collect_warnings, check_mode, diff):
     """One step of one router through the engine -> its result (never raises: an exception is the router's failure)."""
     try:
+        if step == 'verify':
+            # the reading takes tunnel names only; the tunnels themselves are checked as the role's validation would
+            # (playbooks/verify.yml runs no per-host validation task)
+            router.secrets |= validate(*module_params('preflight', router.name, router.settings, False))[1]
         module, params = module_params(step, router.name, router.settings, collect_warnings, router.cloud_sides)
         params, secrets = validate(module, params)
         router.secrets |= secrets
