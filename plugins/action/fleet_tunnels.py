@@ -95,7 +95,7 @@ class ActionModule(ActionBase):
             self._report(result, task_vars, hosts_all, hosts_active, records, secrets, first, host_settings)
         elif not write_report:
             # without the report each router's warnings are shown by the task, once per cause
-            warnings = group_warnings([rec for rec in records.values()], secrets=secrets)
+            warnings = group_warnings(list(records.values()), secrets=secrets)
             if warnings:
                 result['warnings'] = warnings
         return mask(result, secrets)

@@ -83,6 +83,10 @@ def tag_selected(tag, run_tags, skip_tags):
 def phases(entry, state, run_tags=None, skip_tags=None):
     """The phases of this run, as the role's tags selected them: a subset of ``PHASES``."""
     selected = {tag for tag in PHASES if tag_selected(tag, run_tags, skip_tags)}
+    # the report was tagged [report, always]: whichever phases the tags select, their outcome is reported; only
+    # --skip-tags report (or always) turns it off
+    if not {'report', 'always'} & set(skip_tags or ()):
+        selected.add('report')
     out = set()
     if entry in ('main', 'preflight') and 'preflight' in selected:
         out.add('preflight')

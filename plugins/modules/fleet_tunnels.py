@@ -12,7 +12,7 @@ version_added: 0.1.0
 author:
   - vpclink developers (@vpclink)
 description:
-  - 'Does the router work of the role M(vpclink.routeros.vpc_tunnel) for every host of the batch (C(ansible_play_batch))
+  - 'Does the router work of the role C(vpclink.routeros.vpc_tunnel) for every host of the batch (C(ansible_play_batch))
     from ONE task on the controller: use it with C(run_once: true). Ansible costs about one task of controller time per host
     and per task (skipped tasks included); here the routers are handled in a bounded thread pool instead.'
   - 'For each host it reads that host''s role variables exactly as the host''s own task would see them (role defaults, role
@@ -53,7 +53,6 @@ notes:
     the router, in the same order as the role''s per-host cloud tasks did it (module_utils/cloud_steps.py, the Tencent modules''
     engine).'
 seealso:
-  - role: vpclink.routeros.vpc_tunnel
   - module: vpclink.routeros.tunnels
   - module: vpclink.routeros.ipsec_info
   - module: vpclink.routeros.fleet_report

@@ -63,8 +63,8 @@ def batch(n, **over):
 
 @pytest.mark.parametrize('run_tags, skip_tags, expected', [
     (['all'], [], {'preflight', 'apply', 'report'}),
-    (['verify'], [], {'verify'}),
-    (['preflight'], [], {'preflight'}),
+    (['verify'], [], {'verify', 'report'}),
+    (['preflight'], [], {'preflight', 'report'}),
     (['all'], ['report'], {'preflight', 'apply'}),
     (['all'], ['apply'], {'preflight', 'verify', 'report'}),
 ])
