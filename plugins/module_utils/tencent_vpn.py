@@ -418,7 +418,7 @@ def run_info(params, api=None):
 # ---- a task's arguments -> the engine (the action plugins and the role's batch step share it) -----------------------
 # module name -> (its argument spec, its engine ``(params, check_mode, diff) -> result``)
 MODULES = {
-    'tencent_vpn_connection': (connection_argument_spec, lambda params, check_mode, diff: run_connection(params, check_mode, diff)),
+    'tencent_vpn_connection': (connection_argument_spec, run_connection),
     'tencent_vpn_connection_info': (info_argument_spec, lambda params, check_mode, diff: run_info(params)),
 }
 

@@ -253,4 +253,3 @@ def test_remove_with_the_whole_router_removing_and_unaddressed_tunnels(lab_facto
     assert remove_connections(cloud_api(lab), [mine], False) == {'removed': [], 'foreign': []}   # present: not removed
     gone = remove_connections(cloud_api(lab), [mine], False, removing=True)
     assert [r['name'] for r in gone['removed']] == ['tc-mine'] and lab.clouds()[0]['connections'] == []
-
