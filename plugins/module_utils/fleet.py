@@ -372,6 +372,10 @@ def record(router, entry):
     show = sheet_lines(router) if entry in ('main', 'preflight') else []
     lines = show + state_lines(router.name, rec['tunnels']) + [f'{router.name} / {line}' for line in router.cloud.get('foreign') or []]
     failure = failure_lines(router.name, rec['tunnels']) if rec['status'] == 'ok' else rec['message'].splitlines()
+    if router.failure and router.failure[0] == 'preflight':
+        # the failure class each cloud-side mismatch would cause, as the preflight's own failed task showed it
+        failure += [f"  error_class: {m.get('error_class')} (tunnel {m.get('tunnel')!r}, {m.get('field')})"
+                    for m in router.failure[1].get('mismatches') or () if m.get('severity') == 'error']
     rec['lines'] = lines + failure
     rec['fail'] = rec['status'] != 'ok' or (_true(router.settings.get('fail_on_unhealthy', True)) and bool(failure))
     rec['changed'] = (bool((router.preflight or {}).get('changed')) or bool(result.get('changed'))
