@@ -376,7 +376,7 @@ def record(router, entry):
         # the failure class each cloud-side mismatch would cause, as the preflight's own failed task showed it
         failure += [f"  error_class: {m.get('error_class')} (tunnel {m.get('tunnel')!r}, {m.get('field')})"
                     for m in router.failure[1].get('mismatches') or () if m.get('severity') == 'error']
-    rec['lines'] = lines + failure
+    rec['lines'] = mask(lines + failure, router.secrets)
     rec['fail'] = rec['status'] != 'ok' or (_true(router.settings.get('fail_on_unhealthy', True)) and bool(failure))
     rec['changed'] = (bool((router.preflight or {}).get('changed')) or bool(result.get('changed'))
                       or any(c.get('changed') for c in (router.cloud.get('applied') or []) + (router.cloud.get('removed') or [])))
