@@ -170,8 +170,8 @@ def _api(settings):
 
 
 def module_params(step, name, settings, collect_warnings, cloud_sides=None):
-    """The parameters the role's task of ``step`` gave its module (tasks/check.yml, present.yml, remove.yml, verify.yml
-    before this module took them over) -> (module name, params)."""
+    """The parameters the role's per-host task of ``step`` gave its module before the fleet task took the steps over (the
+    preflight, the apply, the removal, the read-only verification) -> (module name, params)."""
     base = _api(settings)
     if step == 'preflight':
         write_sheet = _true(settings['write_sheet']) and settings['state'] == 'present'
