@@ -116,12 +116,16 @@ class ActionModule(ActionBase):
         run_once result is registered for every host of its batch: plugins/strategy/__init__.py _process_pending_results
         with get_task_hosts), not_run / failed for the others."""
         register = self._task.register
-        cache = task_vars['hostvars']._variable_manager._nonpersistent_fact_cache
+        hostvars = task_vars['hostvars']
+        # the registered results live in the variable manager's set_fact/register cache (vars/manager.py
+        # set_nonpersistent_facts); reading it directly avoids a full get_vars per host of earlier batches. Without it
+        # (another ansible-core), the host's raw variables give the same value, slower.
+        cache = getattr(hostvars._variable_manager, '_nonpersistent_fact_cache', None)
         recorded = {name: rec for name, rec in records.items() if rec.get('recorded')}
         for host in hosts_all:
-            if host in records:
+            if host in records or not register:
                 continue
-            earlier = (cache.get(host) or {}).get(register) if register else None
+            earlier = (cache.get(host) or {}).get(register) if cache is not None else hostvars.raw_get(host).get(register)
             rec = ((earlier or {}).get('routers') or {}).get(host) if isinstance(earlier, dict) else None
             if rec and rec.get('recorded'):
                 recorded[host] = rec
