@@ -7,12 +7,7 @@
 from __future__ import annotations
 
 from ansible_collections.vpclink.routeros.plugins.action.tencent_vpn_connection import TencentAction
-from ansible_collections.vpclink.routeros.plugins.module_utils import tencent_vpn
 
 
 class ActionModule(TencentAction):
     MODULE = 'tencent_vpn_connection_info'
-    SPEC = staticmethod(tencent_vpn.info_argument_spec)
-
-    def run_engine(self, params):
-        return tencent_vpn.run_info(params)

@@ -21,9 +21,12 @@ from __future__ import annotations
 import ipaddress
 import time
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
+
 from ansible_collections.vpclink.routeros.plugins.module_utils.clouds.tencent import PRESET, VOCABULARY
 from ansible_collections.vpclink.routeros.plugins.module_utils.masking import MASK, mask
-from ansible_collections.vpclink.routeros.plugins.module_utils.tencent_api import TencentError, VpcApi
+from ansible_collections.vpclink.routeros.plugins.module_utils.tencent_api import HAS_TENCENT_SDK, TencentError, VpcApi
 
 NAME_MAX = 60
 DPD_TIMEOUT = (30, 60)
@@ -410,3 +413,35 @@ def run_info(params, api=None):
     except TencentError as exc:
         result = dict({'failed': True, 'changed': False, 'msg': exc.msg}, **exc.details())
     return mask(result, [params.get('secret_key')])
+
+
+# ---- a task's arguments -> the engine (the action plugins and the role's batch step share it) -----------------------
+# module name -> (its argument spec, its engine ``(params, check_mode, diff) -> result``)
+MODULES = {
+    'tencent_vpn_connection': (connection_argument_spec, run_connection),
+    'tencent_vpn_connection_info': (info_argument_spec, lambda params, check_mode, diff: run_info(params)),
+}
+
+
+class ArgumentsError(InputError):
+    """The task's arguments do not fit the module's argument spec, or the SDK is missing: nothing was called."""
+
+
+def run_task(module_name, args, check_mode=False, diff=False):
+    """What the action plugin of ``module_name`` does with a task's arguments (module_defaults already merged):
+    validate them against the module's argument spec, run its engine, remove the no_log values from the result.
+    Raises ``ArgumentsError`` (secrets masked) before any call; the engine's own failures come back as
+    ``{'failed': True, 'msg': ...}``."""
+    spec, engine = MODULES[module_name]
+    validation = ArgumentSpecValidator(spec()).validate(dict(args))
+    no_log_values = set(validation._no_log_values)
+    if validation.error_messages:
+        msg = remove_values('; '.join(validation.error_messages), no_log_values)
+        raise ArgumentsError(f'Invalid arguments for vpclink.routeros.{module_name}: {msg}')
+    if not HAS_TENCENT_SDK:
+        raise ArgumentsError(f'vpclink.routeros.{module_name} needs the Python packages tencentcloud-sdk-python-common and '
+                             'tencentcloud-sdk-python-vpc on the controller (pip install them)')
+    outcome = engine(validation.validated_parameters, check_mode, diff)
+    for warning in validation._warnings:
+        outcome.setdefault('warnings', []).append(warning.get('warning') if isinstance(warning, dict) else str(warning))
+    return remove_values(outcome, no_log_values)

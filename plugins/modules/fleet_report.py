@@ -94,7 +94,7 @@ EXAMPLES = r"""
 - name: Write the fleet report of the play (once, on the controller)
   vpclink.routeros.fleet_report:
     routers: >-
-      {{ ansible_play_hosts_all | map('extract', hostvars, 'vpc_tunnel_record') | select('defined') | list }}
+      {{ ansible_play_hosts_all | map('extract', hostvars, 'my_router_record') | select('defined') | list }}
     dest: "{{ vpc_tunnel_report_dir | default('reports') }}"
     playbook: site.yml
   run_once: true

@@ -26,10 +26,12 @@ def test_both_ends_created_idempotent_and_torn_down(lab_factory, tmp_path):
     plan = kit.playbook('site.yml', inventory, '--check', '--diff', '-v')
     assert plan.rc == 0, plan
     assert_no_secret(plan.out, psk)
-    cloud_plan = bothkit.task_output(plan, 'Cloud side - create or update the VPN connection')
-    assert 'changed: [r1] => (item=vpc-tc)' in cloud_plan and 'action: created' in cloud_plan, plan     # the cloud end's plan
-    assert 'PfsDhGroup: DH-GROUP14' in cloud_plan, plan                                                   # with its diff
-    assert '/ip/ipsec/peer' in bothkit.task_output(plan, 'Apply, verify and diagnose'), plan             # the router end's plan
+    # one task plans both ends of every router of the batch (the fleet task): the cloud end's plan with its diff, then
+    # the router end's
+    both_plan = bothkit.task_output(plan, 'IPsec tunnels of every router of the batch')
+    assert 'changed: [r1]' in both_plan and 'action: created' in both_plan, plan                      # the cloud end's plan
+    assert 'PfsDhGroup: DH-GROUP14' in both_plan, plan                                                  # with its diff
+    assert both_plan.index('PfsDhGroup: DH-GROUP14') < both_plan.index('/ip/ipsec/peer'), plan         # the router end's plan after it
     assert set(bothkit.cloud_writes(lab).values()) == {0} and lab.counters('r1')['writes'] == 0
     assert set(bothkit.connections(lab)) == {'vpnx-by-hand'}
 
