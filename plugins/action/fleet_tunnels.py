@@ -10,13 +10,25 @@ it to ``module_utils/fleet.py``; the report is written by ``report_files`` as th
 
 from __future__ import annotations
 
+import os
+
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.yaml import yaml_load
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vpclink.routeros.plugins.module_utils import fleet
 from ansible_collections.vpclink.routeros.plugins.module_utils.report import group_warnings
 from ansible_collections.vpclink.routeros.plugins.module_utils.report_files import report_files
+
+# The role's own argument spec (one source: what ansible-core validates per host for the role's entry points, and what
+# ansible-doc shows), read from this collection's copy of the role.
+ROLE_SPEC = os.path.join(os.path.dirname(__file__), '..', '..', 'roles', 'vpc_tunnel', 'meta', 'argument_specs.yml')
+
+
+def role_options():
+    with open(ROLE_SPEC, encoding='utf-8') as handle:
+        return yaml_load(handle)['argument_specs']['main']['options']
 
 
 class ActionModule(ActionBase):
@@ -60,10 +72,15 @@ class ActionModule(ActionBase):
                 settings[key] = templar.template(host_vars[var])
             return settings
 
+        options = role_options()
         routers = []
         for name in batch:
             try:
-                routers.append(fleet.Router(name, host_settings(name)))
+                settings = host_settings(name)
+                fleet.validate_settings(settings, options)
+                routers.append(fleet.Router(name, settings))
+            except fleet.InputError as exc:
+                routers.append(fleet.Router(name, error=str(exc)))
             except Exception as exc:  # pylint: disable=broad-except  # this router's variables; the others go on
                 routers.append(fleet.Router(name, error=f'the variables of this router could not be templated: {exc}'))
         for router in routers:

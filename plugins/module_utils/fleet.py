@@ -162,6 +162,19 @@ def validate(module, params):
     return validation.validated_parameters, secrets
 
 
+def validate_settings(settings, role_options):
+    """The role variables of one router (``settings``, templated for it) checked against the role's own argument spec
+    (``role_options``: the options of the ``main`` entry point of meta/argument_specs.yml), as ansible-core's per-host
+    ``validate_argument_spec`` task checks them: the play's entry points that skip that task (``tasks_from: fleet``) get
+    the same check here, in one pass over the batch. Raises ``InputError`` naming the variable; secrets never in it."""
+    params = {PREFIX + key: value for key, value in settings.items()}
+    spec = {name: option for name, option in role_options.items() if name in params}
+    validation = ArgumentSpecValidator(spec).validate(params)
+    if validation.error_messages:
+        raise InputError(remove_values('invalid role variables: ' + '; '.join(validation.error_messages),
+                                       set(validation._no_log_values) | secrets_of(settings)))
+
+
 def _api(settings):
     api = settings.get('api')
     if not isinstance(api, dict):

@@ -167,3 +167,22 @@ def test_diffs_name_their_router():
     router.secrets = {PSK}
     (diff,) = fleet.diffs([router])
     assert diff['before_header'] == 'r1: /ip/ipsec/peer vpc-gz' and PSK not in diff['after']
+
+
+def test_role_variables_are_checked_against_the_roles_own_spec():
+    """site.yml and verify.yml import tasks/fleet.yml without ansible-core's per-host validation task: the fleet task checks
+    each router's variables against meta/argument_specs.yml itself, naming the variable, the value and what is allowed."""
+    from ansible_collections.vpclink.routeros.plugins.action.fleet_tunnels import role_options
+
+    options = role_options()
+    fleet.validate_settings(settings(1), options)
+    with pytest.raises(fleet.InputError) as caught:
+        fleet.validate_settings(settings(1, state='gone'), options)
+    assert 'vpc_tunnel_state' in str(caught.value) and 'gone' in str(caught.value) and 'present, absent' in str(caught.value)
+    bad_tunnel = dict(settings(1)['tunnels'][0], ike={'version': 3})
+    with pytest.raises(fleet.InputError) as caught:
+        fleet.validate_settings(settings(1, tunnels=[bad_tunnel]), options)
+    assert 'version' in str(caught.value) and PSK not in str(caught.value)
+    with pytest.raises(fleet.InputError) as caught:
+        fleet.validate_settings(settings(1, verify_wait='soon'), options)
+    assert 'vpc_tunnel_verify_wait' in str(caught.value)
