@@ -82,7 +82,7 @@ unit: venv link
 # test_failure_classes.py's is started once, not once per worker); every test has its own lab on free ports and its
 # own tmp_path. Files go out in the order given (--no-loadscope-reorder), the longest first, so that no long file
 # starts last and runs alone: the 50-router rollout, then every playbook under -vvvv, then the role's bad-input
-# catalogue. ~8 -> ~5 min on 2 cores. INTEGRATION_WORKERS=0 runs them one after another (-n 0: no workers).
+# catalogue (on a shared 2-core machine: 10 -> 6 min). INTEGRATION_WORKERS=0 runs them one after another (-n 0).
 INTEGRATION_WORKERS ?= 2
 integration: venv link
 	@if compgen -G "tests/integration/test_*.py" >/dev/null; then \
