@@ -62,12 +62,20 @@ def cloud_entry(name, index, routers, ike=None, ipsec=None, spd_remote=None, psk
             'connections': connections}
 
 
-def tunnel(name, router_name, router_index, cloud_index, lans=None, **fields):
+# verify.timeout of a tunnel the test expects up: it is up ~1 s after the write (start_lab's delay 0.5 s), the rest is
+# room for a loaded machine. A tunnel the test expects down (the cloud holds another PSK) waits out its whole timeout
+# in every run that verifies it, so it gets DOWN_VERIFY_TIMEOUT: the lab logs the failed exchange after one
+# negotiation delay, and the role's diagnosis needs nothing more (test_rekey.py, test_rollback.py use 4-5 s too).
+VERIFY_TIMEOUT = 20
+DOWN_VERIFY_TIMEOUT = 5
+
+
+def tunnel(name, router_name, router_index, cloud_index, lans=None, verify_timeout=VERIFY_TIMEOUT, **fields):
     """An inventory tunnel towards cloud_entry(..., cloud_index) (preset values, ping from the first LAN)."""
     lans = lans or [f'{lan(router_index)}/24']
     entry = {'name': name, 'cloud': 'tencent', 'peer_address': gateway(cloud_index), 'local_subnets': lans,
              'remote_subnets': [f'10.{100 + cloud_index}.0.0/24'], 'psk': PSK.format(name=router_name),
-             'verify': {'timeout': 20, 'interval': 0.5,
+             'verify': {'timeout': verify_timeout, 'interval': 0.5,
                         'ping': {'src_address': str(ipaddress.ip_network(lans[0])[1]), 'address': f'10.{100 + cloud_index}.0.5',
                                  'count': 1}}}
     entry.update(fields)

@@ -40,7 +40,9 @@ def test_site_through_ansible_runner_leaves_the_report_among_the_job_artifacts(l
     cloud = kit.cloud_entry('gz', 9, [(name, index, [f'{kit.lan(index)}/24']) for name, index in ROUTERS.items()])
     cloud['connections'][1]['psk'] = 'not-what-gz-2-has'
     lab = kit.start_lab(lab_factory, routers, [cloud])
-    inventory = kit.write_inventory(tmp_path, lab, {name: [kit.tunnel('vpc', name, index, 9)] for name, index in ROUTERS.items()})
+    timeouts = {'gz-1': kit.VERIFY_TIMEOUT, 'gz-2': kit.DOWN_VERIFY_TIMEOUT}
+    inventory = kit.write_inventory(tmp_path, lab, {name: [kit.tunnel('vpc', name, index, 9, verify_timeout=timeouts[name])]
+                                                    for name, index in ROUTERS.items()})
     data = private_data_dir(tmp_path, inventory)
     bin_dir = os.path.dirname(sys.executable)
     env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get('PATH', ''))

@@ -149,7 +149,8 @@ def test_serial_batches_a_failing_batch_stops_the_rollout(lab_factory, tmp_path)
     clouds = [kit.cloud_entry('gz', 9, [(f'b{i}', i, [f'{kit.lan(i)}/24']) for i in (1, 2, 3)])]
     clouds[0]['connections'][1]['psk'] = 'not-what-b2-has'          # b2's batch fails: PSK mismatch
     lab = kit.start_lab(lab_factory, routers, clouds)
-    tunnels = {f'b{i}': [kit.tunnel('vpc-gz', f'b{i}', i, 9)] for i in (1, 2, 3)}
+    tunnels = {f'b{i}': [kit.tunnel('vpc-gz', f'b{i}', i, 9, verify_timeout=kit.DOWN_VERIFY_TIMEOUT if i == 2 else kit.VERIFY_TIMEOUT)]
+               for i in (1, 2, 3)}
     inventory = kit.write_inventory(tmp_path, lab, tunnels)
     before = kit.config_state(lab, 'b3')
     run = kit.playbook('site.yml', inventory, extra_vars={'vpc_tunnel_serial': 1, 'vpc_tunnel_max_fail_percentage': 0})
