@@ -100,6 +100,7 @@ class ActionModule(ActionBase):
             secrets |= router.secrets
         result['routers'] = records
         result['changed'] = any(rec['changed'] for rec in records.values())
+        result['failing'] = [name for name, rec in records.items() if rec.get('fail')]
         diffs = fleet.diffs(routers)
         if diffs and self._task.diff:
             result['diff'] = diffs

@@ -69,13 +69,13 @@ options:
     description:
       - How many routers are worked on at the same time (threads in the controller; each holds one API session).
     type: int
-    default: 20
+    default: 50
 """
 
 EXAMPLES = r"""
 - name: The tunnels of every router of the batch (one task)
   vpclink.routeros.fleet_tunnels:
-    concurrency: 20
+    concurrency: 50
   run_once: true
   register: fleet
 
@@ -91,6 +91,14 @@ changed:
   description: Whether any router (or its cloud sheet) changed.
   returned: always
   type: bool
+failing:
+  description:
+    - The routers of the batch that fail (C(routers[name].fail)), by inventory name, in batch order. C(playbooks/verify.yml)
+      fails only these hosts, in a second play, so healthy routers cost no per-host task.
+  returned: always
+  type: list
+  elements: str
+  sample: [r7]
 routers:
   description:
     - One record per router of the batch, by inventory name, in the shape M(vpclink.routeros.fleet_report) takes, and what the
