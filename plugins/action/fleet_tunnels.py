@@ -72,12 +72,12 @@ class ActionModule(ActionBase):
                 settings[key] = templar.template(host_vars[var])
             return settings
 
-        options = role_options()
+        validator = fleet.settings_validator(role_options())
         routers = []
-        for name in batch:
+        for index, name in enumerate(batch):
             try:
-                settings = host_settings(name)
-                fleet.validate_settings(settings, options)
+                settings = host_settings(name, fleet.SETTINGS + (fleet.REPORT_SETTINGS if index == 0 else ()))
+                fleet.validate_settings(settings, validator)
                 routers.append(fleet.Router(name, settings))
             except fleet.InputError as exc:
                 routers.append(fleet.Router(name, error=str(exc)))

@@ -40,8 +40,10 @@ from ansible_collections.vpclink.routeros.plugins.module_utils.masking import ma
 # The role's variables each router's work reads (vpc_tunnel_<name>), as the role's tasks used them.
 PREFIX = 'vpc_tunnel_'
 SETTINGS = ('api', 'tunnels', 'state', 'update_secret', 'backup_dir', 'backup_secrets', 'rollback_on_failure', 'sheet_dir',
-            'write_sheet', 'show_sheet', 'verify_wait', 'fail_on_unhealthy', 'write_report', 'report_dir', 'cloud_api',
-            'cloud_apply')
+            'write_sheet', 'show_sheet', 'verify_wait', 'fail_on_unhealthy', 'cloud_api', 'cloud_apply')
+# The play's report settings, read from the first router of the batch only (one report per batch; templating them for every
+# router would cost a template compilation per router for nothing).
+REPORT_SETTINGS = ('write_report', 'report_dir')
 # Settings a host may leave undefined (no role default).
 OPTIONAL = ('cloud_api',)
 ENTRIES = ('main', 'preflight', 'verify_only', 'absent')
@@ -162,14 +164,19 @@ def validate(module, params):
     return validation.validated_parameters, secrets
 
 
-def validate_settings(settings, role_options):
-    """The role variables of one router (``settings``, templated for it) checked against the role's own argument spec
-    (``role_options``: the options of the ``main`` entry point of meta/argument_specs.yml), as ansible-core's per-host
-    ``validate_argument_spec`` task checks them: the play's entry points that skip that task (``tasks_from: fleet``) get
-    the same check here, in one pass over the batch. Raises ``InputError`` naming the variable; secrets never in it."""
-    params = {PREFIX + key: value for key, value in settings.items()}
-    spec = {name: option for name, option in role_options.items() if name in params}
-    validation = ArgumentSpecValidator(spec).validate(params)
+def settings_validator(role_options):
+    """The validator of the role variables this task reads, from the role's own argument spec (``role_options``: the options
+    of the ``main`` entry point of meta/argument_specs.yml). Built once per batch: building one copies the whole spec."""
+    names = {PREFIX + key for key in SETTINGS + REPORT_SETTINGS}
+    return ArgumentSpecValidator({name: option for name, option in role_options.items() if name in names})
+
+
+def validate_settings(settings, validator):
+    """The role variables of one router (``settings``, templated for it) checked by ``validator`` (``settings_validator``),
+    as ansible-core's per-host ``validate_argument_spec`` task checks them: the play's entry points that skip that task
+    (``tasks_from: fleet``) get the same check here, in one pass over the batch. Raises ``InputError`` naming the variable;
+    secrets never in it."""
+    validation = validator.validate({PREFIX + key: value for key, value in settings.items()})
     if validation.error_messages:
         raise InputError(remove_values('invalid role variables: ' + '; '.join(validation.error_messages),
                                        set(validation._no_log_values) | secrets_of(settings)))

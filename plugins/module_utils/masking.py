@@ -30,15 +30,22 @@ def mask(value, secrets=(), settings=False):
     With ``settings`` the value of every secret-named setting in the text (``secret=...``, ``psk: ...``,
     ``=password=...``) is masked too: for text from the router, the cloud or the wire, never for our own
     messages (they name a field such as ``psk:`` followed by what is wrong with it, not its value)."""
+    # longest first, so a secret that contains another is masked whole; ordered once per call, not once per text (a fleet
+    # report masks thousands of texts with every secret of the batch)
+    ordered = sorted({str(s) for s in secrets or () if s}, key=len, reverse=True)
+    return _mask(value, ordered, settings)
+
+
+def _mask(value, ordered, settings):
     if isinstance(value, dict):
-        return {key: mask(item, secrets, settings) for key, item in value.items()}
+        return {key: _mask(item, ordered, settings) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(mask(item, secrets, settings) for item in value)
+        return type(value)(_mask(item, ordered, settings) for item in value)
     if not isinstance(value, str):
         return value
-    # longest first, so a secret that contains another is masked whole
-    for secret in sorted({str(s) for s in secrets or () if s}, key=len, reverse=True):
-        value = value.replace(secret, MASK)
+    for secret in ordered:
+        if secret in value:
+            value = value.replace(secret, MASK)
     if settings:
         value = _SETTING.sub(lambda m: (m.group(1) or m.group(2)) + MASK, value)
     return value

@@ -174,7 +174,7 @@ def test_role_variables_are_checked_against_the_roles_own_spec():
     each router's variables against meta/argument_specs.yml itself, naming the variable, the value and what is allowed."""
     from ansible_collections.vpclink.routeros.plugins.action.fleet_tunnels import role_options
 
-    options = role_options()
+    options = fleet.settings_validator(role_options())
     fleet.validate_settings(settings(1), options)
     with pytest.raises(fleet.InputError) as caught:
         fleet.validate_settings(settings(1, state='gone'), options)
