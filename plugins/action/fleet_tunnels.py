@@ -75,18 +75,21 @@ class ActionModule(ActionBase):
         validator = fleet.settings_validator(role_options())
         routers = []
         for index, name in enumerate(batch):
+            settings = {}
             try:
                 settings = host_settings(name, fleet.SETTINGS + (fleet.REPORT_SETTINGS if index == 0 else ()))
                 fleet.validate_settings(settings, validator)
                 routers.append(fleet.Router(name, settings))
             except fleet.InputError as exc:
-                routers.append(fleet.Router(name, error=str(exc)))
+                # the settings it has stay with it: their secrets are masked, and the first router's report settings
+                # (where the report goes) hold even when another of its variables is wrong
+                routers.append(fleet.Router(name, settings, error=str(exc)))
             except Exception as exc:  # pylint: disable=broad-except  # this router's variables; the others go on
                 routers.append(fleet.Router(name, error=f'the variables of this router could not be templated: {exc}'))
         for router in routers:
             router.secrets |= fleet.secrets_of(router.settings)
 
-        first = routers[0].settings if routers and routers[0].error is None else {}
+        first = routers[0].settings if routers else {}
         state = first.get('state', 'present')
         run_phases = fleet.phases(entry, state, task_vars.get('ansible_run_tags'), task_vars.get('ansible_skip_tags'))
         write_report = 'report' in run_phases and fleet._true(first.get('write_report', True))

@@ -130,6 +130,9 @@ def test_bad_role_input_fails_before_any_router_contact(lab_factory, tmp_path, m
     assert run.rc != 0, run
     assert 'fatal: [r7]' in run.out and field in run.out, run
     assert lab.counters('r7')['logins'] == 0 and lab.counters('r7')['writes'] == 0
+    # the report goes where the inventory says, also when the batch's first router has the bad input (r7 comes first)
+    report = json.loads((tmp_path / 'reports' / 'fleet-report.json').read_text(encoding='utf-8'))
+    assert {r['name']: r['status'] for r in report['routers']}['r7'] == 'failed', report
 
 
 def test_bad_value_names_host_tunnel_and_field(lab_factory, tmp_path):
