@@ -136,7 +136,11 @@ class ActionModule(ActionBase):
         """The fleet report of every host of the play: this batch's records, the records earlier batches registered (the
         run_once result is registered for every host of its batch: plugins/strategy/__init__.py _process_pending_results
         with get_task_hosts), not_run / failed for the others."""
+        # the registered variable's name: ansible-core 2.19 keeps `register` as the name, 2.21 as {name: projection}
+        # (playbook/task.py _validate_register); the role registers the whole result under one name
         register = self._task.register
+        if isinstance(register, dict):
+            register = next(iter(register), None)
         hostvars = task_vars['hostvars']
         # the registered results live in the variable manager's set_fact/register cache (vars/manager.py
         # set_nonpersistent_facts); reading it directly avoids a full get_vars per host of earlier batches. Without it
