@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.vpclink.routeros.plugins.module_utils import cloud_steps, runner
 from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
@@ -67,7 +68,8 @@ class InputError(Exception):
 
 
 def _true(value):
-    return value is True or str(value).lower() in ('true', 'yes', '1', 'on')
+    """A role flag as Ansible's ``| bool`` reads it (one reader: ansible-core's own, as cloud_steps uses)."""
+    return boolean(value, strict=False)
 
 
 # ---------------------------------------------------------------------------------------------
