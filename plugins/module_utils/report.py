@@ -46,7 +46,7 @@ import json
 import re
 
 from ansible_collections.vpclink.routeros.plugins.module_utils.api import UNREACHABLE_KINDS
-from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask
+from ansible_collections.vpclink.routeros.plugins.module_utils.masking import mask, ordered
 from ansible_collections.vpclink.routeros.plugins.module_utils.values import parse_duration
 
 ROUTER_STATUSES = ('ok', 'failed', 'unreachable', 'not_run')
@@ -259,6 +259,7 @@ def group_warnings(routers, secrets=()):
     """The warnings of the routers' records (``warnings``: a list of texts each), one per cause: texts that differ only
     in the tunnel they name and in addresses are one cause. -> a list of texts, each naming its routers and quoting the
     first router's text, in the order the causes first appear."""
+    secrets = ordered(secrets)
     causes = {}
     for record in routers if isinstance(routers, list) else ():
         if not isinstance(record, dict):
@@ -271,7 +272,7 @@ def group_warnings(routers, secrets=()):
     out = []
     for first, names in causes.values():
         shown = ', '.join(str(n) for n in names[:WARNING_NAMES]) + (f' and {len(names) - WARNING_NAMES} more' if len(names) > WARNING_NAMES else '')
-        out.append(mask(f'{len(names)} router(s) ({shown}): {first}', [str(s) for s in secrets or () if s], settings=True))
+        out.append(mask(f'{len(names)} router(s) ({shown}): {first}', secrets, settings=True))
     return out
 
 
@@ -286,7 +287,7 @@ def build_report(routers, playbook, secrets=(), generated=None):
     appear; ``secret=...``-style values in messages and causes are masked as well."""
     if not isinstance(routers, list):
         raise ValueError(f'routers: {type(routers).__name__} given; a list of router records is needed')
-    secrets = [str(s) for s in secrets or () if s]
+    secrets = ordered(secrets)
     try:
         entries = [_router_entry(r, f'routers[{i}]', secrets) for i, r in enumerate(routers)]
     except ValueError as exc:   # the bad value is quoted: it may be a secret in the wrong place
