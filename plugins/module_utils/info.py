@@ -30,6 +30,7 @@ itself is bounded by the API ``timeout``).
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import time
@@ -177,11 +178,17 @@ REKEY_COMMAND = '/ip/ipsec/installed-sa/flush'
 REKEY_PASSED, REKEY_FAILED, REKEY_NOT_RUN = 'passed', 'failed', 'not_run'
 
 
-def rekey_and_wait(session, peers, rekey, timeouts, interval, rows):
+def rekey_and_wait(session, peers, rekey, timeouts, interval, rows, probes=()):
     """After the first wait: when a peer of ``rekey`` (keys of ``peers``) is up in ``rows``, flush the router's
-    installed SAs once and wait (``wait_until_up``, the flushed SAs left out) until every peer that was up is up
-    again on new SAs, or its timeout (``timeouts``, seconds from the flush) has passed. Peers that were not up are
-    not waited for again.
+    installed SAs once, send one packet of each of ``probes`` (pings as ``_ping`` takes them) and wait
+    (``wait_until_up``, the flushed SAs left out) until every peer that was up is up again on new SAs, or its timeout
+    (``timeouts``, seconds from the flush) has passed. Peers that were not up are not waited for again.
+
+    The packets: RouterOS's IKE daemon starts a negotiation when traffic meets a policy that has no SAs (or when the
+    peer starts one); such a policy drops the packet and asks for SAs (MikroTik IPsec manual,
+    https://help.mikrotik.com/docs/spaces/ROS/pages/11993097/IPsec, "Internet Key Exchange Protocol (IKE)" and Policies
+    ``level=require``). A tunnel that carries no traffic could otherwise wait for its next packet; the probe's own
+    answer is not counted (the first packet is dropped by design), the probes proper run after the wait.
 
     Returns ``(rows, polls, waited, rekeyed)``: the rows to report from (``rows`` as given when nothing was
     flushed), the reads and seconds of the second wait, and the keys of ``rekey`` whose SAs were flushed."""
@@ -191,6 +198,10 @@ def rekey_and_wait(session, peers, rekey, timeouts, interval, rows):
         return rows, 0, 0.0, []
     replaced = frozenset(sa.get('spi') for sa in rows[2] if sa.get('spi'))
     session.command(REKEY_COMMAND, [], entry='installed-sa flush (forced CHILD SA rekey)')
+    for probe in probes:
+        # a probe that cannot run (no permission) is reported by the probe proper, after the wait
+        with contextlib.suppress(RouterError):
+            _ping(session, dict(probe, count=1))
     rows, polls, waited = wait_until_up(session, peers, {key: timeouts[key] for key in was_up}, interval, replaced=replaced)
     return rows, polls, waited, rekeyed
 
@@ -449,7 +460,8 @@ def ipsec_info(session, params, check_mode=False, diff=False, warn=None):
         if warn is not None:
             warn('check mode: the CHILD SA rekey was not forced (installed-sa flush is never sent in check mode)')
     elif params.get('rekey'):
-        rows, more_polls, more_waited, rekeyed = rekey_and_wait(session, dict(enumerate(peers)), list(timeouts), timeouts, interval, rows)
+        rows, more_polls, more_waited, rekeyed = rekey_and_wait(session, dict(enumerate(peers)), list(timeouts), timeouts, interval, rows,
+                                                                probes)
         polls, waited = polls + more_polls, round(waited + more_waited, 2)
     result = {'changed': False, 'router': session.router, 'routeros_version': session.version, 'tunnels': [], 'polls': polls,
               'waited': waited if waited_for else 0.0}

@@ -74,7 +74,11 @@ VERIFY = {
                               'the refused rekey. This catches what the first CHILD SA of IKEv2 cannot show: it is built without '
                               'a key exchange, so a PFS group that differs from the cloud\'s fails only at the first rekey.',
                               'The flush cannot be limited to one peer: every tunnel of the router rekeys (a short interruption), '
-                              'and each one that was up is waited for again. Never in check mode (which does not verify).'],
+                              'and each one that was up is waited for again. Never in check mode (which does not verify).',
+                              'RouterOS negotiates phase 2 again when traffic meets a policy without SAs, or when the peer starts it: '
+                              'right after the flush one echo request of each tunnel\'s C(ping) is sent for that reason (its answer '
+                              'does not count). A tunnel without C(ping) that carries no traffic may only come back with its next '
+                              'packet; give it a C(ping).'],
                      default=False),
 }
 

@@ -844,7 +844,9 @@ def _verify(session, resolved, result, rows_by_menu, reuse_policy_rows, warn):
     rows, result['polls'], result['waited'] = info.wait_until_up(session, peers, timeouts, interval, policy_rows=policy_rows)
     # verify.rekey: one flush for the router (it cannot be limited to one peer), then every tunnel that was up is waited for again
     rekey = [t['name'] for t in todo if t['verify']['rekey']]
-    rows, polls, waited, rekeyed = info.rekey_and_wait(session, peers, rekey, timeouts, interval, rows)
+    # the flush takes every tunnel's SAs: each verified tunnel with a ping gets one packet after it
+    probes = [t['verify']['ping'] for t in todo if t['verify']['ping']]
+    rows, polls, waited, rekeyed = info.rekey_and_wait(session, peers, rekey, timeouts, interval, rows, probes)
     result['polls'], result['waited'] = result['polls'] + polls, round(result['waited'] + waited, 2)
     once = {}     # the log and the srcnat rules, each read at most once, only for a tunnel that needs a diagnosis
     views = {v['name']: v for v in result['tunnels']}

@@ -130,6 +130,9 @@ options:
         is not healthy, C(rekey=failed), with the diagnosis of the refused rekey (an IKEv2 PFS group that differs from the
         cloud's shows only here, since the first CHILD SA is built without a key exchange).
       - The flush cannot be limited to one peer (RouterOS's flush only chooses AH or ESP SAs), so every tunnel of the router rekeys.
+      - RouterOS negotiates phase 2 again when traffic meets a policy without SAs, or when the peer starts it, so right after the flush
+        one echo request of each probe (O(ping), O(pings)) is sent (its answer does not count; the probes proper run after the wait). A
+        tunnel that carries no traffic and has no probe may only come back with its next packet.
       - In check mode nothing is flushed (a warning says so) and C(rekey) is V(not_run).
     type: bool
     default: false

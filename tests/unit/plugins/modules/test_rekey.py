@@ -146,3 +146,44 @@ def test_ipsec_info_rekey(lab, pfs_group, outcome):
         assert read['failed'] and t['diagnosis']['class'] == 'pfs' and 'vpc: PFS' in read['msg'], read.get('msg')
     else:
         assert not read.get('failed') and t['healthy'] and 'diagnosis' not in t
+
+
+def pings(lab):
+    return lab.counters('r')['sentences'].get('/ping', 0)
+
+
+PROBE = {'src_address': LAN.replace('.0/24', '.1'), 'address': VPC.replace('.0/24', '.9'), 'count': 2}
+
+
+def with_ping(t):
+    return dict(t, verify=dict(t['verify'], ping=PROBE))
+
+
+@pytest.mark.parametrize('rekey, sent', [(False, 1), (True, 2)])
+def test_after_the_flush_a_tunnel_with_a_ping_sends_one_packet_to_start_phase_2(lab, rekey, sent):
+    # RouterOS negotiates phase 2 again when traffic meets a policy without SAs: one echo request right after the flush
+    apply(lab, [tunnel(pfs_group='modp2048', rekey=False)])
+    lab.reset_counters('r')
+    result = apply(lab, [with_ping(tunnel(pfs_group='modp2048', rekey=rekey))])
+    (t,) = result['tunnels']
+    assert not result.get('failed') and t['healthy'], result.get('msg')
+    assert pings(lab) == sent and flushes(lab) == int(rekey)
+    # the probe proper runs after the wait, on the new SAs; the packet after the flush is not counted
+    assert t['ping'] == {'sent': 2, 'received': 2}, t['ping']
+    assert t.get('rekey', 'passed') == 'passed'
+
+
+def test_a_refused_rekey_with_a_ping_sends_its_packet_and_is_still_diagnosed(lab):
+    result = apply(lab, [with_ping(tunnel())])
+    (t,) = result['tunnels']
+    assert result['failed'] and t['rekey'] == 'failed' and t['diagnosis']['class'] == 'pfs', t
+    assert pings(lab) == 1 and 'ping' not in t     # the packet after the flush; no probe of a tunnel that is not up
+
+
+def test_ipsec_info_rekey_sends_one_packet_of_each_probe_after_the_flush(lab):
+    apply(lab, [tunnel(pfs_group='modp2048', rekey=False)])
+    lab.reset_counters('r')
+    read = run_action_path('ipsec_info', dict(conn(lab, 'r'), peer='vpc', rekey=True, wait_timeout=10, wait_interval=1, ping=PROBE))
+    (t,) = read['tunnels']
+    assert t['rekey'] == 'passed' and t['healthy'] and read['ping']['received'] == 2, read
+    assert pings(lab) == 2 and flushes(lab) == 1
