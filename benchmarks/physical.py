@@ -4,7 +4,7 @@ librouteros from a thread pool, no Ansible. What the routers' side of a warm run
 Per router: one connection and login, then the given commands in order (by default the prints a warm run
 sent, as the lab counted them: ``run.py`` passes the ours-warm run's sentences by command), then close.
 Every router once per trial; one trial per concurrency value; the best trial is the reference. The socket is read
-through the collection's own buffered transport (``api.BufferedTransport``), as the collection reads it: librouteros's
+through the collection's own buffered transport (``api.read_through_buffer``), as the collection reads it: librouteros's
 default transport issues two ``recv`` calls per API word, which costs more than the work itself with many threads, and a
 floor slower than what it is the floor of would measure nothing.
 
@@ -26,7 +26,7 @@ import yaml
 from librouteros.login import plain
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'build', 'collections'))
-from ansible_collections.vpclink.routeros.plugins.module_utils.api import BufferedTransport  # noqa: E402
+from ansible_collections.vpclink.routeros.plugins.module_utils.api import read_through_buffer  # noqa: E402
 
 # What a warm site.yml run sent per router before the fleet report (results/2026-12-02, the lab's counters);
 # used when no warm run's counters are given.
@@ -60,7 +60,7 @@ def targets_from_inventory(path):
 
 def buffered_login(api, username, password):
     """librouteros's plain login, after its transport is swapped for the buffered one (before anything is read)."""
-    api.protocol.transport = BufferedTransport(api.protocol.transport.sock)
+    read_through_buffer(api)
     plain(api, username, password)
 
 

@@ -120,7 +120,7 @@ class ActionModule(ActionBase):
         first = routers[0].settings if routers else {}
         state = first.get('state', 'present')
         run_phases = fleet.phases(entry, state, task_vars.get('ansible_run_tags'), task_vars.get('ansible_skip_tags'))
-        write_report = 'report' in run_phases and fleet._true(first.get('write_report', True))
+        write_report = 'report' in run_phases and fleet.flag(first.get('write_report', True))
         fleet.run_batch(routers, entry, run_phases, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
                         concurrency=params['concurrency'], max_fail_percentage=self._max_fail_percentage(play),
                         any_errors_fatal=bool(getattr(play, 'any_errors_fatal', False)), collect_warnings=write_report)

@@ -382,7 +382,7 @@ def connect(params, warn=None):
 
     def login(api, user, pwd):
         stage[0] = 'login'
-        api.protocol.transport = BufferedTransport(api.protocol.transport.sock)
+        read_through_buffer(api)
         _plain_login(api, user, pwd)
 
     try:
@@ -419,6 +419,12 @@ if HAS_LIBROUTEROS:
             # the buffered file holds a reference to the socket: the socket closes once both are closed
             self.reader.close()
             super().close()
+
+
+def read_through_buffer(api):
+    """Swap the transport of a librouteros ``Api`` that has read nothing yet (its login method is the place) for
+    ``BufferedTransport`` on the same socket."""
+    api.protocol.transport = BufferedTransport(api.protocol.transport.sock)
 
 
 def _tls_wrapper(params, router, stage, fail):

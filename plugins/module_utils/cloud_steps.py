@@ -67,7 +67,7 @@ def cloud_tunnels(tunnels, removing=False):
 def check_addressed(tunnels, step, removing=False):
     """Raise ``CloudStepError`` naming the Tencent tunnels without public_address that ``step`` needs: the present
     ones for ``read``; present and absent for ``apply`` and ``remove`` (removing a connection needs its address
-    too). ``apply`` fails on them before any write, so the caller checks the role's tunnels with it first."""
+    too)."""
     states = ('present',) if step == 'read' else ('present', 'absent')
     missing = [str(t['name']) for t in cloud_tunnels(tunnels, removing) if t['state'] in states and not t['customer_gateway_address']]
     if missing:
@@ -121,10 +121,9 @@ def apply_connections(cloud_api, preflight_tunnels, psk_by_name, check_mode):
     ...) with ``name``, the PSK masked. Raises ``CloudStepError`` for a present Tencent view without public_address
     or a failed tunnel (the module's message)."""
     views = [v for v in preflight_tunnels or [] if v.get('state', 'present') == 'present']
-    missing = [str(v['name']) for v in views if (v.get('parameters') or {}).get('cloud', 'tencent') == 'tencent'
-               and not (v.get('parameters') or {}).get('public_address') and not v.get('cloud_connection')]
-    if missing:
-        raise CloudStepError(f'tunnel(s) {", ".join(missing)}: public_address is required with {ADDRESS_NEEDED["apply"]}')
+    # a view without cloud_connection is a tunnel the preflight could not plan a connection for
+    check_addressed([dict(v.get('parameters') or {}, name=v['name'], state='present') for v in views if not v.get('cloud_connection')],
+                    'apply')
     results = []
     for v in views:
         options = v.get('cloud_connection')

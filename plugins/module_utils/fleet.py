@@ -67,7 +67,7 @@ class InputError(Exception):
     """Bad input for one router: its message names the field."""
 
 
-def _true(value):
+def flag(value):
     """A role flag as Ansible's ``| bool`` reads it (one reader: ansible-core's own, as cloud_steps uses)."""
     return boolean(value, strict=False)
 
@@ -121,13 +121,13 @@ def batch_stops(failed, batch_size, max_fail_percentage=None, any_errors_fatal=F
 # 1. Each router's parameters, validated by the module's own argument spec
 # ---------------------------------------------------------------------------------------------
 
-def tunnel_list(settings, cloud_sides=None):
-    """The tunnels the module gets: with state absent every tunnel is removed; a tunnel whose cloud end was read through
-    the API carries what was read as its cloud_side (the preflight compares it)."""
+def tunnel_list(settings, cloud_sides=None, remove=False):
+    """The tunnels the module gets: with state absent (or ``remove``: the removal step) every tunnel is removed; a tunnel
+    whose cloud end was read through the API carries what was read as its cloud_side (the preflight compares it)."""
     out = []
     for t in settings['tunnels']:
         if isinstance(t, dict):
-            if settings['state'] != 'present':
+            if remove or settings['state'] != 'present':
                 t = dict(t, state='absent')
             # a name that is not a string is the module's to reject (naming the field)
             if cloud_sides and isinstance(t.get('name'), str) and t['name'] in cloud_sides:
@@ -148,12 +148,9 @@ def listed(tunnels):
 
 def pings(tunnels):
     """Each present tunnel's verify.ping, for the read-only verification."""
-    out = []
-    for t in tunnels:
-        verify = (t.get('verify') or {}) if isinstance(t, dict) else {}
-        if t.get('name') in present_names(tunnels) and verify.get('ping') and _true(verify.get('enabled', True)):
-            out.append(verify['ping'])
-    return out
+    present = set(present_names(tunnels))
+    return [t['verify']['ping'] for t in tunnels if isinstance(t, dict) and t.get('name') in present
+            and (t.get('verify') or {}).get('ping') and flag(t['verify'].get('enabled', True))]
 
 
 def validate(module, params):
@@ -196,7 +193,7 @@ def module_params(step, name, settings, collect_warnings, cloud_sides=None):
     preflight, the apply, the removal, the read-only verification) -> (module name, params)."""
     base = _api(settings)
     if step == 'preflight':
-        write_sheet = _true(settings['write_sheet']) and settings['state'] == 'present'
+        write_sheet = flag(settings['write_sheet']) and settings['state'] == 'present'
         base.update(mode='preflight', tunnels=tunnel_list(settings, cloud_sides), sheet_router=name, collect_warnings=collect_warnings)
         if write_sheet:
             base['sheet_file'] = f"{settings['sheet_dir']}/{name}.yml"
@@ -207,9 +204,8 @@ def module_params(step, name, settings, collect_warnings, cloud_sides=None):
                     rollback_on_failure=settings['rollback_on_failure'], sheet_router=name, collect_warnings=collect_warnings)
         return 'tunnels', base
     if step == 'remove':
-        base.update(mode='apply', tunnels=[dict(t, state='absent') if isinstance(t, dict) else t for t in settings['tunnels']],
-                    fail_on_unhealthy=False, backup_dir=settings['backup_dir'], backup_secrets=settings['backup_secrets'],
-                    sheet_router=name, collect_warnings=collect_warnings)
+        base.update(mode='apply', tunnels=tunnel_list(settings, remove=True), fail_on_unhealthy=False, backup_dir=settings['backup_dir'],
+                    backup_secrets=settings['backup_secrets'], sheet_router=name, collect_warnings=collect_warnings)
         return 'tunnels', base
     if step == 'verify':
         tunnels = settings['tunnels']
@@ -399,7 +395,7 @@ def record(router, entry):
         failure += [f"  error_class: {m.get('error_class')} (tunnel {m.get('tunnel')!r}, {m.get('field')})"
                     for m in router.failure[1].get('mismatches') or () if m.get('severity') == 'error']
     rec['lines'] = mask(lines + failure, router.secrets)
-    rec['fail'] = rec['status'] != 'ok' or (_true(router.settings.get('fail_on_unhealthy', True)) and bool(failure))
+    rec['fail'] = rec['status'] != 'ok' or (flag(router.settings.get('fail_on_unhealthy', True)) and bool(failure))
     rec['changed'] = (bool((router.preflight or {}).get('changed')) or bool(result.get('changed'))
                       or any(c.get('changed') for c in (router.cloud.get('applied') or []) + (router.cloud.get('removed') or [])))
     # what each step returned (secrets masked), for plays and tests that look further than the record
@@ -421,7 +417,7 @@ def _warnings(result):
 def sheet_lines(router):
     """The cloud sheet of a router, as the role showed it after its preflight (vpc_tunnel_show_sheet)."""
     pre = router.preflight or {}
-    if pre.get('failed') or not _true(router.settings.get('show_sheet', True)) or router.settings.get('state') != 'present':
+    if pre.get('failed') or not flag(router.settings.get('show_sheet', True)) or router.settings.get('state') != 'present':
         return []
     lines = []
     for t in pre.get('tunnels') or ():
